@@ -1,0 +1,78 @@
+// Configuration of httpok: the immutable value the command line (and later a config
+// file) is parsed into. Parsing is a pure function: no I/O, no process exit.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace httpok {
+
+// TLS settings of one target. Targets with equal TlsOptions share one SSL_CTX.
+struct TlsOptions {
+  bool insecure = false;           // --insecure: no certificate or host-name check
+  std::string cafile;              // --cafile FILE
+  std::string capath;              // --capath DIR
+  std::string client_cert;         // --client-cert FILE
+  std::string client_key;          // --client-key FILE
+  std::string server_name;         // --tls-server-name NAME (SNI and name to verify)
+  bool session_resumption = true;  // --no-session-resumption turns it off
+
+  bool operator==(const TlsOptions&) const = default;
+};
+
+// One watched URL and what to do when it fails. The command line makes a list of one.
+struct Target {
+  std::string url;
+  std::vector<int> codes{200};               // -c, accumulated; [200] when none given
+  std::optional<std::string> body;           // -b: substring the body must contain
+  std::chrono::milliseconds timeout{10000};  // -t: one deadline for the whole probe
+  std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
+  std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most
+  TlsOptions tls;
+  std::vector<std::string> programs;  // -p, accumulated: names or group:name namespecs
+  bool any = false;                   // -a: every process (except the listener itself)
+  bool eager = true;                  // -e / -E (last wins)
+
+  bool operator==(const Target&) const = default;
+};
+
+struct Config {
+  std::vector<Target> targets;
+  std::string sendmail = "/usr/sbin/sendmail -t -i";  // -s
+  std::optional<std::string> email;                   // -m
+  std::string gcore = "/usr/bin/gcore -o";            // -g
+  std::optional<std::string> coredir;                 // -d
+  std::optional<std::string> name;                    // -n
+  std::chrono::milliseconds rpc_timeout{30000};       // --rpc-timeout
+  std::chrono::milliseconds action_timeout{60000};    // --action-timeout
+
+  bool operator==(const Config&) const = default;
+};
+
+enum class CliAction {
+  run,          // config is valid: start the listener
+  help,         // print usage_text() on stdout, exit 0
+  version,      // print version_text() on stdout, exit 0
+  usage_error,  // print error (when not empty) on stderr, usage on stdout, exit 255
+};
+
+struct CliResult {
+  CliAction action = CliAction::usage_error;
+  Config config;      // meaningful for run only
+  std::string error;  // one line naming the option and the value (no newline); may be empty
+};
+
+// Parses the arguments after argv[0], superlance-compatible (see man/httpok.1).
+CliResult parse_command_line(const std::vector<std::string>& args);
+
+// Checks that need no I/O but are not usage errors (exit 2 before READY): e.g. CR or LF
+// in the mail address or the name. Returns the error line, or nothing when fine.
+std::optional<std::string> validate(const Config& config);
+
+std::string usage_text();    // ends with a newline
+std::string version_text();  // "httpok X.Y.Z\n"
+
+}  // namespace httpok

@@ -1,0 +1,39 @@
+// Child processes (gcore, sendmail): a configured shell command line run as
+// /bin/sh -c '<command> "$1" "$2"' with values passed as positional parameters.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace httpok {
+
+struct SpawnRequest {
+  std::string command;             // the shell command line as configured
+  std::vector<std::string> args;   // appended as "$1" "$2" ... (never pasted in)
+  std::string stdin_data;          // written to the child's stdin, then closed
+  std::chrono::milliseconds deadline{60000};  // the child is killed after this
+};
+
+struct SpawnResult {
+  bool started = false;   // false: could not be spawned (error holds why)
+  bool timed_out = false;  // killed at the deadline
+  int exit_status = -1;
+  int term_signal = 0;
+  std::string stdout_data;
+  std::string error;  // describes any failure in one line; empty on exit status 0
+  bool success() const { return started && !timed_out && term_signal == 0 && exit_status == 0; }
+};
+
+// The shell line that runs `command` with n positional parameters: command "$1" ... "$n".
+std::string shell_line_with_positionals(const std::string& command, std::size_t n);
+
+class Spawner {
+ public:
+  virtual ~Spawner() = default;
+  using Callback = std::function<void(SpawnResult)>;
+  virtual void run(SpawnRequest request, Callback done) = 0;
+};
+
+}  // namespace httpok

@@ -1,0 +1,61 @@
+// The supervisord calls httpok makes, as an asynchronous interface, so that the action
+// logic can be driven by a real XML-RPC client on the loop or by a fake in tests.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "httpok/xmlrpc.hpp"
+
+namespace httpok {
+
+struct ProcessInfo {
+  std::string name;
+  std::string group;
+  std::string statename;
+  int state = 0;  // 20 is RUNNING
+  std::int64_t pid = 0;
+  bool operator==(const ProcessInfo&) const = default;
+};
+
+inline constexpr int kStateRunning = 20;
+
+// "name" when group == name, else "group:name" (supervisor's make_namespec).
+std::string make_namespec(const std::string& group, const std::string& name);
+
+// Failure of one call: a fault from supervisord, or anything else (socket, HTTP status,
+// timeout, malformed answer) as text.
+struct RpcError {
+  std::optional<xmlrpc::Fault> fault;
+  std::string text;
+  // <Fault CODE: REPR> for a fault, else the text.
+  std::string describe() const;
+};
+
+template <class T>
+struct RpcResult {
+  std::optional<T> value;  // set on success
+  RpcError error;          // meaningful when value is empty
+  bool ok() const { return value.has_value(); }
+};
+
+// Decodes the answer of getAllProcessInfo into ProcessInfo values (pure).
+RpcResult<std::vector<ProcessInfo>> process_infos_from(const xmlrpc::Value& value);
+
+// Owned by the application; callbacks may run later (on the loop) or, for fakes,
+// before the call returns. A callback is called exactly once unless the object is
+// destroyed first, in which case it is never called.
+class SupervisorApi {
+ public:
+  virtual ~SupervisorApi() = default;
+  using InfoCallback = std::function<void(RpcResult<std::vector<ProcessInfo>>)>;
+  using BoolCallback = std::function<void(RpcResult<bool>)>;
+  virtual void get_all_process_info(InfoCallback done) = 0;
+  virtual void stop_process(const std::string& namespec, BoolCallback done) = 0;
+  virtual void start_process(const std::string& namespec, BoolCallback done) = 0;
+};
+
+}  // namespace httpok
