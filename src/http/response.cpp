@@ -1,2 +1,136 @@
-// placeholder
-#include "httpok/result.hpp"
+#include <llhttp.h>
+
+#include "httpok/http.hpp"
+
+namespace httpok {
+
+// llhttp's parser and settings, kept out of the public header.
+struct ResponseParser::Llhttp {
+  llhttp_t parser;
+  llhttp_settings_t settings;
+};
+
+ResponseParser::ResponseParser() : llhttp_(std::make_unique<Llhttp>()) {
+  llhttp_settings_init(&llhttp_->settings);
+  llhttp_->settings.on_status = [](llhttp_t* p, const char* at, std::size_t len) {
+    return on_status(p->data, at, len);
+  };
+  llhttp_->settings.on_headers_complete = [](llhttp_t* p) { return on_headers_complete(p->data); };
+  llhttp_->settings.on_body = [](llhttp_t* p, const char* at, std::size_t len) {
+    return on_body(p->data, at, len);
+  };
+  llhttp_->settings.on_message_complete = [](llhttp_t* p) {
+    return on_message_complete(p->data);
+  };
+  reset(Options{});
+}
+
+ResponseParser::~ResponseParser() = default;
+
+void ResponseParser::reset(Options options) {
+  options_ = std::move(options);
+  llhttp_init(&llhttp_->parser, HTTP_RESPONSE, &llhttp_->settings);
+  llhttp_->parser.data = this;
+  state_ = State::in_progress;
+  headers_complete_ = false;
+  message_complete_ = false;
+  status_ = 0;
+  reason_.clear();
+  needle_found_ = false;
+  body_capped_ = false;
+  body_bytes_ = 0;
+  tail_.clear();
+  body_.clear();
+  error_.clear();
+}
+
+int ResponseParser::on_status(void* self, const char* at, std::size_t len) {
+  static_cast<ResponseParser*>(self)->reason_.append(at, len);
+  return 0;
+}
+
+int ResponseParser::on_headers_complete(void* self) {
+  auto* me = static_cast<ResponseParser*>(self);
+  me->headers_complete_ = true;
+  me->status_ = llhttp_get_status_code(&me->llhttp_->parser);
+  return 0;
+}
+
+void ResponseParser::search(std::string_view chunk) {
+  const std::string& needle = options_.needle;
+  if (needle.empty() || needle_found_) return;
+  // A match split across reads: the kept tail plus the start of this chunk.
+  if (!tail_.empty()) {
+    const std::string joined = tail_ + std::string(chunk.substr(0, needle.size() - 1));
+    if (joined.find(needle) != std::string::npos) {
+      needle_found_ = true;
+      return;
+    }
+  }
+  if (chunk.find(needle) != std::string_view::npos) {
+    needle_found_ = true;
+    return;
+  }
+  const std::size_t keep = needle.size() - 1;
+  if (chunk.size() >= keep) {
+    tail_.assign(chunk.substr(chunk.size() - keep));
+  } else {
+    tail_.append(chunk);
+    if (tail_.size() > keep) tail_.erase(0, tail_.size() - keep);
+  }
+}
+
+int ResponseParser::on_body(void* self, const char* at, std::size_t len) {
+  auto* me = static_cast<ResponseParser*>(self);
+  const std::size_t room = me->options_.max_body - me->body_bytes_;
+  const std::string_view chunk(at, len < room ? len : room);
+  me->body_bytes_ += chunk.size();
+  me->search(chunk);
+  if (me->options_.keep_body) me->body_.append(chunk);
+  if (me->body_bytes_ >= me->options_.max_body) {
+    // Looked at as much as we may: stop here, the exchange is over for us.
+    me->body_capped_ = true;
+    return HPE_PAUSED;
+  }
+  return 0;
+}
+
+int ResponseParser::on_message_complete(void* self) {
+  auto* me = static_cast<ResponseParser*>(self);
+  me->message_complete_ = true;
+  return HPE_PAUSED;  // one message per exchange; anything after it is not ours
+}
+
+ResponseParser::State ResponseParser::fail(std::string message) {
+  error_ = std::move(message);
+  state_ = State::error;
+  return state_;
+}
+
+ResponseParser::State ResponseParser::feed(std::string_view bytes) {
+  if (state_ != State::in_progress) return state_;
+  const llhttp_errno_t err = llhttp_execute(&llhttp_->parser, bytes.data(), bytes.size());
+  if (err == HPE_PAUSED || err == HPE_OK) {
+    if (message_complete_ || body_capped_) state_ = State::complete;
+    return state_;
+  }
+  const char* reason = llhttp_get_error_reason(&llhttp_->parser);
+  return fail(std::string("malformed HTTP response: ") +
+              (reason != nullptr ? reason : llhttp_errno_name(err)));
+}
+
+ResponseParser::State ResponseParser::finish() {
+  if (state_ != State::in_progress) return state_;
+  const llhttp_errno_t err = llhttp_finish(&llhttp_->parser);
+  if ((err == HPE_OK || err == HPE_PAUSED) && message_complete_) {
+    state_ = State::complete;
+    return state_;
+  }
+  if (!headers_complete_) {
+    return fail(status_ == 0 && reason_.empty() ? "Remote end closed connection without response"
+                                                : "connection closed inside the response headers");
+  }
+  return fail("connection closed before the end of the response body");
+}
+
+}  // namespace httpok

@@ -1,2 +1,150 @@
-// placeholder
-#include "httpok/result.hpp"
+#include <charconv>
+
+#include "httpok/listener.hpp"
+
+namespace httpok {
+
+std::string_view Event::header(std::string_view key) const {
+  for (const auto& [k, v] : headers) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+std::optional<std::uint64_t> Event::serial() const {
+  const std::string_view text = header("serial");
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+namespace {
+
+// Number of continuation bytes that follow a UTF-8 lead byte. A byte that cannot start
+// a character counts as one character on its own, as a decoder that replaces it would.
+unsigned continuation_bytes(unsigned char lead) {
+  if (lead >= 0xF0 && lead <= 0xF4) return 3;
+  if (lead >= 0xE0) return lead <= 0xEF ? 2 : 0;
+  if (lead >= 0xC2) return 1;
+  return 0;
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 200)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool FrameParser::parse_header() {
+  current_ = Event{};
+  std::string_view rest = line_;
+  bool have_len = false;
+  while (!rest.empty()) {
+    const std::size_t space = rest.find(' ');
+    const std::string_view token = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    if (token.empty()) continue;
+    const std::size_t colon = token.find(':');
+    if (colon == std::string_view::npos) {
+      error_ = "malformed event header (token without ':'): '" + printable(line_) + "'";
+      return false;
+    }
+    current_.headers.emplace_back(token.substr(0, colon), token.substr(colon + 1));
+  }
+  const std::string_view len_text = current_.header("len");
+  if (!len_text.empty()) {
+    const auto [end, ec] =
+        std::from_chars(len_text.data(), len_text.data() + len_text.size(), chars_left_);
+    have_len = ec == std::errc{} && end == len_text.data() + len_text.size();
+  }
+  if (!have_len) {
+    error_ = "malformed event header (no valid len): '" + printable(line_) + "'";
+    return false;
+  }
+  if (chars_left_ > kMaxPayload) {
+    error_ = "event payload too large (len:" + std::string(len_text) + ")";
+    return false;
+  }
+  if (current_.eventname().empty()) {
+    error_ = "malformed event header (no eventname): '" + printable(line_) + "'";
+    return false;
+  }
+  line_.clear();
+  return true;
+}
+
+bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
+  std::size_t i = 0;
+  while (i < data.size() || (state_ == State::payload && chars_left_ == 0 &&
+                             continuation_left_ == 0)) {
+    if (state_ == State::failed) return false;
+    if (state_ == State::header) {
+      const std::size_t nl = data.find('\n', i);
+      const std::size_t end = nl == std::string_view::npos ? data.size() : nl;
+      if (line_.size() + (end - i) > kMaxHeaderLine) {
+        error_ = "event header line longer than " + std::to_string(kMaxHeaderLine) + " bytes";
+        state_ = State::failed;
+        return false;
+      }
+      line_.append(data.substr(i, end - i));
+      i = end;
+      if (nl == std::string_view::npos) break;
+      ++i;  // the newline
+      if (!parse_header()) {
+        state_ = State::failed;
+        return false;
+      }
+      state_ = State::payload;
+      continue;
+    }
+    // Payload: copy bytes until `len` characters are complete.
+    const std::size_t start = i;
+    while (i < data.size()) {
+      const auto byte = static_cast<unsigned char>(data[i]);
+      if (continuation_left_ > 0) {
+        if ((byte & 0xC0) == 0x80) {
+          --continuation_left_;
+          ++i;
+          continue;
+        }
+        continuation_left_ = 0;  // a truncated sequence ends before this byte
+      }
+      if (chars_left_ == 0) break;
+      continuation_left_ = continuation_bytes(byte);
+      --chars_left_;
+      ++i;
+    }
+    current_.payload.append(data.substr(start, i - start));
+    if (chars_left_ == 0 && continuation_left_ == 0) {
+      out.push_back(std::move(current_));
+      current_ = Event{};
+      state_ = State::header;
+    }
+  }
+  return state_ != State::failed;
+}
+
+bool SerialWindow::seen(std::uint64_t serial) {
+  for (std::size_t k = 0; k < count_; ++k) {
+    if (ring_[k] == serial) return true;
+  }
+  ring_[next_] = serial;
+  next_ = (next_ + 1) % kSize;
+  if (count_ < kSize) ++count_;
+  return false;
+}
+
+}  // namespace httpok

@@ -1,2 +1,239 @@
-// placeholder
-#include "httpok/result.hpp"
+#include "httpok/net.hpp"
+
+#include <cstring>
+#include <utility>
+
+namespace httpok::net {
+
+std::string errno_text(int uv_status) {
+  if (uv_status == UV_ETIMEDOUT) return "timed out";
+  if (uv_status < 0 && uv_status > -4096 && uv_status != UV_EOF) {
+    // On Unix libuv errors are negated errno values: Python's "[Errno N] strerror".
+    return "[Errno " + std::to_string(-uv_status) + "] " + std::strerror(-uv_status);
+  }
+  return uv_strerror(uv_status);
+}
+
+// The handle and the requests that refer to it. Freed in the close callback only.
+struct Stream::Box {
+  union {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  };
+  uv_connect_t connect_req;
+  Stream* owner = nullptr;  // nullptr once the Stream let go of it
+};
+
+namespace {
+
+struct WriteBox {
+  uv_write_t req;
+  std::string data;
+};
+
+// One read buffer for every stream: reads are consumed before the callback returns and
+// the loop is single-threaded.
+char g_read_buffer[64 * 1024];
+
+void free_box_cb(uv_handle_t* handle) {
+  // The union is the Box's first member, so the handle's address is the Box's.
+  delete reinterpret_cast<Stream::Box*>(handle);  // NOLINT
+}
+
+}  // namespace
+
+Stream::Stream(uv_loop_t* loop, Handler& handler) : loop_(loop), handler_(handler) {}
+
+Stream::~Stream() { close(); }
+
+void Stream::close() {
+  if (box_ == nullptr) return;
+  box_->owner = nullptr;
+  box_->handle.data = nullptr;
+  uv_close(&box_->handle, free_box_cb);
+  box_ = nullptr;
+}
+
+int Stream::connect_tcp(const sockaddr* address) {
+  close();
+  box_ = new Box{};
+  box_->owner = this;
+  int rc = uv_tcp_init(loop_, &box_->tcp);
+  if (rc < 0) {
+    delete box_;
+    box_ = nullptr;
+    return rc;
+  }
+  box_->handle.data = box_;
+  uv_tcp_nodelay(&box_->tcp, 1);
+  box_->connect_req.data = box_;
+  rc = uv_tcp_connect(&box_->connect_req, &box_->tcp, address, on_connect_cb);
+  if (rc < 0) close();
+  return rc;
+}
+
+int Stream::connect_unix(const std::string& path) {
+  close();
+  box_ = new Box{};
+  box_->owner = this;
+  const int rc = uv_pipe_init(loop_, &box_->pipe, 0);
+  if (rc < 0) {
+    delete box_;
+    box_ = nullptr;
+    return rc;
+  }
+  box_->handle.data = box_;
+  box_->connect_req.data = box_;
+  // uv_pipe_connect reports every error through the callback.
+  uv_pipe_connect(&box_->connect_req, &box_->pipe, path.c_str(), on_connect_cb);
+  return 0;
+}
+
+void Stream::on_connect_cb(uv_connect_t* req, int status) {
+  auto* box = static_cast<Box*>(req->data);
+  Stream* self = box->owner;
+  if (self == nullptr || status == UV_ECANCELED) return;
+  if (status == 0) {
+    const int rc = self->start_reading();
+    if (rc < 0) status = rc;
+  }
+  self->handler_.on_connect(status);
+}
+
+int Stream::start_reading() {
+  return uv_read_start(
+      &box_->stream,
+      [](uv_handle_t*, std::size_t, uv_buf_t* buf) {
+        buf->base = g_read_buffer;
+        buf->len = sizeof g_read_buffer;
+      },
+      on_read_cb);
+}
+
+void Stream::on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+  auto* box = static_cast<Box*>(stream->data);
+  if (box == nullptr || box->owner == nullptr) return;
+  Stream* self = box->owner;
+  if (nread > 0) {
+    self->handler_.on_data(std::string_view(g_read_buffer, static_cast<std::size_t>(nread)));
+  } else if (nread == UV_EOF) {
+    uv_read_stop(stream);
+    self->handler_.on_eof();
+  } else if (nread < 0) {
+    uv_read_stop(stream);
+    self->handler_.on_stream_error(static_cast<int>(nread));
+  }
+}
+
+int Stream::write(std::string_view bytes) {
+  if (box_ == nullptr) return UV_ENOTCONN;
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  int written = uv_try_write(&box_->stream, &buf, 1);
+  if (written == UV_EAGAIN) written = 0;
+  if (written < 0) return written;
+  if (static_cast<std::size_t>(written) == bytes.size()) return 0;
+  auto* w = new WriteBox{};
+  w->data.assign(bytes.substr(static_cast<std::size_t>(written)));
+  w->req.data = w;
+  buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  const int rc = uv_write(&w->req, &box_->stream, &buf, 1, on_write_cb);
+  if (rc < 0) delete w;
+  return rc;
+}
+
+void Stream::on_write_cb(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteBox*>(req->data);
+  auto* box = static_cast<Box*>(req->handle->data);
+  delete w;
+  if (status < 0 && status != UV_ECANCELED && box != nullptr && box->owner != nullptr) {
+    box->owner->handler_.on_stream_error(status);
+  }
+}
+
+struct Resolver::Box {
+  uv_getaddrinfo_t req;
+  Resolver* owner = nullptr;
+  Callback done;
+};
+
+int Resolver::resolve(const std::string& host, std::uint16_t port, Callback done) {
+  cancel();
+  auto* box = new Box{};
+  box->owner = this;
+  box->done = std::move(done);
+  box->req.data = box;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  const std::string service = std::to_string(port);
+  const int rc = uv_getaddrinfo(
+      loop_, &box->req,
+      [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
+        auto* b = static_cast<Box*>(req->data);
+        std::vector<sockaddr_storage> addresses;
+        for (addrinfo* ai = res; status == 0 && ai != nullptr; ai = ai->ai_next) {
+          sockaddr_storage ss{};
+          std::memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+          addresses.push_back(ss);
+        }
+        uv_freeaddrinfo(res);
+        Resolver* owner = b->owner;
+        Callback cb = std::move(b->done);
+        delete b;
+        if (owner == nullptr) return;
+        owner->box_ = nullptr;
+        if (status == 0 && addresses.empty()) status = UV_EAI_NONAME;
+        cb(status, std::move(addresses));
+      },
+      host.c_str(), service.c_str(), &hints);
+  if (rc < 0) {
+    delete box;
+    return rc;
+  }
+  box_ = box;
+  return 0;
+}
+
+void Resolver::cancel() {
+  if (box_ == nullptr) return;
+  // The request may already run in the thread pool: its callback still comes, and frees it.
+  box_->owner = nullptr;
+  box_->done = nullptr;
+  uv_cancel(reinterpret_cast<uv_req_t*>(&box_->req));
+  box_ = nullptr;
+}
+
+Timer::Timer(uv_loop_t* loop) : handle_(new uv_timer_t{}) {
+  uv_timer_init(loop, handle_);
+  handle_->data = this;
+}
+
+Timer::~Timer() {
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
+void Timer::start(std::uint64_t timeout_ms, std::function<void()> fire) {
+  fire_ = std::move(fire);
+  uv_timer_start(
+      handle_,
+      [](uv_timer_t* h) {
+        auto* self = static_cast<Timer*>(h->data);
+        if (self == nullptr) return;
+        // Move out first: the callback may restart or destroy this timer.
+        std::function<void()> f = std::move(self->fire_);
+        f();
+      },
+      timeout_ms, 0);
+}
+
+void Timer::stop() {
+  uv_timer_stop(handle_);
+  fire_ = nullptr;
+}
+
+}  // namespace httpok::net

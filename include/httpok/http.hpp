@@ -1,0 +1,104 @@
+// HTTP/1.1 client pieces, all pure: URL parsing, request building, and an llhttp-based
+// response parser that streams the body (substring search across reads, size cap).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "httpok/result.hpp"
+
+namespace httpok {
+
+// A parsed http:// or https:// URL, as Python's urlsplit sees it.
+struct Url {
+  std::string original;     // as given
+  std::string scheme;       // "http" or "https", lower case
+  std::string host;         // without brackets for IPv6 literals
+  std::uint16_t port = 0;   // explicit, or the scheme's default
+  bool default_port = true;  // no port, or the scheme's default one
+  bool ip_literal = false;  // host is an IPv4 or IPv6 address
+  std::string target;       // path (or "/") plus "?query"; fragment dropped
+  std::string user;         // userinfo, percent-decoded
+  std::string password;
+  bool has_userinfo = false;
+
+  bool https() const { return scheme == "https"; }
+  // Host header value: host (bracketed for IPv6) plus ":port" unless default.
+  std::string host_header() const;
+};
+
+// Parses a URL; the error names the URL and what is wrong with it.
+Result<Url> parse_url(std::string_view text);
+
+std::string base64_encode(std::string_view data);
+
+// GET request as superlance sends it, plus Connection: close and Basic auth from userinfo.
+std::string build_get_request(const Url& url);
+
+// POST request for XML-RPC.
+std::string build_post_request(std::string_view host_header, std::string_view target,
+                               std::string_view authorization_basic, std::string_view body);
+
+// Streams one HTTP/1.x response through llhttp. Reusable: reset() between exchanges.
+// Owned by its client (a probe or an RPC call); no I/O.
+class ResponseParser {
+ public:
+  struct Options {
+    std::size_t max_body = 1024 * 1024;  // body bytes looked at, at most
+    std::string needle;                  // substring to find in the body; empty: none
+    bool keep_body = false;              // store the body (up to max_body)
+  };
+  enum class State {
+    in_progress,  // more bytes needed
+    complete,     // message complete, or max_body reached (body_capped())
+    error,        // malformed response, or EOF before the end of the message
+  };
+
+  ResponseParser();
+  ~ResponseParser();
+  ResponseParser(const ResponseParser&) = delete;
+  ResponseParser& operator=(const ResponseParser&) = delete;
+
+  void reset(Options options);
+  State feed(std::string_view bytes);
+  // The peer closed the connection (ends a close-delimited body).
+  State finish();
+
+  State state() const { return state_; }
+  bool headers_complete() const { return headers_complete_; }
+  int status() const { return status_; }
+  const std::string& reason() const { return reason_; }
+  bool needle_found() const { return needle_found_; }
+  bool body_capped() const { return body_capped_; }
+  std::size_t body_bytes() const { return body_bytes_; }
+  const std::string& body() const { return body_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Llhttp;
+  static int on_status(void* self, const char* at, std::size_t len);
+  static int on_headers_complete(void* self);
+  static int on_body(void* self, const char* at, std::size_t len);
+  static int on_message_complete(void* self);
+  void search(std::string_view chunk);
+  State fail(std::string message);
+
+  std::unique_ptr<Llhttp> llhttp_;
+  Options options_;
+  State state_ = State::in_progress;
+  bool headers_complete_ = false;
+  bool message_complete_ = false;
+  int status_ = 0;
+  std::string reason_;
+  bool needle_found_ = false;
+  bool body_capped_ = false;
+  std::size_t body_bytes_ = 0;
+  std::string tail_;  // last needle.size()-1 body bytes, for matches split across reads
+  std::string body_;
+  std::string error_;
+};
+
+}  // namespace httpok

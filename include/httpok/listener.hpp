@@ -1,0 +1,78 @@
+// The supervisord event-listener protocol: a pure incremental frame parser, a window of
+// recently seen serials, and the libuv shell that reads stdin and acknowledges on stdout.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace httpok {
+
+// One event as supervisord sent it: the header tokens in order and the payload.
+struct Event {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string payload;
+
+  // The value of a header token, or an empty view when absent.
+  std::string_view header(std::string_view key) const;
+  std::string_view eventname() const { return header("eventname"); }
+  std::optional<std::uint64_t> serial() const;
+  bool is_tick() const { return eventname().starts_with("TICK"); }
+};
+
+// Incremental parser for `header line + len payload` frames. Feed it any split of the
+// input; it never loses its place. `len` counts characters of UTF-8 text (as supervisord
+// computes it on a Python str), so a payload with non-ASCII text is read by characters.
+// Owned by the listener; no I/O.
+class FrameParser {
+ public:
+  // Longest header line accepted; supervisord's are about 100 bytes.
+  static constexpr std::size_t kMaxHeaderLine = 8192;
+  // Largest payload accepted, in characters.
+  static constexpr std::uint64_t kMaxPayload = 64 * 1024 * 1024;
+
+  // Consumes all of `data`, appending every completed event to `out`. Returns false on a
+  // malformed header (error() says why); the parser is then unusable.
+  bool feed(std::string_view data, std::deque<Event>& out);
+
+  // True when no partial frame is buffered (EOF here is a clean end).
+  bool idle() const { return state_ == State::header && line_.empty(); }
+  const std::string& error() const { return error_; }
+
+ private:
+  enum class State { header, payload, failed };
+  bool parse_header();
+
+  State state_ = State::header;
+  std::string line_;
+  Event current_;
+  std::uint64_t chars_left_ = 0;     // characters of payload still to complete
+  unsigned continuation_left_ = 0;   // UTF-8 continuation bytes the current char still needs
+  std::string error_;
+};
+
+// Remembers the last kSize serials so a re-delivered event is acknowledged but not acted
+// on twice. Fixed size, no allocation.
+class SerialWindow {
+ public:
+  static constexpr std::size_t kSize = 128;
+  // Returns true when `serial` was seen before; otherwise records it and returns false.
+  bool seen(std::uint64_t serial);
+
+ private:
+  std::array<std::uint64_t, kSize> ring_{};
+  std::size_t count_ = 0;
+  std::size_t next_ = 0;
+};
+
+// The protocol bytes httpok writes: nothing else may ever reach stdout.
+inline constexpr std::string_view kReady = "READY\n";
+inline constexpr std::string_view kAckThenReady = "RESULT 2\nOKREADY\n";
+
+}  // namespace httpok

@@ -1,0 +1,95 @@
+// libuv networking shells: a stream connection (TCP or UNIX socket) and a DNS lookup.
+// Each owns its handle or request through a heap "box" that is freed only in libuv's
+// close (or completion) callback, so the C++ object can be destroyed at any time: a late
+// callback finds no owner and returns.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace httpok::net {
+
+// Text for a libuv error in Python's socket style: "[Errno 111] Connection refused".
+std::string errno_text(int uv_status);
+
+// One connection. Owned by its client (a probe attempt or an RPC call).
+class Stream {
+ public:
+  // Called on the loop. A handler may call close() or destroy the Stream from any of them.
+  class Handler {
+   public:
+    virtual void on_connect(int status) = 0;
+    virtual void on_data(std::string_view bytes) = 0;
+    virtual void on_eof() = 0;
+    virtual void on_stream_error(int status) = 0;  // read or write failed
+
+   protected:
+    ~Handler() = default;
+  };
+
+  Stream(uv_loop_t* loop, Handler& handler);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // Start connecting; on an error return on_connect is never called. Closes any earlier one.
+  int connect_tcp(const sockaddr* address);
+  int connect_unix(const std::string& path);
+  // Queues bytes to send (copied unless they can be written at once).
+  int write(std::string_view bytes);
+  // Idempotent; no handler call comes after it.
+  void close();
+  bool is_open() const { return box_ != nullptr; }
+
+ // Opaque; public only so the close callback can free it.
+  struct Box;
+
+ private:
+  static void on_connect_cb(uv_connect_t* req, int status);
+  static void on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write_cb(uv_write_t* req, int status);
+  int start_reading();
+
+  uv_loop_t* loop_;
+  Handler& handler_;
+  Box* box_ = nullptr;
+};
+
+// One asynchronous getaddrinfo. Owned by its client; destroying it cancels the callback.
+class Resolver {
+ public:
+  using Callback = std::function<void(int status, std::vector<sockaddr_storage> addresses)>;
+  explicit Resolver(uv_loop_t* loop) : loop_(loop) {}
+  ~Resolver() { cancel(); }
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  int resolve(const std::string& host, std::uint16_t port, Callback done);
+  void cancel();
+
+ private:
+  struct Box;
+  uv_loop_t* loop_;
+  Box* box_ = nullptr;
+};
+
+// Owns one uv_timer_t. Destroying it stops the timer; the handle is freed in its close cb.
+class Timer {
+ public:
+  explicit Timer(uv_loop_t* loop);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  void start(std::uint64_t timeout_ms, std::function<void()> fire);
+  void stop();
+
+ private:
+  uv_timer_t* handle_;
+  std::function<void()> fire_;
+};
+
+}  // namespace httpok::net
