@@ -1,2 +1,281 @@
-// placeholder
-#include "httpok/result.hpp"
+#include "httpok/probe.hpp"
+
+#include <cstring>
+
+#include "httpok/tls.hpp"
+
+namespace httpok {
+
+namespace {
+
+// Plaintext out of TLS is consumed before the next read: one buffer serves all probes.
+char g_plaintext[16 * 1024];
+
+bool literal_address(const Url& url, sockaddr_storage& out) {
+  out = sockaddr_storage{};
+  if (uv_ip4_addr(url.host.c_str(), url.port, reinterpret_cast<sockaddr_in*>(&out)) == 0) {
+    return true;
+  }
+  return uv_ip6_addr(url.host.c_str(), url.port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+  return std::to_string(ms.count()) + " ms";
+}
+
+}  // namespace
+
+Probe::Probe(uv_loop_t* loop, Target target, Url url,
+             std::shared_ptr<tls::ClientContext> tls_context)
+    : loop_(loop),
+      target_(std::move(target)),
+      url_(std::move(url)),
+      tls_context_(std::move(tls_context)),
+      request_(build_get_request(url_)),
+      stream_(loop, *this),
+      resolver_(loop),
+      deadline_(loop),
+      retry_timer_(loop) {}
+
+Probe::~Probe() { cancel(); }
+
+std::uint64_t Probe::elapsed_us() const { return (uv_hrtime() - started_ns_) / 1000; }
+
+bool Probe::start(Callback done) {
+  if (running_) return false;
+  running_ = true;
+  done_ = std::move(done);
+  result_ = ProbeResult{};
+  started_ns_ = uv_hrtime();
+  last_connect_error_ = 0;
+  next_address_ = 0;
+  parser_.reset(ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}),
+                                        false});
+  deadline_.start(static_cast<std::uint64_t>(target_.timeout.count()), [this] { on_deadline(); });
+
+  if (url_.https() && tls_context_ == nullptr) {
+    // Defer the failure: `done` is never called before start() returns.
+    phase_ = Phase::connecting;
+    retry_timer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
+    return true;
+  }
+  sockaddr_storage literal{};
+  if (literal_address(url_, literal)) {
+    addresses_.assign(1, literal);
+    phase_ = Phase::connecting;
+    retry_timer_.start(0, [this] { connect_next(); });
+    return true;
+  }
+  phase_ = Phase::resolving;
+  const int rc = resolver_.resolve(
+      url_.host, url_.port, [this](int status, std::vector<sockaddr_storage> addresses) {
+        result_.timings.resolved_us = elapsed_us();
+        if (status < 0) {
+          fail(ProbeFailure::dns, "DNS lookup of '" + url_.host + "' failed: " +
+                                      std::string(uv_strerror(status)));
+          return;
+        }
+        addresses_ = std::move(addresses);
+        phase_ = Phase::connecting;
+        connect_next();
+      });
+  if (rc < 0) {
+    retry_timer_.start(0, [this, rc] {
+      fail(ProbeFailure::dns,
+           "DNS lookup of '" + url_.host + "' failed: " + std::string(uv_strerror(rc)));
+    });
+  }
+  return true;
+}
+
+void Probe::connect_next() {
+  while (next_address_ < addresses_.size()) {
+    const auto* address = reinterpret_cast<const sockaddr*>(&addresses_[next_address_]);
+    const int rc = stream_.connect_tcp(address);
+    if (rc == 0) return;
+    last_connect_error_ = rc;
+    ++next_address_;
+  }
+  // Every address failed. A refused connection is retried after retry_time while the
+  // deadline leaves room for it (superlance meant to; it never did for http).
+  const auto retry_us = static_cast<std::uint64_t>(target_.retry_time.count()) * 1000;
+  const auto timeout_us = static_cast<std::uint64_t>(target_.timeout.count()) * 1000;
+  if (last_connect_error_ == UV_ECONNREFUSED && elapsed_us() + retry_us < timeout_us) {
+    stream_.close();
+    retry_timer_.start(static_cast<std::uint64_t>(target_.retry_time.count()), [this] {
+      next_address_ = 0;
+      connect_next();
+    });
+    return;
+  }
+  fail(ProbeFailure::connect, net::errno_text(last_connect_error_));
+}
+
+void Probe::on_connect(int status) {
+  if (status < 0) {
+    last_connect_error_ = status;
+    ++next_address_;
+    connect_next();
+    return;
+  }
+  result_.timings.connected_us = elapsed_us();
+  if (url_.https()) {
+    phase_ = Phase::tls_handshake;
+    tls_session_ = std::make_unique<tls::ClientSession>(tls_context_, url_.host, url_.port);
+    drive_tls();
+    return;
+  }
+  phase_ = Phase::exchanging;
+  send_request();
+}
+
+void Probe::send_request() {
+  const int rc = stream_.write(request_);
+  if (rc < 0) fail(ProbeFailure::protocol, net::errno_text(rc));
+}
+
+void Probe::flush_tls() {
+  if (tls_session_ == nullptr || tls_session_->pending_output() == 0) return;
+  const std::string out = tls_session_->take_output();
+  const int rc = stream_.write(out);
+  if (rc < 0) fail(ProbeFailure::protocol, net::errno_text(rc));
+}
+
+void Probe::drive_tls() {
+  tls::ClientSession& session = *tls_session_;
+  if (!session.handshake_done()) {
+    const tls::Status s = session.handshake();
+    flush_tls();
+    if (!running_) return;
+    if (s == tls::Status::error) return fail(ProbeFailure::tls, session.error_text());
+    if (s != tls::Status::ok) return;  // want more ciphertext
+    result_.timings.tls_done_us = elapsed_us();
+    last_tls_resumed_ = session.session_reused();
+    phase_ = Phase::exchanging;
+    if (session.write(request_) == tls::Status::error) {
+      flush_tls();
+      return fail(ProbeFailure::tls, session.error_text());
+    }
+    flush_tls();
+    if (!running_) return;
+  }
+  for (;;) {
+    std::size_t n = 0;
+    const tls::Status s = session.read(g_plaintext, sizeof g_plaintext, n);
+    switch (s) {
+      case tls::Status::ok:
+        if (on_plaintext(std::string_view(g_plaintext, n))) return;
+        continue;
+      case tls::Status::want_more:
+        flush_tls();  // e.g. a key update answer
+        return;
+      case tls::Status::closed_clean:
+      case tls::Status::closed_abrupt: {
+        const ResponseParser::State state = parser_.finish();
+        if (state == ResponseParser::State::complete) return on_response_complete();
+        std::string text = parser_.error();
+        if (s == tls::Status::closed_abrupt) text += " (" + session.error_text() + ")";
+        return fail(ProbeFailure::protocol, text);
+      }
+      case tls::Status::error:
+        flush_tls();
+        return fail(ProbeFailure::tls, session.error_text());
+    }
+  }
+}
+
+bool Probe::on_plaintext(std::string_view bytes) {
+  if (result_.timings.first_byte_us == 0) result_.timings.first_byte_us = elapsed_us();
+  switch (parser_.feed(bytes)) {
+    case ResponseParser::State::in_progress:
+      return false;
+    case ResponseParser::State::complete:
+      on_response_complete();
+      return true;
+    case ResponseParser::State::error:
+      fail(ProbeFailure::protocol, parser_.error());
+      return true;
+  }
+  return true;
+}
+
+void Probe::on_data(std::string_view bytes) {
+  if (tls_session_ != nullptr) {
+    tls_session_->feed(bytes);
+    drive_tls();
+    return;
+  }
+  on_plaintext(bytes);
+}
+
+void Probe::on_eof() {
+  if (tls_session_ != nullptr) {
+    tls_session_->feed_eof();
+    drive_tls();
+    return;
+  }
+  if (parser_.finish() == ResponseParser::State::complete) return on_response_complete();
+  fail(ProbeFailure::protocol, parser_.error());
+}
+
+void Probe::on_stream_error(int status) {
+  fail(phase_ == Phase::connecting ? ProbeFailure::connect : ProbeFailure::protocol,
+       net::errno_text(status));
+}
+
+void Probe::on_response_complete() {
+  result_.status = parser_.status();
+  result_.reason = parser_.reason();
+  result_.outcome = status_outcome(url_.original, result_.status, result_.reason);
+  result_.failure =
+      classify_response(result_.status, target_.codes, target_.body.has_value() && !target_.body->empty(),
+                        parser_.needle_found());
+  finish();
+}
+
+void Probe::on_deadline() {
+  static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
+                                           "in the TLS handshake", "waiting for the response"};
+  std::string text = "timed out after " + seconds_text(target_.timeout) + " " +
+                     kWhile[static_cast<int>(phase_)];
+  if (phase_ == Phase::connecting && last_connect_error_ != 0) {
+    text += " (last error: " + net::errno_text(last_connect_error_) + ")";
+  }
+  fail(ProbeFailure::timeout, text);
+}
+
+void Probe::fail(ProbeFailure failure, const std::string& text) {
+  if (!running_) return;
+  result_.failure = failure;
+  result_.outcome = error_outcome(url_.original, text);
+  finish();
+}
+
+void Probe::finish() {
+  if (!running_) return;
+  if (tls_session_ != nullptr && tls_session_->handshake_done()) {
+    // A clean close_notify keeps the session resumable.
+    tls_session_->close();
+    if (tls_session_->pending_output() > 0) stream_.write(tls_session_->take_output());
+  }
+  result_.timings.total_us = elapsed_us();
+  Callback done = std::move(done_);
+  cancel();
+  // Last: the callback may start the next probe or destroy this one.
+  const ProbeResult result = std::move(result_);
+  if (done) done(result);
+}
+
+void Probe::cancel() {
+  running_ = false;
+  phase_ = Phase::idle;
+  deadline_.stop();
+  retry_timer_.stop();
+  resolver_.cancel();
+  stream_.close();
+  tls_session_.reset();
+  done_ = nullptr;
+}
+
+}  // namespace httpok
