@@ -1,2 +1,288 @@
-// placeholder
-#include "httpok/result.hpp"
+// The superlance-compatible command line: Python getopt splitting (getopt.cpp), then the
+// same order of checks as superlance's main(): getopt errors, -h, the URL count, and
+// last the option values (which superlance left to int() and its tracebacks).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "getopt.hpp"
+#include "httpok/config.hpp"
+#include "values.hpp"
+
+namespace httpok {
+namespace {
+
+using config_detail::OptionSpec;
+
+enum Id : int {
+  kHelp,
+  kProgram,
+  kAny,
+  kTimeout,
+  kCode,
+  kBody,
+  kSendmail,
+  kEmail,
+  kGcore,
+  kCoredir,
+  kEager,
+  kNotEager,
+  kName,
+  kVersion,
+  kMaxBody,
+  kRpcTimeout,
+  kActionTimeout,
+  kInsecure,
+  kCafile,
+  kCapath,
+  kClientCert,
+  kClientKey,
+  kTlsServerName,
+  kNoSessionResumption,
+};
+
+// superlance's options first (legacy = true), then ours.
+constexpr std::array<OptionSpec, 24> kOptions{{
+    {kHelp, 'h', "help", false, true},
+    {kProgram, 'p', "program", true, true},
+    {kAny, 'a', "any", false, true},
+    {kTimeout, 't', "timeout", true, true},
+    {kCode, 'c', "code", true, true},
+    {kBody, 'b', "body", true, true},
+    {kSendmail, 's', "sendmail_program", true, true},
+    {kEmail, 'm', "email", true, true},
+    {kGcore, 'g', "gcore", true, true},
+    {kCoredir, 'd', "coredir", true, true},
+    {kEager, 'e', "eager", false, true},
+    {kNotEager, 'E', "not-eager", false, true},
+    {kName, 'n', "name", true, true},
+    {kVersion, '\0', "version", false, false},
+    {kMaxBody, '\0', "max-body", true, false},
+    {kRpcTimeout, '\0', "rpc-timeout", true, false},
+    {kActionTimeout, '\0', "action-timeout", true, false},
+    {kInsecure, '\0', "insecure", false, false},
+    {kCafile, '\0', "cafile", true, false},
+    {kCapath, '\0', "capath", true, false},
+    {kClientCert, '\0', "client-cert", true, false},
+    {kClientKey, '\0', "client-key", true, false},
+    {kTlsServerName, '\0', "tls-server-name", true, false},
+    {kNoSessionResumption, '\0', "no-session-resumption", false, false},
+}};
+
+constexpr std::int64_t kMaxSeconds = 86400;
+constexpr std::int64_t kMaxBodyBytes = std::int64_t{1} << 30;
+
+// "-t/--timeout" or "--max-body": how error lines name an option, whatever was typed.
+std::string display_name(int id) {
+  for (const auto& spec : kOptions) {
+    if (spec.id == id) {
+      std::string name;
+      if (spec.short_name != '\0') {
+        name = std::string("-") + spec.short_name + "/";
+      }
+      return name + "--" + std::string(spec.long_name);
+    }
+  }
+  return "?";
+}
+
+std::string invalid_value(int id, std::string_view value, std::string_view expected) {
+  return "httpok: invalid value for " + display_name(id) + ": " +
+         config_detail::python_repr(value) + " (" + std::string(expected) + ")";
+}
+
+CliResult usage_error(std::string error) {
+  CliResult result;
+  result.action = CliAction::usage_error;
+  result.error = std::move(error);
+  return result;
+}
+
+// Whole seconds from 1 to kMaxSeconds, read like Python's int().
+Result<std::chrono::milliseconds> parse_seconds(int id, std::string_view value) {
+  const auto seconds = config_detail::parse_python_int(value);
+  if (!seconds || *seconds < 1) {
+    return Result<std::chrono::milliseconds>::failure(
+        invalid_value(id, value, "expected a whole number of seconds, 1 or more"));
+  }
+  if (*seconds > kMaxSeconds) {
+    return Result<std::chrono::milliseconds>::failure(
+        invalid_value(id, value, "expected a whole number of seconds, at most 86400"));
+  }
+  return std::chrono::milliseconds(std::chrono::seconds(*seconds));
+}
+
+std::string joined_repr(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& word : words) {
+    out += out.empty() ? "" : " ";
+    out += config_detail::python_repr(word);
+  }
+  return out;
+}
+
+}  // namespace
+
+CliResult parse_command_line(const std::vector<std::string>& args) {
+  auto split = config_detail::split_arguments(args, kOptions);
+  if (!split) {
+    return usage_error("httpok: " + split.error());
+  }
+  const auto& options = split.value().options;
+  const auto& positionals = split.value().positionals;
+
+  // Like superlance, -h is honoured before the URL count is checked; --version alike.
+  for (const auto& option : options) {
+    if (option.id == kHelp || option.id == kVersion) {
+      CliResult result;
+      result.action = option.id == kHelp ? CliAction::help : CliAction::version;
+      return result;
+    }
+  }
+  if (positionals.empty()) {
+    return usage_error("httpok: missing URL");
+  }
+  if (positionals.size() > 1) {
+    return usage_error("httpok: expected one URL, got " + std::to_string(positionals.size()) +
+                       " arguments: " + joined_repr(positionals) +
+                       " (options must come before the URL)");
+  }
+
+  Config config;
+  Target target;
+  target.url = positionals.front();
+  target.codes.clear();
+  for (const auto& option : options) {
+    const std::string& value = option.value;
+    switch (option.id) {
+      case kProgram:
+        target.programs.push_back(value);
+        break;
+      case kAny:
+        target.any = true;
+        break;
+      case kTimeout:
+      case kRpcTimeout:
+      case kActionTimeout: {
+        auto duration = parse_seconds(option.id, value);
+        if (!duration) {
+          return usage_error(duration.error());
+        }
+        (option.id == kTimeout      ? target.timeout
+         : option.id == kRpcTimeout ? config.rpc_timeout
+                                    : config.action_timeout) = duration.value();
+        break;
+      }
+      case kCode: {
+        const auto code = config_detail::parse_python_int(value);
+        if (!code || *code < 100 || *code > 599) {
+          return usage_error(
+              invalid_value(option.id, value, "expected an HTTP status code from 100 to 599"));
+        }
+        target.codes.push_back(static_cast<int>(*code));
+        break;
+      }
+      case kBody:
+        // superlance skips the body check for an empty string; so do we.
+        target.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
+        break;
+      case kSendmail:
+        config.sendmail = value;
+        break;
+      case kEmail:
+        // superlance sends no mail for an empty address.
+        config.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
+        break;
+      case kGcore:
+        config.gcore = value;
+        break;
+      case kCoredir:
+        // superlance writes no core for an empty directory.
+        config.coredir = value.empty() ? std::nullopt : std::optional<std::string>(value);
+        break;
+      case kEager:
+        target.eager = true;
+        break;
+      case kNotEager:
+        target.eager = false;
+        break;
+      case kName:
+        config.name = value;
+        break;
+      case kMaxBody: {
+        const auto bytes = config_detail::parse_byte_count(value);
+        if (!bytes || *bytes < 1 || *bytes > kMaxBodyBytes) {
+          return usage_error(invalid_value(
+              option.id, value,
+              "expected a whole number of bytes from 1 to 1073741824, optionally followed by "
+              "K or M"));
+        }
+        target.max_body = static_cast<std::size_t>(*bytes);
+        break;
+      }
+      case kInsecure:
+        target.tls.insecure = true;
+        break;
+      case kCafile:
+        target.tls.cafile = value;
+        break;
+      case kCapath:
+        target.tls.capath = value;
+        break;
+      case kClientCert:
+        target.tls.client_cert = value;
+        break;
+      case kClientKey:
+        target.tls.client_key = value;
+        break;
+      case kTlsServerName:
+        target.tls.server_name = value;
+        break;
+      case kNoSessionResumption:
+        target.tls.session_resumption = false;
+        break;
+      default:
+        break;
+    }
+  }
+  if (target.codes.empty()) {
+    target.codes.push_back(200);
+  }
+  config.targets.push_back(std::move(target));
+
+  CliResult result;
+  result.action = CliAction::run;
+  result.config = std::move(config);
+  return result;
+}
+
+std::optional<std::string> validate(const Config& config) {
+  const auto has_line_break = [](std::string_view text) {
+    return text.find_first_of("\r\n") != std::string_view::npos;
+  };
+  if (config.targets.empty()) {
+    return "httpok: no URL to watch";
+  }
+  if (config.email && has_line_break(*config.email)) {
+    return invalid_value(kEmail, *config.email,
+                         "line breaks are not allowed: they would inject mail headers");
+  }
+  if (config.name && has_line_break(*config.name)) {
+    return invalid_value(kName, *config.name,
+                         "line breaks are not allowed: the name is part of the mail subject");
+  }
+  for (const auto& target : config.targets) {
+    if (!target.tls.client_key.empty() && target.tls.client_cert.empty()) {
+      return "httpok: --client-key " + config_detail::python_repr(target.tls.client_key) +
+             " needs --client-cert as well";
+    }
+    if (!target.tls.client_cert.empty() && target.tls.client_key.empty()) {
+      return "httpok: --client-cert " + config_detail::python_repr(target.tls.client_cert) +
+             " needs --client-key as well";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace httpok

@@ -1,0 +1,117 @@
+// The text -h prints (modelled on superlance's docstring, which is what its -h prints)
+// and the --version line.
+#include "httpok/config.hpp"
+#include "httpok_version.h"
+
+namespace httpok {
+
+std::string usage_text() {
+  return R"(httpok [-p processname] [-a] [-g gcore_program] [-d coredir] [-t timeout]
+       [-c status_code] [-b inbody] [-m mail_address] [-s sendmail] [-e | -E]
+       [-n name] [more options] URL
+
+Run as a supervisord event listener: on every TICK event, GET the URL, and when
+the answer is not as expected (or there is none), restart the selected
+supervisord processes that are RUNNING.
+
+Options:
+
+-p, --program NAME
+      A supervisord process to restart, by name or as group_name:process_name.
+      May be given more than once.
+
+-a, --any
+      Restart every RUNNING process of this supervisord (except this listener).
+      Overrides -p.
+
+-t, --timeout SECONDS
+      How long the whole check may take: name lookup, connect, TLS, request
+      and response. A whole number from 1 to 86400. Default: 10.
+
+-c, --code STATUS
+      An expected HTTP status code (100 to 599). May be given more than once.
+      Default: 200.
+
+-b, --body TEXT
+      Text the response body must contain. Default: the body is not checked.
+
+-m, --email ADDRESS
+      Mail a report to this address whenever processes are restarted.
+      Default: no mail.
+
+-s, --sendmail_program COMMAND
+      The shell command that sends the mail (headers and message on its
+      standard input). Default: "/usr/sbin/sendmail -t -i".
+
+-d, --coredir DIR
+      Before restarting a process, write a core file of it into this
+      directory with the gcore program; its output goes into the mail.
+      Default: no core files.
+
+-g, --gcore COMMAND
+      The gcore program, a shell command to which a file name and a pid are
+      added. Default: "/usr/bin/gcore -o".
+
+-e, --eager
+      Check the URL even when no selected process is RUNNING (the default).
+
+-E, --not-eager
+      Check the URL only when at least one selected process is RUNNING.
+
+-n, --name NAME
+      A name for this httpok, shown in the mail subject.
+
+-h, --help
+      Print this text and exit.
+
+Options of this implementation (not in superlance's httpok):
+
+--version
+      Print the version and exit.
+
+--max-body BYTES
+      Read at most this much of the response body; a -b match must lie
+      inside it. A whole number, optionally followed by K or M (1024 and
+      1048576 bytes), from 1 to 1G. Default: 1M.
+
+--rpc-timeout SECONDS
+      Time limit of each XML-RPC call to supervisord (1 to 86400).
+      Default: 30.
+
+--action-timeout SECONDS
+      Time limit of each gcore and sendmail run (1 to 86400). Default: 60.
+
+--insecure
+      For https: do not verify the server's certificate or host name.
+
+--cafile FILE, --capath DIR
+      For https: trust these CA certificates instead of the system's.
+
+--client-cert FILE, --client-key FILE
+      For https: present this client certificate (both options are needed).
+
+--tls-server-name NAME
+      For https: send this name in SNI and verify the certificate against it
+      instead of the URL's host.
+
+--no-session-resumption
+      For https: start every connection with a full handshake.
+
+URL
+      The http:// or https:// URL to GET.
+
+Options must come before the URL. A long option may be abbreviated to a
+unique prefix; a prefix that was unique among superlance's options keeps
+that meaning (--a is --any, --t is --timeout).
+
+A sample invocation:
+
+httpok -p program1 -p group1:program2 http://localhost:8080/tasty
+)";
+}
+
+std::string version_text() {
+  return "httpok " HTTPOK_VERSION "\n";
+}
+
+}  // namespace httpok

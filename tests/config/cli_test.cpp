@@ -1,0 +1,614 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "httpok/config.hpp"
+#include "httpok_version.h"
+
+namespace httpok {
+namespace {
+
+using namespace std::chrono_literals;
+using Args = std::vector<std::string>;
+
+// Parses a command line that must be accepted and returns its config.
+Config run_config(const Args& args) {
+  CliResult result = parse_command_line(args);
+  EXPECT_EQ(result.action, CliAction::run) << "error: " << result.error;
+  EXPECT_EQ(result.config.targets.size(), 1u);
+  if (result.config.targets.empty()) {
+    result.config.targets.emplace_back();
+  }
+  return result.config;
+}
+
+Target run_target(const Args& args) {
+  return run_config(args).targets.front();
+}
+
+// Parses a command line that must be a usage error and returns the error line.
+std::string usage_error(const Args& args) {
+  CliResult result = parse_command_line(args);
+  EXPECT_EQ(result.action, CliAction::usage_error);
+  EXPECT_EQ(result.error.find('\n'), std::string::npos) << result.error;
+  return result.error;
+}
+
+CliAction action_of(const Args& args) {
+  return parse_command_line(args).action;
+}
+
+// ---- defaults ----
+
+TEST(CliDefaults, UrlAloneGivesSuperlanceDefaults) {
+  const Config config = run_config({"http://localhost:8080/tasty"});
+  ASSERT_EQ(config.targets.size(), 1u);
+  const Target& target = config.targets.front();
+  EXPECT_EQ(target.url, "http://localhost:8080/tasty");
+  EXPECT_EQ(target.codes, std::vector<int>{200});
+  EXPECT_EQ(target.body, std::nullopt);
+  EXPECT_EQ(target.timeout, 10s);
+  EXPECT_EQ(target.retry_time, 10s);
+  EXPECT_EQ(target.max_body, 1024u * 1024u);
+  EXPECT_EQ(target.tls, TlsOptions{});
+  EXPECT_FALSE(target.tls.insecure);
+  EXPECT_TRUE(target.tls.session_resumption);
+  EXPECT_TRUE(target.programs.empty());
+  EXPECT_FALSE(target.any);
+  EXPECT_TRUE(target.eager);
+  EXPECT_EQ(config.sendmail, "/usr/sbin/sendmail -t -i");
+  EXPECT_EQ(config.email, std::nullopt);
+  EXPECT_EQ(config.gcore, "/usr/bin/gcore -o");
+  EXPECT_EQ(config.coredir, std::nullopt);
+  EXPECT_EQ(config.name, std::nullopt);
+  EXPECT_EQ(config.rpc_timeout, 30s);
+  EXPECT_EQ(config.action_timeout, 60s);
+  EXPECT_EQ(validate(config), std::nullopt);
+}
+
+TEST(CliDefaults, ResultIsEmptyErrorOnSuccess) {
+  const CliResult result = parse_command_line({"http://x"});
+  EXPECT_EQ(result.action, CliAction::run);
+  EXPECT_EQ(result.error, "");
+}
+
+// ---- every option, short and long ----
+
+TEST(CliOptions, Program) {
+  EXPECT_EQ(run_target({"-p", "foo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"-pfoo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--program", "foo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--program=foo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"-p", "grp:foo", "u"}).programs, Args{"grp:foo"});
+}
+
+TEST(CliOptions, ProgramAccumulatesInOrder) {
+  EXPECT_EQ(run_target({"-p", "a", "--program", "b", "-pc", "--program=a", "u"}).programs,
+            (Args{"a", "b", "c", "a"}));
+}
+
+TEST(CliOptions, Any) {
+  EXPECT_TRUE(run_target({"-a", "u"}).any);
+  EXPECT_TRUE(run_target({"--any", "u"}).any);
+}
+
+TEST(CliOptions, AnyKeepsProgramsForTheActionCode) {
+  const Target target = run_target({"-p", "foo", "-a", "-p", "bar", "u"});
+  EXPECT_TRUE(target.any);
+  EXPECT_EQ(target.programs, (Args{"foo", "bar"}));
+}
+
+TEST(CliOptions, Timeout) {
+  EXPECT_EQ(run_target({"-t", "5", "u"}).timeout, 5s);
+  EXPECT_EQ(run_target({"-t5", "u"}).timeout, 5s);
+  EXPECT_EQ(run_target({"--timeout", "7", "u"}).timeout, 7s);
+  EXPECT_EQ(run_target({"--timeout=86400", "u"}).timeout, 86400s);
+  EXPECT_EQ(run_target({"-t", "1", "u"}).timeout, 1s);
+  EXPECT_EQ(run_target({"-t", "3", "-t", "4", "u"}).timeout, 4s);
+}
+
+TEST(CliOptions, TimeoutReadLikePythonInt) {
+  EXPECT_EQ(run_target({"-t", " 12 ", "u"}).timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "+12", "u"}).timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "012", "u"}).timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "1_2", "u"}).timeout, 12s);
+}
+
+TEST(CliOptions, Code) {
+  EXPECT_EQ(run_target({"-c", "204", "u"}).codes, std::vector<int>{204});
+  EXPECT_EQ(run_target({"-c204", "u"}).codes, std::vector<int>{204});
+  EXPECT_EQ(run_target({"--code", "301", "u"}).codes, std::vector<int>{301});
+  EXPECT_EQ(run_target({"--code=100", "u"}).codes, std::vector<int>{100});
+  EXPECT_EQ(run_target({"-c", "599", "u"}).codes, std::vector<int>{599});
+}
+
+TEST(CliOptions, CodesAccumulateAndReplaceTheDefault) {
+  EXPECT_EQ(run_target({"-c", "200", "-c", "302", "--code", "404", "-c", "200", "u"}).codes,
+            (std::vector<int>{200, 302, 404, 200}));
+}
+
+TEST(CliOptions, Body) {
+  EXPECT_EQ(run_target({"-b", "ok", "u"}).body, "ok");
+  EXPECT_EQ(run_target({"-bok", "u"}).body, "ok");
+  EXPECT_EQ(run_target({"--body", "all good", "u"}).body, "all good");
+  EXPECT_EQ(run_target({"--body=a=b", "u"}).body, "a=b");
+  EXPECT_EQ(run_target({"-b", "x", "-b", "y", "u"}).body, "y");
+}
+
+TEST(CliOptions, EmptyBodyMeansNoBodyCheckAsInSuperlance) {
+  EXPECT_EQ(run_target({"-b", "", "u"}).body, std::nullopt);
+  EXPECT_EQ(run_target({"-b", "x", "--body=", "u"}).body, std::nullopt);
+}
+
+TEST(CliOptions, SendmailProgram) {
+  EXPECT_EQ(run_config({"-s", "/bin/mail", "u"}).sendmail, "/bin/mail");
+  EXPECT_EQ(run_config({"--sendmail_program", "msmtp -t", "u"}).sendmail, "msmtp -t");
+  EXPECT_EQ(run_config({"--sendmail_program=cat", "u"}).sendmail, "cat");
+}
+
+TEST(CliOptions, SendmailWithDashIsNotAnOption) {
+  EXPECT_EQ(usage_error({"--sendmail-program", "x", "u"}),
+            "httpok: option --sendmail-program not recognized");
+}
+
+TEST(CliOptions, Email) {
+  EXPECT_EQ(run_config({"-m", "ops@example.com", "u"}).email, "ops@example.com");
+  EXPECT_EQ(run_config({"--email", "a@b", "u"}).email, "a@b");
+  EXPECT_EQ(run_config({"--email=a@b", "u"}).email, "a@b");
+  EXPECT_EQ(run_config({"-m", "a@b", "-m", "", "u"}).email, std::nullopt);
+}
+
+TEST(CliOptions, Gcore) {
+  EXPECT_EQ(run_config({"-g", "/opt/gcore", "u"}).gcore, "/opt/gcore");
+  EXPECT_EQ(run_config({"--gcore", "gdb-core -o", "u"}).gcore, "gdb-core -o");
+  EXPECT_EQ(run_config({"--gcore=", "u"}).gcore, "");
+}
+
+TEST(CliOptions, Coredir) {
+  EXPECT_EQ(run_config({"-d", "/var/cores", "u"}).coredir, "/var/cores");
+  EXPECT_EQ(run_config({"--coredir", "/tmp", "u"}).coredir, "/tmp");
+  EXPECT_EQ(run_config({"--coredir=/tmp", "u"}).coredir, "/tmp");
+  EXPECT_EQ(run_config({"-d", "", "u"}).coredir, std::nullopt);
+}
+
+TEST(CliOptions, EagerLastWins) {
+  EXPECT_FALSE(run_target({"-E", "u"}).eager);
+  EXPECT_FALSE(run_target({"--not-eager", "u"}).eager);
+  EXPECT_TRUE(run_target({"-e", "u"}).eager);
+  EXPECT_TRUE(run_target({"--eager", "u"}).eager);
+  EXPECT_TRUE(run_target({"-E", "-e", "u"}).eager);
+  EXPECT_FALSE(run_target({"-e", "-E", "u"}).eager);
+  EXPECT_FALSE(run_target({"--eager", "-eE", "u"}).eager);
+  EXPECT_TRUE(run_target({"--not-eager", "--eager", "u"}).eager);
+}
+
+TEST(CliOptions, Name) {
+  EXPECT_EQ(run_config({"-n", "web", "u"}).name, "web");
+  EXPECT_EQ(run_config({"--name", "web 1", "u"}).name, "web 1");
+  EXPECT_EQ(run_config({"--name=web", "u"}).name, "web");
+  // superlance tells an empty name from none: the subject becomes "httpok []: ...".
+  EXPECT_EQ(run_config({"-n", "", "u"}).name, std::string());
+}
+
+TEST(CliOptions, MaxBody) {
+  EXPECT_EQ(run_target({"--max-body", "1", "u"}).max_body, 1u);
+  EXPECT_EQ(run_target({"--max-body=2048", "u"}).max_body, 2048u);
+  EXPECT_EQ(run_target({"--max-body", "64k", "u"}).max_body, 64u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "64K", "u"}).max_body, 64u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "2m", "u"}).max_body, 2u * 1024u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "1024M", "u"}).max_body, 1024u * 1024u * 1024u);
+}
+
+TEST(CliOptions, RpcTimeout) {
+  EXPECT_EQ(run_config({"--rpc-timeout", "5", "u"}).rpc_timeout, 5s);
+  EXPECT_EQ(run_config({"--rpc-timeout=120", "u"}).rpc_timeout, 120s);
+}
+
+TEST(CliOptions, ActionTimeout) {
+  EXPECT_EQ(run_config({"--action-timeout", "5", "u"}).action_timeout, 5s);
+  EXPECT_EQ(run_config({"--action-timeout=600", "u"}).action_timeout, 600s);
+}
+
+TEST(CliOptions, TlsOptions) {
+  const Target target =
+      run_target({"--insecure", "--cafile", "/ca.pem", "--capath=/certs", "--client-cert", "c.pem",
+                  "--client-key=k.pem", "--tls-server-name", "api.example",
+                  "--no-session-resumption", "https://10.0.0.1/"});
+  EXPECT_TRUE(target.tls.insecure);
+  EXPECT_EQ(target.tls.cafile, "/ca.pem");
+  EXPECT_EQ(target.tls.capath, "/certs");
+  EXPECT_EQ(target.tls.client_cert, "c.pem");
+  EXPECT_EQ(target.tls.client_key, "k.pem");
+  EXPECT_EQ(target.tls.server_name, "api.example");
+  EXPECT_FALSE(target.tls.session_resumption);
+}
+
+TEST(CliOptions, FlagsRejectValues) {
+  EXPECT_EQ(usage_error({"--any=1", "u"}), "httpok: option --any must not have an argument");
+  EXPECT_EQ(usage_error({"--insecure=yes", "u"}),
+            "httpok: option --insecure must not have an argument");
+  EXPECT_EQ(usage_error({"--help=", "u"}), "httpok: option --help must not have an argument");
+  EXPECT_EQ(usage_error({"--version=1"}), "httpok: option --version must not have an argument");
+  EXPECT_EQ(usage_error({"--no-session-resumption=", "u"}),
+            "httpok: option --no-session-resumption must not have an argument");
+}
+
+TEST(CliOptions, ValueMayBeEmptyOrLookLikeAnOption) {
+  EXPECT_EQ(run_target({"--program=", "u"}).programs, Args{""});
+  EXPECT_EQ(run_target({"--program==x", "u"}).programs, Args{"=x"});
+  const Target target = run_target({"-p", "-a", "--program", "--any", "-p", "--", "u"});
+  EXPECT_EQ(target.programs, (Args{"-a", "--any", "--"}));
+  EXPECT_FALSE(target.any);
+  EXPECT_EQ(target.url, "u");
+}
+
+// ---- help and version ----
+
+TEST(CliHelp, HelpNeedsNoUrl) {
+  EXPECT_EQ(action_of({"-h"}), CliAction::help);
+  EXPECT_EQ(action_of({"--help"}), CliAction::help);
+  EXPECT_EQ(action_of({"--he"}), CliAction::help);
+  EXPECT_EQ(action_of({"--h"}), CliAction::help);
+}
+
+TEST(CliHelp, HelpAnywhereAmongTheOptions) {
+  EXPECT_EQ(action_of({"-p", "x", "-h", "u"}), CliAction::help);
+  EXPECT_EQ(action_of({"-a", "--help", "u", "v", "w"}), CliAction::help);
+  EXPECT_EQ(action_of({"-ah"}), CliAction::help);
+  EXPECT_EQ(action_of({"-a", "-h", "--", "u"}), CliAction::help);
+}
+
+TEST(CliHelp, HelpWinsOverBadValues) {
+  // superlance checks -h before converting values.
+  EXPECT_EQ(action_of({"-t", "abc", "-c", "x", "-h"}), CliAction::help);
+}
+
+TEST(CliHelp, HelpAfterTheUrlIsAPositional) {
+  EXPECT_EQ(action_of({"u", "-h"}), CliAction::usage_error);
+  EXPECT_EQ(action_of({"--", "-h"}), CliAction::run);
+  EXPECT_EQ(run_target({"--", "-h"}).url, "-h");
+}
+
+TEST(CliHelp, HelpAsAValueIsNotHelp) {
+  EXPECT_EQ(usage_error({"-p", "-h"}), "httpok: missing URL");
+}
+
+TEST(CliHelp, OptionErrorsComeBeforeHelp) {
+  EXPECT_EQ(usage_error({"-h", "--bogus"}), "httpok: option --bogus not recognized");
+  EXPECT_EQ(usage_error({"-h", "-p"}), "httpok: option -p requires argument");
+}
+
+TEST(CliVersion, Version) {
+  EXPECT_EQ(action_of({"--version"}), CliAction::version);
+  EXPECT_EQ(action_of({"--vers"}), CliAction::version);
+  EXPECT_EQ(action_of({"--v"}), CliAction::version);
+  EXPECT_EQ(action_of({"-a", "--version", "u", "v"}), CliAction::version);
+  EXPECT_EQ(usage_error({"-V"}), "httpok: option -V not recognized");
+  EXPECT_EQ(usage_error({"-v"}), "httpok: option -v not recognized");
+}
+
+TEST(CliVersion, FirstOfHelpAndVersionWins) {
+  EXPECT_EQ(action_of({"--version", "-h"}), CliAction::version);
+  EXPECT_EQ(action_of({"-h", "--version"}), CliAction::help);
+}
+
+// ---- positionals ----
+
+TEST(CliPositionals, MissingUrl) {
+  EXPECT_EQ(usage_error({}), "httpok: missing URL");
+  EXPECT_EQ(usage_error({"-a", "-p", "x"}), "httpok: missing URL");
+  EXPECT_EQ(usage_error({"--"}), "httpok: missing URL");
+}
+
+TEST(CliPositionals, PosixStopAtFirstNonOption) {
+  EXPECT_EQ(usage_error({"http://x", "-p", "foo"}),
+            "httpok: expected one URL, got 3 arguments: 'http://x' '-p' 'foo' (options must "
+            "come before the URL)");
+  EXPECT_EQ(usage_error({"-a", "http://x", "http://y"}),
+            "httpok: expected one URL, got 2 arguments: 'http://x' 'http://y' (options must "
+            "come before the URL)");
+}
+
+TEST(CliPositionals, MissingUrlIsReportedBeforeBadValues) {
+  EXPECT_EQ(usage_error({"-t", "abc"}), "httpok: missing URL");
+}
+
+TEST(CliPositionals, DoubleDashEndsOptions) {
+  EXPECT_EQ(run_target({"--", "http://x"}).url, "http://x");
+  const Target target = run_target({"-a", "--", "-p"});
+  EXPECT_EQ(target.url, "-p");
+  EXPECT_TRUE(target.programs.empty());
+  EXPECT_EQ(action_of({"--", "--", "u"}), CliAction::usage_error);
+  EXPECT_EQ(action_of({"--", "u", "--"}), CliAction::usage_error);
+}
+
+TEST(CliPositionals, LoneDashIsAPositional) {
+  EXPECT_EQ(run_target({"-a", "-"}).url, "-");
+  EXPECT_EQ(action_of({"-", "-a"}), CliAction::usage_error);
+}
+
+TEST(CliPositionals, EmptyWordIsAPositional) {
+  EXPECT_EQ(run_target({""}).url, "");
+  EXPECT_EQ(action_of({"", "-a"}), CliAction::usage_error);
+}
+
+TEST(CliPositionals, TooManyArgumentsAreQuoted) {
+  EXPECT_EQ(usage_error({"a b", "it's\n"}),
+            "httpok: expected one URL, got 2 arguments: 'a b' \"it's\\n\" (options must come "
+            "before the URL)");
+}
+
+// ---- clustering ----
+
+TEST(CliClustering, FlagsThenValueOption) {
+  const Target target = run_target({"-ap", "foo", "u"});
+  EXPECT_TRUE(target.any);
+  EXPECT_EQ(target.programs, Args{"foo"});
+}
+
+TEST(CliClustering, ValueTakesTheRestOfTheWord) {
+  const Target target = run_target({"-aEpfoo", "-t30", "u"});
+  EXPECT_TRUE(target.any);
+  EXPECT_FALSE(target.eager);
+  EXPECT_EQ(target.programs, Args{"foo"});
+  EXPECT_EQ(target.timeout, 30s);
+  EXPECT_EQ(run_target({"-pa", "u"}).programs, Args{"a"});
+  EXPECT_FALSE(run_target({"-pa", "u"}).any);
+}
+
+TEST(CliClustering, LettersAfterAFlagAreMoreFlags) {
+  EXPECT_EQ(usage_error({"-afoo", "u"}), "httpok: option -f not recognized");
+  EXPECT_EQ(usage_error({"-aeEx", "u"}), "httpok: option -x not recognized");
+}
+
+TEST(CliClustering, ValueOptionLastInClusterTakesNextWord) {
+  EXPECT_EQ(run_target({"-ac", "201", "u"}).codes, std::vector<int>{201});
+  EXPECT_EQ(usage_error({"-ac"}), "httpok: option -c requires argument");
+}
+
+// ---- long-option prefixes ----
+
+TEST(CliPrefixes, UniquePrefixesOfSuperlanceOptions) {
+  EXPECT_EQ(run_target({"--prog", "foo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--p=foo", "u"}).programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--cod", "204", "u"}).codes, std::vector<int>{204});
+  EXPECT_EQ(run_config({"--cor", "/c", "u"}).coredir, "/c");
+  EXPECT_EQ(run_target({"--b", "x", "u"}).body, "x");
+  EXPECT_EQ(run_config({"--s", "cat", "u"}).sendmail, "cat");
+  EXPECT_EQ(run_config({"--sendmail", "cat", "u"}).sendmail, "cat");
+  EXPECT_EQ(run_config({"--em", "a@b", "u"}).email, "a@b");
+  EXPECT_EQ(run_config({"--g", "gc", "u"}).gcore, "gc");
+  EXPECT_TRUE(run_target({"-E", "--ea", "u"}).eager);
+  EXPECT_EQ(run_config({"--na", "n", "u"}).name, "n");
+  EXPECT_FALSE(run_target({"--not", "u"}).eager);
+}
+
+TEST(CliPrefixes, LegacyPrefixesKeepTheirSuperlanceMeaning) {
+  // --a was --any in superlance although --action-timeout now exists.
+  Target target = run_target({"--a", "u"});
+  EXPECT_TRUE(target.any);
+  EXPECT_TRUE(run_target({"--an", "u"}).any);
+  // --t was --timeout although --tls-server-name now exists.
+  EXPECT_EQ(run_target({"--t", "5", "u"}).timeout, 5s);
+  EXPECT_EQ(run_target({"--t=6", "u"}).timeout, 6s);
+  // --no was --not-eager although --no-session-resumption now exists.
+  target = run_target({"--no", "u"});
+  EXPECT_FALSE(target.eager);
+  EXPECT_TRUE(target.tls.session_resumption);
+}
+
+TEST(CliPrefixes, NewOptionsByUniquePrefix) {
+  EXPECT_EQ(run_config({"--ac", "9", "u"}).action_timeout, 9s);
+  EXPECT_EQ(run_target({"--tl", "h", "u"}).tls.server_name, "h");
+  const Target target = run_target({"--no-", "u"});
+  EXPECT_FALSE(target.tls.session_resumption);
+  EXPECT_TRUE(target.eager);
+  EXPECT_EQ(run_target({"--m", "10", "u"}).max_body, 10u);
+  EXPECT_TRUE(run_target({"--i", "u"}).tls.insecure);
+  EXPECT_EQ(run_config({"--r", "3", "u"}).rpc_timeout, 3s);
+  EXPECT_EQ(run_target({"--caf", "f", "u"}).tls.cafile, "f");
+  EXPECT_EQ(run_target({"--cap", "d", "u"}).tls.capath, "d");
+  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).tls.client_cert, "c");
+  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).tls.client_key, "k");
+}
+
+TEST(CliPrefixes, AmbiguousPrefixes) {
+  EXPECT_EQ(usage_error({"--e", "u"}), "httpok: option --e not a unique prefix");
+  EXPECT_EQ(usage_error({"--c", "200", "u"}), "httpok: option --c not a unique prefix");
+  EXPECT_EQ(usage_error({"--co", "200", "u"}), "httpok: option --co not a unique prefix");
+  EXPECT_EQ(usage_error({"--n", "x", "u"}), "httpok: option --n not a unique prefix");
+  EXPECT_EQ(usage_error({"--ca", "f", "u"}), "httpok: option --ca not a unique prefix");
+  EXPECT_EQ(usage_error({"--client", "f", "u"}), "httpok: option --client not a unique prefix");
+  EXPECT_EQ(usage_error({"--=x", "u"}), "httpok: option -- not a unique prefix");
+}
+
+TEST(CliPrefixes, PrefixErrorsNameTheFullOption) {
+  EXPECT_EQ(usage_error({"--prog"}), "httpok: option --program requires argument");
+  EXPECT_EQ(usage_error({"--an=1", "u"}), "httpok: option --any must not have an argument");
+  EXPECT_EQ(usage_error({"--t"}), "httpok: option --timeout requires argument");
+}
+
+// ---- option errors ----
+
+TEST(CliErrors, UnknownOptions) {
+  EXPECT_EQ(usage_error({"--foo", "u"}), "httpok: option --foo not recognized");
+  EXPECT_EQ(usage_error({"--foo=bar", "u"}), "httpok: option --foo not recognized");
+  EXPECT_EQ(usage_error({"--anyx", "u"}), "httpok: option --anyx not recognized");
+  EXPECT_EQ(usage_error({"-x", "u"}), "httpok: option -x not recognized");
+  EXPECT_EQ(usage_error({"-a", "-z", "u"}), "httpok: option -z not recognized");
+}
+
+TEST(CliErrors, MissingArguments) {
+  EXPECT_EQ(usage_error({"-p"}), "httpok: option -p requires argument");
+  EXPECT_EQ(usage_error({"-a", "-t"}), "httpok: option -t requires argument");
+  EXPECT_EQ(usage_error({"--program"}), "httpok: option --program requires argument");
+  EXPECT_EQ(usage_error({"--max-body"}), "httpok: option --max-body requires argument");
+  EXPECT_EQ(usage_error({"--cafile"}), "httpok: option --cafile requires argument");
+}
+
+TEST(CliErrors, ErrorsStopAtTheFirstProblem) {
+  EXPECT_EQ(usage_error({"--foo", "--bar", "u"}), "httpok: option --foo not recognized");
+  EXPECT_EQ(usage_error({"-t", "x", "-c", "y", "u"}),
+            "httpok: invalid value for -t/--timeout: 'x' (expected a whole number of seconds, "
+            "1 or more)");
+  EXPECT_EQ(usage_error({"-c", "y", "-t", "x", "u"}),
+            "httpok: invalid value for -c/--code: 'y' (expected an HTTP status code from 100 "
+            "to 599)");
+}
+
+// ---- bad values ----
+
+TEST(CliValues, BadTimeouts) {
+  const std::string expected = "(expected a whole number of seconds, 1 or more)";
+  EXPECT_EQ(usage_error({"-t", "abc", "u"}),
+            "httpok: invalid value for -t/--timeout: 'abc' " + expected);
+  EXPECT_EQ(usage_error({"-t", "0", "u"}),
+            "httpok: invalid value for -t/--timeout: '0' " + expected);
+  EXPECT_EQ(usage_error({"--timeout=-5", "u"}),
+            "httpok: invalid value for -t/--timeout: '-5' " + expected);
+  EXPECT_EQ(usage_error({"--ti", "", "u"}),
+            "httpok: invalid value for -t/--timeout: '' " + expected);
+  EXPECT_EQ(usage_error({"-t", "1.5", "u"}),
+            "httpok: invalid value for -t/--timeout: '1.5' " + expected);
+  EXPECT_EQ(usage_error({"-t", "86401", "u"}),
+            "httpok: invalid value for -t/--timeout: '86401' (expected a whole number of "
+            "seconds, at most 86400)");
+  EXPECT_EQ(usage_error({"-t", "99999999999999999999999", "u"}),
+            "httpok: invalid value for -t/--timeout: '99999999999999999999999' (expected a "
+            "whole number of seconds, at most 86400)");
+}
+
+TEST(CliValues, BadCodes) {
+  const std::string expected = "(expected an HTTP status code from 100 to 599)";
+  EXPECT_EQ(usage_error({"-c", "99x", "u"}),
+            "httpok: invalid value for -c/--code: '99x' " + expected);
+  EXPECT_EQ(usage_error({"-c", "42", "u"}),
+            "httpok: invalid value for -c/--code: '42' " + expected);
+  EXPECT_EQ(usage_error({"--code", "99", "u"}),
+            "httpok: invalid value for -c/--code: '99' " + expected);
+  EXPECT_EQ(usage_error({"-c", "600", "u"}),
+            "httpok: invalid value for -c/--code: '600' " + expected);
+  EXPECT_EQ(usage_error({"-c", "200", "-c", "", "u"}),
+            "httpok: invalid value for -c/--code: '' " + expected);
+}
+
+TEST(CliValues, BadMaxBody) {
+  const std::string expected =
+      "(expected a whole number of bytes from 1 to 1073741824, optionally followed by K or M)";
+  for (const char* value : {"0", "0k", "x", "1.5M", "1G", "-1", "", "k", "1025M", "1 k"}) {
+    EXPECT_EQ(usage_error({"--max-body", value, "u"}),
+              std::string("httpok: invalid value for --max-body: '") + value + "' " + expected);
+  }
+}
+
+TEST(CliValues, BadRpcAndActionTimeouts) {
+  EXPECT_EQ(usage_error({"--rpc-timeout", "x", "u"}),
+            "httpok: invalid value for --rpc-timeout: 'x' (expected a whole number of seconds, "
+            "1 or more)");
+  EXPECT_EQ(usage_error({"--action-timeout=0", "u"}),
+            "httpok: invalid value for --action-timeout: '0' (expected a whole number of "
+            "seconds, 1 or more)");
+  EXPECT_EQ(usage_error({"--rpc-timeout", "100000", "u"}),
+            "httpok: invalid value for --rpc-timeout: '100000' (expected a whole number of "
+            "seconds, at most 86400)");
+}
+
+TEST(CliValues, ValuesAreQuotedOnOneLine) {
+  EXPECT_EQ(usage_error({"-t", "1\n2", "u"}),
+            "httpok: invalid value for -t/--timeout: '1\\n2' (expected a whole number of "
+            "seconds, 1 or more)");
+  EXPECT_EQ(usage_error({"-c", "it's", "u"}),
+            "httpok: invalid value for -c/--code: \"it's\" (expected an HTTP status code from "
+            "100 to 599)");
+}
+
+// ---- validate ----
+
+Config valid_config() {
+  return run_config({"http://x"});
+}
+
+TEST(CliValidate, AcceptsOrdinaryValues) {
+  Config config = run_config({"-m", "ops@example.com", "-n", "web", "-s", "a\nb", "-g", "c\nd",
+                              "--client-cert", "c.pem", "--client-key", "k.pem", "u"});
+  EXPECT_EQ(validate(config), std::nullopt);
+}
+
+TEST(CliValidate, RejectsLineBreaksInEmail) {
+  Config config = run_config({"-m", "a@b\nBcc: evil@example.com", "u"});
+  EXPECT_EQ(validate(config),
+            "httpok: invalid value for -m/--email: 'a@b\\nBcc: evil@example.com' (line breaks "
+            "are not allowed: they would inject mail headers)");
+  config.email = "a@b\r";
+  EXPECT_EQ(validate(config),
+            "httpok: invalid value for -m/--email: 'a@b\\r' (line breaks are not allowed: they "
+            "would inject mail headers)");
+}
+
+TEST(CliValidate, RejectsLineBreaksInName) {
+  Config config = valid_config();
+  config.name = "web\nBcc: x";
+  EXPECT_EQ(validate(config),
+            "httpok: invalid value for -n/--name: 'web\\nBcc: x' (line breaks are not allowed: "
+            "the name is part of the mail subject)");
+  config.name = "\r";
+  EXPECT_NE(validate(config), std::nullopt);
+}
+
+TEST(CliValidate, ClientCertAndKeyGoTogether) {
+  Config config = run_config({"--client-key", "k.pem", "u"});
+  EXPECT_EQ(validate(config), "httpok: --client-key 'k.pem' needs --client-cert as well");
+  config = run_config({"--client-cert", "c.pem", "u"});
+  EXPECT_EQ(validate(config), "httpok: --client-cert 'c.pem' needs --client-key as well");
+}
+
+TEST(CliValidate, NeedsATarget) {
+  Config config = valid_config();
+  config.targets.clear();
+  EXPECT_EQ(validate(config), "httpok: no URL to watch");
+}
+
+TEST(CliValidate, ChecksEveryTarget) {
+  Config config = valid_config();
+  Target second = config.targets.front();
+  second.tls.client_key = "k.pem";
+  config.targets.push_back(second);
+  EXPECT_EQ(validate(config), "httpok: --client-key 'k.pem' needs --client-cert as well");
+}
+
+// ---- texts ----
+
+TEST(CliTexts, VersionText) {
+  EXPECT_EQ(version_text(), std::string("httpok ") + HTTPOK_VERSION + "\n");
+}
+
+TEST(CliTexts, UsageListsEveryOption) {
+  const std::string usage = usage_text();
+  ASSERT_FALSE(usage.empty());
+  EXPECT_EQ(usage.back(), '\n');
+  for (const char* option : {"-p, --program", "-a, --any",         "-t, --timeout",
+                             "-c, --code",    "-b, --body",        "-s, --sendmail_program",
+                             "-m, --email",   "-g, --gcore",       "-d, --coredir",
+                             "-e, --eager",   "-E, --not-eager",   "-n, --name",
+                             "-h, --help",    "--version",         "--max-body",
+                             "--rpc-timeout", "--action-timeout",  "--insecure",
+                             "--cafile",      "--capath",          "--client-cert",
+                             "--client-key",  "--tls-server-name", "--no-session-resumption"}) {
+    EXPECT_NE(usage.find(option), std::string::npos) << option;
+  }
+}
+
+TEST(CliTexts, UsageFitsInEightyColumns) {
+  const std::string usage = usage_text();
+  std::size_t start = 0;
+  while (start < usage.size()) {
+    const std::size_t end = usage.find('\n', start);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_LE(end - start, 80u) << usage.substr(start, end - start);
+    start = end + 1;
+  }
+}
+
+}  // namespace
+}  // namespace httpok
