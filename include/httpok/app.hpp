@@ -1,0 +1,33 @@
+// The application: wires the event listener, the probes and (on failure) the actions.
+// The only module that knows every other one.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "httpok/config.hpp"
+#include "httpok/http.hpp"
+
+namespace httpok {
+
+// What supervisord tells its listener through the environment.
+struct ListenerEnvironment {
+  std::string server_url;  // SUPERVISOR_SERVER_URL
+  std::string username;    // SUPERVISOR_USERNAME (empty when unset)
+  std::string password;    // SUPERVISOR_PASSWORD
+  std::string group_name;  // SUPERVISOR_GROUP_NAME: the listener's own group
+  std::string process_name;  // SUPERVISOR_PROCESS_NAME
+};
+
+// Reads the variables above; nothing when SUPERVISOR_SERVER_URL is unset.
+std::optional<ListenerEnvironment> listener_environment();
+
+// Runs httpok to the end: returns the process exit status. Start-up errors are reported
+// on stderr (one line) and give 2 before READY is written.
+int run_listener(const Config& config, const ListenerEnvironment& env);
+
+}  // namespace httpok
