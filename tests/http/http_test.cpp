@@ -1,0 +1,221 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "httpok/http.hpp"
+
+namespace httpok {
+namespace {
+
+Url must_parse(const std::string& text) {
+  auto url = parse_url(text);
+  EXPECT_TRUE(url.ok()) << (url.ok() ? "" : url.error());
+  return url.ok() ? url.value() : Url{};
+}
+
+TEST(Url, PlainHttp) {
+  const Url url = must_parse("http://localhost:8080/tasty/service?x=1#frag");
+  EXPECT_EQ(url.scheme, "http");
+  EXPECT_EQ(url.host, "localhost");
+  EXPECT_EQ(url.port, 8080);
+  EXPECT_FALSE(url.default_port);
+  EXPECT_EQ(url.target, "/tasty/service?x=1");
+  EXPECT_EQ(url.host_header(), "localhost:8080");
+  EXPECT_FALSE(url.ip_literal);
+}
+
+TEST(Url, DefaultsAndEmptyPath) {
+  const Url url = must_parse("HTTP://Example.org");
+  EXPECT_EQ(url.scheme, "http");
+  EXPECT_EQ(url.port, 80);
+  EXPECT_TRUE(url.default_port);
+  EXPECT_EQ(url.target, "/");
+  EXPECT_EQ(url.host_header(), "Example.org");
+  EXPECT_EQ(must_parse("https://h/").port, 443);
+  EXPECT_EQ(must_parse("https://h:443/").host_header(), "h");
+  EXPECT_EQ(must_parse("http://h?q").target, "/?q");
+}
+
+TEST(Url, Ipv6Literal) {
+  const Url url = must_parse("https://[::1]:8443/health");
+  EXPECT_EQ(url.host, "::1");
+  EXPECT_EQ(url.port, 8443);
+  EXPECT_TRUE(url.ip_literal);
+  EXPECT_EQ(url.host_header(), "[::1]:8443");
+  EXPECT_TRUE(must_parse("http://127.0.0.1/").ip_literal);
+}
+
+TEST(Url, UserinfoIsDecoded) {
+  const Url url = must_parse("http://us%40r:p%3Ass@host/");
+  EXPECT_TRUE(url.has_userinfo);
+  EXPECT_EQ(url.user, "us@r");
+  EXPECT_EQ(url.password, "p:ss");
+  EXPECT_EQ(url.host, "host");
+}
+
+TEST(Url, Errors) {
+  struct Case {
+    const char* url;
+    const char* why;
+  };
+  for (const Case& c : {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "unsupported scheme"},
+                        Case{"http:/x", "no host"}, Case{"http://", "no host"},
+                        Case{"http://h:99999/", "bad port '99999'"}, Case{"http://h:x/", "bad port"},
+                        Case{"http://[::1/", "unterminated"}, Case{"http://[zz]/", "not an IPv6"},
+                        Case{"http://h/a b", "space or control"}, Case{"http://h/\r\nX: y", "control"},
+                        Case{"nourl", "no scheme"}}) {
+    auto url = parse_url(c.url);
+    ASSERT_FALSE(url.ok()) << c.url;
+    EXPECT_NE(url.error().find(c.why), std::string::npos) << url.error();
+    EXPECT_NE(url.error().find("invalid URL"), std::string::npos);
+  }
+}
+
+TEST(Request, GetAsSuperlanceSendsIt) {
+  EXPECT_EQ(build_get_request(must_parse("http://localhost:8080/tasty?a=b")),
+            "GET /tasty?a=b HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: httpok\r\n"
+            "Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
+}
+
+TEST(Request, BasicAuthFromUserinfo) {
+  const std::string request = build_get_request(must_parse("http://Aladdin:open%20sesame@h/"));
+  EXPECT_NE(request.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"), std::string::npos);
+  EXPECT_NE(request.find("Host: h\r\n"), std::string::npos);
+}
+
+TEST(Request, Base64) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode(":"), "Og==");
+  EXPECT_EQ(base64_encode("ab"), "YWI=");
+  EXPECT_EQ(base64_encode("abc"), "YWJj");
+  EXPECT_EQ(base64_encode("user:pass"), "dXNlcjpwYXNz");
+}
+
+TEST(Request, Post) {
+  EXPECT_EQ(build_post_request("localhost", "/RPC2", "Og==", "<x/>"),
+            "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: httpok\r\n"
+            "Accept-Encoding: identity\r\nContent-Type: text/xml\r\nAuthorization: Basic Og==\r\n"
+            "Content-Length: 4\r\n\r\n<x/>");
+}
+
+using State = ResponseParser::State;
+
+TEST(ResponseParser, ContentLength) {
+  ResponseParser p;
+  p.reset({1024, "", true});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"), State::in_progress);
+  EXPECT_EQ(p.feed("lo"), State::complete);
+  EXPECT_EQ(p.status(), 200);
+  EXPECT_EQ(p.reason(), "OK");
+  EXPECT_EQ(p.body(), "hello");
+}
+
+TEST(ResponseParser, ReasonWithSpacesAndStatus) {
+  ResponseParser p;
+  p.reset({});
+  EXPECT_EQ(p.feed("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"), State::complete);
+  EXPECT_EQ(p.status(), 503);
+  EXPECT_EQ(p.reason(), "Service Unavailable");
+}
+
+TEST(ResponseParser, Chunked) {
+  ResponseParser p;
+  p.reset({1024, "needle", true});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nnee\r\n"), State::in_progress);
+  EXPECT_FALSE(p.needle_found());
+  EXPECT_EQ(p.feed("3\r\ndle\r\n0\r\n\r\n"), State::complete);
+  EXPECT_TRUE(p.needle_found());
+  EXPECT_EQ(p.body(), "needle");
+}
+
+TEST(ResponseParser, CloseDelimited) {
+  ResponseParser p;
+  p.reset({1024, "", true});
+  EXPECT_EQ(p.feed("HTTP/1.0 200 OK\r\n\r\nsome body"), State::in_progress);
+  EXPECT_EQ(p.finish(), State::complete);
+  EXPECT_EQ(p.body(), "some body");
+}
+
+TEST(ResponseParser, NeedleSplitAtEveryPoint) {
+  const std::string body = "xxxxxxxxxxxxxxxxxxxxhealthy-and-wellyyyyyyyyyyyy";
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (std::size_t cut = 0; cut <= response.size(); ++cut) {
+    for (std::size_t cut2 = cut; cut2 <= response.size(); cut2 += 3) {
+      ResponseParser p;
+      p.reset({1024, "healthy-and-well", false});
+      p.feed(response.substr(0, cut));
+      p.feed(response.substr(cut, cut2 - cut));
+      ASSERT_EQ(p.feed(response.substr(cut2)), State::complete);
+      ASSERT_TRUE(p.needle_found()) << cut << " " << cut2;
+    }
+  }
+}
+
+TEST(ResponseParser, NeedleByteByByte) {
+  const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nab-NEEDLE-cd";
+  ResponseParser p;
+  p.reset({1024, "NEEDLE", false});
+  for (const char c : response) p.feed(std::string_view(&c, 1));
+  EXPECT_EQ(p.state(), State::complete);
+  EXPECT_TRUE(p.needle_found());
+}
+
+TEST(ResponseParser, NeedleAbsent) {
+  ResponseParser p;
+  p.reset({1024, "needle", false});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nneedlXle"), State::complete);
+  EXPECT_FALSE(p.needle_found());
+}
+
+TEST(ResponseParser, MaxBodyCapsTheSearch) {
+  const std::string body = std::string(100, 'a') + "needle";
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ResponseParser p;
+  p.reset({100, "needle", true});
+  EXPECT_EQ(p.feed(response), State::complete);
+  EXPECT_TRUE(p.body_capped());
+  EXPECT_FALSE(p.needle_found());
+  EXPECT_EQ(p.body_bytes(), 100u);
+  EXPECT_EQ(p.body().size(), 100u);
+  // A match that ends exactly at the cap counts.
+  p.reset({106, "needle", false});
+  EXPECT_EQ(p.feed(response), State::complete);
+  EXPECT_TRUE(p.needle_found());
+}
+
+TEST(ResponseParser, TruncatedBodyIsAnError) {
+  ResponseParser p;
+  p.reset({});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), State::in_progress);
+  EXPECT_EQ(p.finish(), State::error);
+  EXPECT_NE(p.error().find("before the end of the response body"), std::string::npos);
+}
+
+TEST(ResponseParser, NothingAtAll) {
+  ResponseParser p;
+  p.reset({});
+  EXPECT_EQ(p.finish(), State::error);
+  EXPECT_EQ(p.error(), "Remote end closed connection without response");
+}
+
+TEST(ResponseParser, Garbage) {
+  ResponseParser p;
+  p.reset({});
+  EXPECT_EQ(p.feed("SSH-2.0-OpenSSH_9.2\r\n"), State::error);
+  EXPECT_NE(p.error().find("malformed HTTP response"), std::string::npos);
+}
+
+TEST(ResponseParser, ReusableAfterReset) {
+  ResponseParser p;
+  p.reset({});
+  p.feed("garbage\r\n");
+  EXPECT_EQ(p.state(), State::error);
+  p.reset({});
+  EXPECT_EQ(p.feed("HTTP/1.1 204 No Content\r\n\r\n"), State::complete);
+  EXPECT_EQ(p.status(), 204);
+}
+
+}  // namespace
+}  // namespace httpok
