@@ -1,0 +1,313 @@
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <optional>
+#include <thread>
+
+#include "httpok/probe.hpp"
+#include "scripted_server.hpp"
+
+namespace httpok {
+namespace {
+
+using test::ScriptedServer;
+using namespace std::chrono_literals;
+
+Target make_target(const std::string& url, std::chrono::milliseconds timeout = 5000ms) {
+  Target t;
+  t.url = url;
+  t.timeout = timeout;
+  return t;
+}
+
+// Runs one probe on a fresh loop and proves every handle was closed afterwards.
+ProbeResult run_probe(const Target& target) {
+  uv_loop_t loop;
+  EXPECT_EQ(uv_loop_init(&loop), 0);
+  std::optional<ProbeResult> result;
+  int calls = 0;
+  {
+    auto url = parse_url(target.url);
+    EXPECT_TRUE(url.ok());
+    Probe probe(&loop, target, url.value(), nullptr);
+    EXPECT_TRUE(probe.start([&](const ProbeResult& r) {
+      result = r;
+      ++calls;
+    }));
+    // A second start while one runs is refused (a TICK never starts a probe twice).
+    EXPECT_FALSE(probe.start([&](const ProbeResult&) { ++calls; }));
+    EXPECT_TRUE(probe.running());
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+    EXPECT_FALSE(probe.running());
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  EXPECT_EQ(calls, 1);
+  return result.value_or(ProbeResult{});
+}
+
+TEST(ProbeOutcome, Texts) {
+  EXPECT_EQ(status_outcome("http://x/", 500, "Internal Server Error"),
+            "status contacting http://x/: 500 Internal Server Error");
+  EXPECT_EQ(error_outcome("http://x/", "timed out"), "error contacting http://x/:\n\n timed out");
+  EXPECT_EQ(failure_subject("http://x/", ProbeFailure::timeout), "http://x/: bad status returned");
+  EXPECT_EQ(failure_subject("http://x/", ProbeFailure::body), "http://x/: bad body returned");
+  EXPECT_EQ(one_line("error contacting http://x/:\n\n timed out"),
+            "error contacting http://x/: timed out");
+  EXPECT_EQ(classify_response(200, {200}, false, false), ProbeFailure::none);
+  EXPECT_EQ(classify_response(201, {200, 201}, false, false), ProbeFailure::none);
+  EXPECT_EQ(classify_response(500, {200}, true, true), ProbeFailure::status);
+  EXPECT_EQ(classify_response(200, {200}, true, false), ProbeFailure::body);
+}
+
+TEST(Probe, Ok200AndTheRequestIsSuperlances) {
+  std::string request;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    request = c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "hello"));
+  });
+  const ProbeResult r = run_probe(make_target(server.url("/tasty?x=1#frag")));
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.outcome, "status contacting " + server.url("/tasty?x=1#frag") + ": 200 OK");
+  EXPECT_EQ(request, "GET /tasty?x=1 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+                         "\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n"
+                         "Connection: close\r\n\r\n");
+  EXPECT_GT(r.timings.connected_us, 0u);
+  EXPECT_GE(r.timings.first_byte_us, r.timings.connected_us);
+  EXPECT_GE(r.timings.total_us, r.timings.first_byte_us);
+}
+
+TEST(Probe, Status500IsAFailure) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", "oops"));
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::status);
+  EXPECT_EQ(r.outcome, "status contacting " + server.url() + ": 500 Internal Server Error");
+}
+
+TEST(Probe, ExpectedCodesList) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(301, "Moved Permanently", ""));
+  });
+  Target t = make_target(server.url());
+  EXPECT_EQ(run_probe(t).failure, ProbeFailure::status);  // redirects are not followed
+  t.codes = {200, 301};
+  EXPECT_TRUE(run_probe(t).ok());
+}
+
+TEST(Probe, BodyPresentSplitAcrossReads) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nall systems ");
+    c.pause(50);
+    c.send("go!!!!!!");
+  });
+  Target t = make_target(server.url());
+  t.body = "systems go";
+  const ProbeResult r = run_probe(t);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+}
+
+TEST(Probe, BodyAbsent) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "all systems down"));
+  });
+  Target t = make_target(server.url());
+  t.body = "systems go";
+  const ProbeResult r = run_probe(t);
+  EXPECT_EQ(r.failure, ProbeFailure::body);
+  EXPECT_EQ(r.outcome, "status contacting " + server.url() + ": 200 OK");
+}
+
+TEST(Probe, Chunked) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nsyst\r\n");
+    c.pause(20);
+    c.send("6\r\nems go\r\n0\r\n\r\n");
+  });
+  Target t = make_target(server.url());
+  t.body = "systems go";
+  EXPECT_TRUE(run_probe(t).ok());
+}
+
+TEST(Probe, CloseDelimited) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.0 200 OK\r\n\r\nsystems go, and then the server closes");
+  });
+  Target t = make_target(server.url());
+  t.body = "then the server closes";
+  EXPECT_TRUE(run_probe(t).ok());
+}
+
+TEST(Probe, TruncatedBodyIsAProtocolFailure) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort");
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol);
+  EXPECT_NE(r.outcome.find("error contacting " + server.url() + ":\n\n "), std::string::npos);
+}
+
+TEST(Probe, ClosedWithoutResponse) {
+  ScriptedServer server([](ScriptedServer::Connection& c) { c.read_request(); });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol);
+  EXPECT_EQ(r.outcome, error_outcome(server.url(), "Remote end closed connection without response"));
+}
+
+// A port on which nothing listens: bound, never listening, so connects are refused.
+struct RefusingPort {
+  int fd = -1;
+  std::uint16_t port = 0;
+  RefusingPort() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~RefusingPort() { ::close(fd); }
+};
+
+TEST(Probe, ConnectionRefused) {
+  RefusingPort refusing;
+  const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
+  const ProbeResult r = run_probe(make_target(url, 2000ms));  // retry_time 10 s: no room
+  EXPECT_EQ(r.failure, ProbeFailure::connect);
+  EXPECT_EQ(r.outcome, "error contacting " + url + ":\n\n [Errno 111] Connection refused");
+}
+
+TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
+  RefusingPort refusing;
+  const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
+  Target t = make_target(url, 5000ms);
+  t.retry_time = 300ms;
+  // The service comes up after the first attempt was refused.
+  std::thread late([&] {
+    std::this_thread::sleep_for(100ms);  // a server thread's own timing, not the test's wait
+    ::listen(refusing.fd, 8);
+    const int conn = ::accept(refusing.fd, nullptr, nullptr);
+    char buf[1024];
+    (void)!::recv(conn, buf, sizeof buf, 0);
+    const std::string resp = ScriptedServer::response(200, "OK", "up");
+    (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
+    ::close(conn);
+  });
+  const ProbeResult r = run_probe(t);
+  late.join();
+  EXPECT_TRUE(r.ok()) << r.outcome;
+}
+
+TEST(Probe, DnsFailure) {
+  const ProbeResult r = run_probe(make_target("http://nonexistent.invalid/"));
+  EXPECT_EQ(r.failure, ProbeFailure::dns);
+  EXPECT_NE(r.outcome.find("error contacting http://nonexistent.invalid/:\n\n DNS lookup of "
+                           "'nonexistent.invalid' failed"),
+            std::string::npos)
+      << r.outcome;
+}
+
+TEST(Probe, ServerThatNeverAnswersHitsTheDeadline) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();
+  });
+  const ProbeResult r = run_probe(make_target(server.url(), 500ms));
+  EXPECT_EQ(r.failure, ProbeFailure::timeout);
+  EXPECT_EQ(r.outcome,
+            error_outcome(server.url(), "timed out after 500 ms waiting for the response"));
+}
+
+TEST(Probe, DrippingServerStillHitsTheOneDeadline) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+    while (c.pause(200)) c.send("x");  // one byte every 200 ms, forever
+  });
+  const ProbeResult r = run_probe(make_target(server.url(), 1000ms));
+  EXPECT_EQ(r.failure, ProbeFailure::timeout);
+  // One deadline for the whole probe, not per read (generous bound against a slow CI).
+  EXPECT_LT(r.timings.total_us, 4'000'000u);
+}
+
+TEST(Probe, BodyBeyondMaxBodyIsNotSeen) {
+  const std::string body = std::string(5000, 'a') + "systems go";
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", body));
+  });
+  Target t = make_target(server.url());
+  t.body = "systems go";
+  t.max_body = 4096;
+  EXPECT_EQ(run_probe(t).failure, ProbeFailure::body);
+  t.max_body = 8192;
+  EXPECT_TRUE(run_probe(t).ok());
+}
+
+TEST(Probe, LargeBodyWithoutMatchStopsReadingAtTheCap) {
+  // 4 MiB of body with a 64 KiB cap: the probe ends without reading it all.
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n");
+    const std::string chunk(65536, 'z');
+    for (int i = 0; i < 64; ++i) c.send(chunk);
+  });
+  Target t = make_target(server.url());
+  t.max_body = 65536;
+  const ProbeResult r = run_probe(t);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+}
+
+TEST(Probe, Ipv6Loopback) {
+  ScriptedServer server(
+      [](ScriptedServer::Connection& c) {
+        c.read_request();
+        c.send(ScriptedServer::response(200, "OK", "v6"));
+      },
+      true);
+  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  EXPECT_TRUE(run_probe(make_target(server.url())).ok());
+}
+
+TEST(Probe, HttpsWithoutContextFailsClearly) {
+  const ProbeResult r = run_probe(make_target("https://127.0.0.1:1/"));
+  EXPECT_EQ(r.failure, ProbeFailure::tls);
+}
+
+TEST(Probe, CancelCallsNothingAndLeaksNothing) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();
+  });
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  int calls = 0;
+  {
+    Probe probe(&loop, make_target(server.url()), parse_url(server.url()).value(), nullptr);
+    probe.start([&](const ProbeResult&) { ++calls; });
+    // Run until the server has the connection, then cancel mid-exchange.
+    while (server.connections() == 0) uv_run(&loop, UV_RUN_NOWAIT);
+    probe.cancel();
+    EXPECT_FALSE(probe.running());
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  EXPECT_EQ(calls, 0);
+}
+
+}  // namespace
+}  // namespace httpok
