@@ -85,7 +85,7 @@ Options of this implementation (not in superlance's httpok):
       For https: do not verify the server's certificate or host name.
 
 --cafile FILE, --capath DIR
-      For https: trust these CA certificates instead of the system's.
+      For https: trust these CA certificates too (besides the system's).
 
 --client-cert FILE, --client-key FILE
       For https: present this client certificate (both options are needed).
