@@ -1,0 +1,141 @@
+// The httpok binary end to end with a scripted stdin: protocol bytes only on stdout,
+// acknowledgement before the probe ends, clean exit on EOF, command-line exits.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "child.hpp"
+#include "scripted_server.hpp"
+
+namespace httpok::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::map<std::string, std::string> kListenerEnv = {
+    {"SUPERVISOR_SERVER_URL", "unix:///nonexistent/supervisor.sock"},
+    {"SUPERVISOR_ENABLED", "1"},
+    {"SUPERVISOR_GROUP_NAME", "httpok"},
+    {"SUPERVISOR_PROCESS_NAME", "httpok"}};
+
+std::string frame(const std::string& eventname, const std::string& payload, int serial,
+                  std::size_t len = std::string::npos) {
+  if (len == std::string::npos) len = payload.size();
+  return "ver:3.0 server:supervisor serial:" + std::to_string(serial) +
+         " pool:httpok poolserial:" + std::to_string(serial) + " eventname:" + eventname +
+         " len:" + std::to_string(len) + "\n" + payload;
+}
+std::string tick(int serial) { return frame("TICK_5", "when:1700000000", serial); }
+
+std::string protocol(int acks) {
+  std::string s = "READY\n";
+  for (int i = 0; i < acks; ++i) s += "RESULT 2\nOKREADY\n";
+  return s;
+}
+
+TEST(Binary, AcknowledgesBeforeTheProbeEndsAndExitsOnEof) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();  // never answers
+  });
+  Child child({httpok_binary(), "-t", "30", server.url()}, kListenerEnv);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.out();
+  child.write_stdin(tick(1));
+  // The ack comes while the server still holds the request unanswered.
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(1); }, 10s)) << child.out();
+  ASSERT_TRUE(child.wait_for([&] { return server.connections() == 1; }, 10s));
+  child.close_stdin();
+  const auto start = std::chrono::steady_clock::now();
+  const auto status = child.wait_exit(5s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0) << child.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // "within 1 s", with slack for CI
+  EXPECT_EQ(child.out(), protocol(1));
+}
+
+TEST(Binary, FailedProbeLogsOneLineOnStderrOnly) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(503, "Service Unavailable", "down"));
+  });
+  Child child({httpok_binary(), server.url()}, kListenerEnv);
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("503 Service Unavailable") != std::string::npos; }, 10s))
+      << child.err();
+  EXPECT_NE(child.err().find("httpok: status failure: status contacting " + server.url() +
+                             ": 503 Service Unavailable\n"),
+            std::string::npos)
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.out(), protocol(1));
+}
+
+TEST(Binary, NonTickEventsAndDuplicatesAreAcknowledgedNotActedOn) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  Child child({httpok_binary(), server.url()}, kListenerEnv);
+  child.write_stdin(frame("PROCESS_STATE_RUNNING",
+                          "processname:web groupname:web from_state:STARTING pid:1", 1));
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return server.connections() == 1; }, 10s));
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(2); }, 10s)) << child.out();
+  child.write_stdin(tick(2));  // re-delivered: acknowledged, not probed again
+  child.write_stdin(frame("PROCESS_LOG_STDOUT", "h\xC3\xA9llo", 3, 5));  // 5 characters, 6 bytes
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(4); }, 10s)) << child.out();
+  child.write_stdin(tick(4));
+  ASSERT_TRUE(child.wait_for([&] { return server.connections() == 2; }, 10s));
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(5); }, 10s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(child.out(), protocol(5));
+}
+
+TEST(Binary, MalformedHeaderExitsNonZeroWithOneError) {
+  Child child({httpok_binary(), "http://127.0.0.1:1/"}, kListenerEnv);
+  child.write_stdin("this is not a header\n");
+  const auto status = child.wait_exit(5s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_NE(*status, 0);
+  EXPECT_NE(child.err().find("protocol error"), std::string::npos) << child.err();
+  EXPECT_EQ(child.out(), protocol(0));
+}
+
+TEST(Binary, NotUnderSupervisord) {
+  Child child({httpok_binary(), "http://127.0.0.1/"}, {});
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.err(), "httpok must be run as a supervisor event listener\n");
+  EXPECT_EQ(child.out(), "");
+}
+
+TEST(Binary, HelpAndVersion) {
+  Child help({httpok_binary(), "-h"}, {});
+  EXPECT_EQ(help.wait_exit(5s), 0);
+  EXPECT_NE(help.out().find("-p"), std::string::npos);
+  Child version({httpok_binary(), "--version"}, {});
+  EXPECT_EQ(version.wait_exit(5s), 0);
+  EXPECT_EQ(version.out().rfind("httpok ", 0), 0u);
+}
+
+TEST(Binary, BadValuesExit255NamingTheValue) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-t", "abc", "http://x/"}, {"-t", "0", "http://x/"},
+        {"-c", "99x", "http://x/"}, {"ftp://x/"}, {}}) {
+    std::vector<std::string> argv = {httpok_binary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Child child(argv, kListenerEnv);
+    EXPECT_EQ(child.wait_exit(5s), 255);
+    if (!args.empty()) {
+      const std::string& bad = args.size() > 1 ? args[1] : args[0];
+      EXPECT_NE(child.err().find(bad), std::string::npos) << child.err();
+    }
+    EXPECT_EQ(child.out().find("READY"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace httpok::test
