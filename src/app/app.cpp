@@ -3,10 +3,13 @@
 #include <cstdlib>
 #include <memory>
 
+#include "httpok/actions.hpp"
 #include "httpok/listener.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
+#include "httpok/supervisor_client.hpp"
 #include "httpok/tls.hpp"
+#include "httpok/uv_spawner.hpp"
 
 namespace httpok {
 
@@ -26,7 +29,23 @@ namespace {
 // One watched target and what is under way for it. Owned by App.
 struct TargetState {
   std::unique_ptr<Probe> probe;
+  bool checking = false;               // not eager: asking supervisord before probing
+  bool acting = false;                 // the restart sequence is under way
+  std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
 };
+
+// True when a process is one the target watches: by name or namespec among the
+// programs, or any process but the listener itself with -a.
+bool watched(const Target& target, const ProcessInfo& info, const ListenerEnvironment& env) {
+  const std::string namespec = make_namespec(info.group, info.name);
+  if (target.any) {
+    return !(info.group == env.group_name && info.name == env.process_name);
+  }
+  for (const std::string& p : target.programs) {
+    if (p == info.name || p == namespec) return true;
+  }
+  return false;
+}
 
 // Owned by run_listener for the life of the loop.
 class App final : private EventListener::Handler {
@@ -36,6 +55,12 @@ class App final : private EventListener::Handler {
 
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
   std::optional<std::string> prepare() {
+    auto client = SupervisorClient::create(
+        loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
+                                        config_.rpc_timeout});
+    if (!client) return "httpok: " + client.error();
+    rpc_ = std::move(client).value();
+    spawner_ = std::make_unique<UvSpawner>(loop_);
     for (const Target& target : config_.targets) {
       auto url = parse_url(target.url);
       if (!url) return "httpok: " + url.error();
@@ -84,26 +109,70 @@ class App final : private EventListener::Handler {
 
   void start_check(TargetState& state) {
     Probe& probe = *state.probe;
-    if (probe.running()) {
+    if (state.acting) {
+      log::line("httpok: the restart for " + probe.url().original +
+                " is still under way; this tick starts no check");
+      return;
+    }
+    if (probe.running() || state.checking) {
       log::line("httpok: the previous check of " + probe.url().original +
                 " is still running; this tick starts no new one");
       return;
     }
-    probe.start([this, &state](const ProbeResult& result) { on_result(state, result); });
+    if (probe.target().eager) return start_probe(state);
+    // Not eager: probe only while a watched process is RUNNING.
+    state.checking = true;
+    rpc_->get_all_process_info([this, &state](RpcResult<std::vector<ProcessInfo>> infos) {
+      state.checking = false;
+      if (stopping_) return;
+      if (!infos.ok()) {
+        log::line("httpok: cannot list processes to decide whether to check " +
+                  state.probe->url().original + ": " + infos.error.describe());
+        return;
+      }
+      for (const ProcessInfo& info : *infos.value) {
+        if (info.state == kStateRunning && watched(state.probe->target(), info, env_)) {
+          return start_probe(state);
+        }
+      }
+    });
+  }
+
+  void start_probe(TargetState& state) {
+    state.probe->start([this, &state](const ProbeResult& result) { on_result(state, result); });
   }
 
   void on_result(TargetState& state, const ProbeResult& result) {
-    if (result.ok()) return;
+    if (result.ok() || stopping_) return;
+    const Probe& probe = *state.probe;
     log::line("httpok: " + std::string(to_string(result.failure)) + " failure: " +
               one_line(result.outcome));
-    (void)state;
+    const Target& target = probe.target();
+    ActionSettings settings;
+    settings.programs = target.programs;
+    settings.any = target.any;
+    settings.email = config_.email;
+    settings.sendmail = config_.sendmail;
+    settings.gcore = config_.gcore;
+    settings.coredir = config_.coredir;
+    settings.action_timeout = config_.action_timeout;
+    settings.self_group = env_.group_name;
+    settings.self_name = env_.process_name;
+    state.action = std::make_unique<ActionRun>(settings, *rpc_, *spawner_,
+                                               [](const std::string& line) { log::line(line); });
+    state.acting = true;
+    state.action->start(format_subject(config_.name, failure_subject(target.url, result.failure)),
+                        result.outcome, [&state] { state.acting = false; });
   }
 
   void shutdown() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& state : targets_) state->probe->cancel();
+    // Actions first (they use the client and the spawner), then the children and calls.
     targets_.clear();
+    spawner_.reset();
+    rpc_.reset();
     listener_.close();
   }
 
@@ -112,6 +181,8 @@ class App final : private EventListener::Handler {
   const ListenerEnvironment& env_;
   EventListener listener_;
   tls::ContextCache tls_contexts_;
+  std::unique_ptr<SupervisorClient> rpc_;
+  std::unique_ptr<UvSpawner> spawner_;
   std::vector<std::unique_ptr<TargetState>> targets_;
   bool stopping_ = false;
   int exit_status_ = 0;

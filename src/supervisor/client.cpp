@@ -1,2 +1,252 @@
-// placeholder
-#include "httpok/result.hpp"
+#include <cstring>
+
+#include "httpok/http.hpp"
+#include "httpok/net.hpp"
+#include "httpok/supervisor_client.hpp"
+
+namespace httpok {
+
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+  return std::to_string(ms.count()) + " ms";
+}
+
+RpcResult<xmlrpc::Value> error_result(std::string text) {
+  RpcResult<xmlrpc::Value> r;
+  r.error.text = std::move(text);
+  return r;
+}
+
+}  // namespace
+
+// One XML-RPC exchange. Owned by the client's list; removed (and destroyed) once it has
+// an answer, before the user's callback runs.
+class SupervisorClient::Call final : private net::Stream::Handler {
+ public:
+  Call(SupervisorClient& client, std::string method, std::string request, ValueCallback done)
+      : client_(client),
+        method_(std::move(method)),
+        request_(std::move(request)),
+        done_(std::move(done)),
+        stream_(client.loop_, *this),
+        resolver_(client.loop_),
+        deadline_(client.loop_),
+        defer_(client.loop_) {}
+
+  void start() {
+    parser_.reset(ResponseParser::Options{xmlrpc::kMaxResponseBytes + 1, "", true});
+    deadline_.start(static_cast<std::uint64_t>(client_.settings_.timeout.count()), [this] {
+      fail("supervisord did not answer " + method_ + " within " +
+           seconds_text(client_.settings_.timeout));
+    });
+    if (client_.unix_socket_) {
+      const int rc = stream_.connect_unix(client_.socket_path_);
+      if (rc < 0) defer_fail(rc);
+      return;
+    }
+    sockaddr_storage ss{};
+    if (uv_ip4_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in*>(&ss)) == 0 ||
+        uv_ip6_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in6*>(&ss)) == 0) {
+      addresses_.assign(1, ss);
+      connect_next();
+      return;
+    }
+    const int rc = resolver_.resolve(client_.host_, client_.port_,
+                                     [this](int status, std::vector<sockaddr_storage> found) {
+                                       if (status < 0) {
+                                         fail(unreachable(status));
+                                         return;
+                                       }
+                                       addresses_ = std::move(found);
+                                       connect_next();
+                                     });
+    if (rc < 0) defer_fail(rc);
+  }
+
+ private:
+  std::string unreachable(int status) const {
+    return "cannot reach supervisord at " + client_.settings_.server_url + ": " +
+           net::errno_text(status);
+  }
+
+  // Errors found before anything ran are reported from the loop, never re-entrantly.
+  void defer_fail(int status) {
+    defer_.start(0, [this, status] { fail(unreachable(status)); });
+  }
+
+  void connect_next() {
+    while (next_ < addresses_.size()) {
+      const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_++]));
+      if (rc == 0) return;
+      last_error_ = rc;
+    }
+    defer_fail(last_error_ != 0 ? last_error_ : UV_ECONNREFUSED);
+  }
+
+  void on_connect(int status) override {
+    if (status < 0) {
+      last_error_ = status;
+      if (client_.unix_socket_) return fail(unreachable(status));
+      return connect_next();
+    }
+    const int rc = stream_.write(request_);
+    if (rc < 0) fail(unreachable(rc));
+  }
+
+  void on_data(std::string_view bytes) override {
+    if (parser_.feed(bytes) != ResponseParser::State::in_progress) complete();
+  }
+
+  void on_eof() override {
+    parser_.finish();
+    complete();
+  }
+
+  void on_stream_error(int status) override {
+    fail("connection to supervisord failed: " + net::errno_text(status));
+  }
+
+  void complete() {
+    if (parser_.state() == ResponseParser::State::error) {
+      return fail("bad HTTP answer from supervisord: " + parser_.error());
+    }
+    const int status = parser_.status();
+    if (status == 401) {
+      return fail(
+          "supervisord refused the credentials: set SUPERVISOR_USERNAME and "
+          "SUPERVISOR_PASSWORD in the listener's environment=");
+    }
+    if (status != 200) {
+      return fail("supervisord answered " + method_ + " with HTTP " + std::to_string(status) +
+                  " " + parser_.reason());
+    }
+    if (parser_.body_capped()) {
+      return fail("the answer of supervisord to " + method_ + " is larger than " +
+                  std::to_string(xmlrpc::kMaxResponseBytes) + " bytes");
+    }
+    xmlrpc::Response response = xmlrpc::decode_response(parser_.body());
+    RpcResult<xmlrpc::Value> result;
+    switch (response.kind) {
+      case xmlrpc::Response::Kind::value:
+        result.value = std::move(response.value);
+        break;
+      case xmlrpc::Response::Kind::fault:
+        result.error.fault = std::move(response.fault);
+        break;
+      case xmlrpc::Response::Kind::error:
+        result.error.text = "malformed XML-RPC answer from supervisord to " + method_ + ": " +
+                            response.error;
+        break;
+    }
+    client_.finished(this, std::move(result));
+  }
+
+  void fail(std::string text) { client_.finished(this, error_result(std::move(text))); }
+
+ public:
+  ValueCallback take_callback() { return std::move(done_); }
+
+ private:
+  SupervisorClient& client_;
+  std::string method_;
+  std::string request_;
+  ValueCallback done_;
+  net::Stream stream_;
+  net::Resolver resolver_;
+  net::Timer deadline_;
+  net::Timer defer_;
+  ResponseParser parser_;
+  std::vector<sockaddr_storage> addresses_;
+  std::size_t next_ = 0;
+  int last_error_ = 0;
+};
+
+SupervisorClient::SupervisorClient(uv_loop_t* loop, SupervisorClientSettings settings)
+    : loop_(loop), settings_(std::move(settings)) {}
+
+SupervisorClient::~SupervisorClient() = default;
+
+Result<std::unique_ptr<SupervisorClient>> SupervisorClient::create(
+    uv_loop_t* loop, SupervisorClientSettings settings) {
+  using R = Result<std::unique_ptr<SupervisorClient>>;
+  std::unique_ptr<SupervisorClient> client(new SupervisorClient(loop, settings));
+  const std::string& url = settings.server_url;
+  if (url.rfind("unix://", 0) == 0) {
+    client->unix_socket_ = true;
+    client->socket_path_ = url.substr(7);
+    if (client->socket_path_.empty()) {
+      return R::failure("SUPERVISOR_SERVER_URL '" + url + "' names no socket path");
+    }
+    client->host_header_ = "localhost";
+  } else {
+    auto parsed = parse_url(url);
+    if (!parsed || parsed.value().https()) {
+      return R::failure("SUPERVISOR_SERVER_URL '" + url +
+                        "' is neither unix:///path nor http://host:port");
+    }
+    client->host_ = parsed.value().host;
+    client->port_ = parsed.value().port;
+    client->host_header_ = parsed.value().host_header();
+  }
+  client->authorization_ = base64_encode(settings.username + ":" + settings.password);
+  return R(std::move(client));
+}
+
+void SupervisorClient::call(const std::string& method, std::vector<xmlrpc::Value> params,
+                            ValueCallback done) {
+  std::string request = build_post_request(host_header_, "/RPC2", authorization_,
+                                           xmlrpc::encode_call(method, params));
+  calls_.push_back(std::make_unique<Call>(*this, method, std::move(request), std::move(done)));
+  calls_.back()->start();
+}
+
+void SupervisorClient::finished(Call* call, RpcResult<xmlrpc::Value> result) {
+  ValueCallback done = call->take_callback();
+  // Destroying the call here is safe: no uv callback touches it after its handler returns.
+  calls_.remove_if([call](const std::unique_ptr<Call>& c) { return c.get() == call; });
+  if (done) done(std::move(result));
+}
+
+void SupervisorClient::get_all_process_info(InfoCallback done) {
+  call("supervisor.getAllProcessInfo", {}, [done = std::move(done)](RpcResult<xmlrpc::Value> r) {
+    if (!r.ok()) {
+      RpcResult<std::vector<ProcessInfo>> failed;
+      failed.error = std::move(r.error);
+      return done(std::move(failed));
+    }
+    done(process_infos_from(*r.value));
+  });
+}
+
+namespace {
+
+void as_bool(SupervisorApi::BoolCallback done, RpcResult<xmlrpc::Value> r) {
+  RpcResult<bool> out;
+  if (r.ok()) {
+    const auto* b = std::get_if<bool>(&r.value->v);
+    out.value = b == nullptr || *b;
+  } else {
+    out.error = std::move(r.error);
+  }
+  done(std::move(out));
+}
+
+}  // namespace
+
+void SupervisorClient::stop_process(const std::string& namespec, BoolCallback done) {
+  call("supervisor.stopProcess", {xmlrpc::Value(namespec), xmlrpc::Value(true)},
+       [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
+         as_bool(std::move(done), std::move(r));
+       });
+}
+
+void SupervisorClient::start_process(const std::string& namespec, BoolCallback done) {
+  call("supervisor.startProcess", {xmlrpc::Value(namespec), xmlrpc::Value(true)},
+       [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
+         as_bool(std::move(done), std::move(r));
+       });
+}
+
+}  // namespace httpok
