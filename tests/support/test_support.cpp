@@ -1,0 +1,263 @@
+#include "support/test_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace httpok::test {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::runtime_error system_error(const std::string& what) {
+  return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Writes all of `request` and reads until EOF, both bounded by `deadline`.
+std::string exchange_on(int fd, const std::string& request, Clock::time_point deadline) {
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) {
+      return {};
+    }
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno != EINTR && errno != EAGAIN) {
+      return {};
+    }
+    sent += n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  std::string response;
+  std::array<char, 16384> buf{};
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) {
+      return response;
+    }
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+      return response;
+    }
+    if (n > 0) {
+      response.append(buf.data(), static_cast<std::size_t>(n));
+    }
+  }
+}
+
+// connect() on a non-blocking socket, bounded by `deadline`; true when connected.
+bool connect_by(int fd, const sockaddr* addr, socklen_t len, Clock::time_point deadline) {
+  if (::connect(fd, addr, len) == 0) {
+    return true;
+  }
+  if (errno != EINPROGRESS && errno != EAGAIN) {
+    return false;
+  }
+  pollfd p{fd, POLLOUT, 0};
+  if (::poll(&p, 1, remaining_ms(deadline)) <= 0) {
+    return false;
+  }
+  int err = 0;
+  socklen_t err_len = sizeof err;
+  return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) == 0 && err == 0;
+}
+
+}  // namespace
+
+std::filesystem::path support_dir() {
+  return HTTPOK_TEST_SUPPORT_DIR;
+}
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "httpok-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw system_error("mkdtemp " + pattern);
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("HTTPOK_KEEP_TEST_DIRS") != nullptr) {
+    return;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + path.string());
+  }
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::string read_file_or_empty(const std::filesystem::path& path) {
+  return read_file(path).value_or(std::string());
+}
+
+int free_tcp_port() {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) {
+    throw system_error("socket");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw system_error("bind 127.0.0.1:0");
+  }
+  return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (predicate()) {
+      return true;
+    }
+    if (Clock::now() >= deadline) {
+      return predicate();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string exchange_unix(const std::string& socket_path, const std::string& request,
+                          std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd.get() < 0 || socket_path.size() >= sizeof addr.sun_path) {
+    return {};
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  if (!connect_by(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr, deadline)) {
+    return {};
+  }
+  return exchange_on(fd.get(), request, deadline);
+}
+
+std::string exchange_tcp(int port, const std::string& request, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (fd.get() < 0) {
+    return {};
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (!connect_by(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr, deadline)) {
+    return {};
+  }
+  return exchange_on(fd.get(), request, deadline);
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  std::array<int, 2> out{};
+  if (::pipe2(out.data(), O_CLOEXEC) != 0) {
+    throw system_error("pipe2");
+  }
+  Fd read_end(out[0]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int err = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (err != 0) {
+    return {-1, std::string("cannot run ") + argv[0] + ": " + std::strerror(err)};
+  }
+
+  CommandResult result;
+  const auto deadline = Clock::now() + timeout;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    pollfd p{read_end.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, remaining_ms(deadline));
+    if (ready == 0) {
+      ::kill(pid, SIGKILL);  // too slow: its output so far is still returned
+      break;
+    }
+    const ssize_t n = ::read(read_end.get(), buf.data(), buf.size());
+    if (n == 0 || (n < 0 && errno != EINTR)) {
+      break;
+    }
+    if (n > 0) {
+      result.output.append(buf.data(), static_cast<std::size_t>(n));
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace httpok::test
