@@ -1,0 +1,214 @@
+// The XML-RPC client against a real supervisord (UNIX socket and TCP with credentials),
+// and against scripted servers for what supervisord cannot be made to do.
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "httpok/supervisor_client.hpp"
+#include "scripted_server.hpp"
+#include "support/supervisord.hpp"
+
+namespace httpok {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ScriptedServer;
+using test::Supervisord;
+
+// A loop for one test, proved empty at the end.
+class Loop {
+ public:
+  Loop() { uv_loop_init(&loop_); }
+  ~Loop() {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+  uv_loop_t* get() { return &loop_; }
+  template <class T>
+  void run_until(const std::optional<T>& done) {
+    while (!done && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    }
+  }
+
+ private:
+  uv_loop_t loop_;
+};
+
+std::unique_ptr<SupervisorClient> make_client(uv_loop_t* loop, const std::string& url,
+                                              const std::string& user = "",
+                                              const std::string& password = "",
+                                              std::chrono::milliseconds timeout = 10s) {
+  auto c = SupervisorClient::create(loop, {url, user, password, timeout});
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
+  return c.ok() ? std::move(c).value() : nullptr;
+}
+
+RpcResult<std::vector<ProcessInfo>> all_info(Loop& loop, SupervisorClient& client) {
+  std::optional<RpcResult<std::vector<ProcessInfo>>> got;
+  client.get_all_process_info([&](RpcResult<std::vector<ProcessInfo>> r) { got = std::move(r); });
+  loop.run_until(got);
+  return got.value_or(RpcResult<std::vector<ProcessInfo>>{});
+}
+
+RpcResult<bool> stop_or_start(Loop& loop, SupervisorClient& client, bool stop,
+                              const std::string& name) {
+  std::optional<RpcResult<bool>> got;
+  auto cb = [&](RpcResult<bool> r) { got = std::move(r); };
+  if (stop) {
+    client.stop_process(name, cb);
+  } else {
+    client.start_process(name, cb);
+  }
+  loop.run_until(got);
+  return got.value_or(RpcResult<bool>{});
+}
+
+const char* kPrograms =
+    "[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\nstopwaitsecs=1\n\n"
+    "[group:grp]\nprograms=member\n\n"
+    "[program:member]\ncommand=sleep 1000\nstartsecs=0\nstopwaitsecs=1\n";
+
+TEST(SupervisorClient, UnixSocketListStopStartAndFaults) {
+  if (!Supervisord::available()) GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  sv.start(kPrograms);
+  ASSERT_TRUE(sv.wait_for_state("sleeper", "RUNNING", 20s));
+  ASSERT_TRUE(sv.wait_for_state("grp:member", "RUNNING", 20s));
+  Loop loop;
+  auto client = make_client(loop.get(), sv.server_url());
+  ASSERT_TRUE(client);
+
+  const auto infos = all_info(loop, *client);
+  ASSERT_TRUE(infos.ok()) << infos.error.describe();
+  ASSERT_EQ(infos.value->size(), 2u);
+  // Sorted by group, then name, as supervisord lists them.
+  EXPECT_EQ((*infos.value)[0].group, "grp");
+  EXPECT_EQ((*infos.value)[0].name, "member");
+  EXPECT_EQ((*infos.value)[1].name, "sleeper");
+  EXPECT_EQ((*infos.value)[1].state, kStateRunning);
+  EXPECT_EQ((*infos.value)[1].statename, "RUNNING");
+  EXPECT_GT((*infos.value)[1].pid, 0);
+
+  EXPECT_TRUE(stop_or_start(loop, *client, true, "grp:member").ok());
+  EXPECT_EQ(sv.state_of("grp:member"), "STOPPED");
+  EXPECT_TRUE(stop_or_start(loop, *client, false, "grp:member").ok());
+  EXPECT_EQ(sv.state_of("grp:member"), "RUNNING");
+
+  const auto bad = stop_or_start(loop, *client, true, "nope");
+  ASSERT_FALSE(bad.ok());
+  ASSERT_TRUE(bad.error.fault.has_value());
+  EXPECT_EQ(bad.error.describe(), "<Fault 10: 'BAD_NAME: nope'>");
+  const auto again = stop_or_start(loop, *client, false, "sleeper");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error.describe(), "<Fault 60: 'ALREADY_STARTED: sleeper'>");
+  client.reset();
+}
+
+TEST(SupervisorClient, TcpWithCredentials) {
+  if (!Supervisord::available()) GTEST_SKIP() << "supervisord is not installed";
+  test::SupervisordOptions options;
+  options.inet_http_server = true;
+  options.username = "admin";
+  options.password = "s3cret";
+  Supervisord sv(options);
+  sv.start(kPrograms);
+  ASSERT_TRUE(sv.wait_for_state("sleeper", "RUNNING", 20s));
+  const std::string url = "http://127.0.0.1:" + std::to_string(sv.inet_port());
+  Loop loop;
+  auto good = make_client(loop.get(), url, "admin", "s3cret");
+  const auto ok = all_info(loop, *good);
+  EXPECT_TRUE(ok.ok()) << ok.error.describe();
+
+  auto wrong = make_client(loop.get(), url, "admin", "wrong");
+  const auto refused = all_info(loop, *wrong);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_FALSE(refused.error.fault.has_value());
+  EXPECT_NE(refused.error.describe().find("credentials"), std::string::npos)
+      << refused.error.describe();
+
+  auto none = make_client(loop.get(), url);
+  EXPECT_NE(all_info(loop, *none).error.describe().find("credentials"), std::string::npos);
+}
+
+TEST(SupervisorClient, UnreachableSocket) {
+  Loop loop;
+  auto client = make_client(loop.get(), "unix:///nonexistent/supervisor.sock");
+  const auto r = all_info(loop, *client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.describe(),
+            "cannot reach supervisord at unix:///nonexistent/supervisor.sock: [Errno 2] No "
+            "such file or directory");
+}
+
+TEST(SupervisorClient, CallDeadline) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();
+  });
+  Loop loop;
+  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "",
+                            "", 300ms);
+  const auto r = stop_or_start(loop, *client, true, "web");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.describe(), "supervisord did not answer supervisor.stopProcess within 300 ms");
+}
+
+TEST(SupervisorClient, RequestBytesAndBadAnswers) {
+  std::string request;
+  std::string answer;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    request = c.read_request();
+    c.send(answer);
+  });
+  Loop loop;
+  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
+
+  answer = ScriptedServer::response(500, "Internal Server Error", "boom");
+  auto r = stop_or_start(loop, *client, false, "web");
+  EXPECT_EQ(r.error.describe(), "supervisord answered supervisor.startProcess with HTTP 500 Internal Server Error");
+  EXPECT_NE(request.find("POST /RPC2 HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_NE(request.find("Authorization: Basic Og==\r\n"), std::string::npos);  // empty user:pass
+  EXPECT_NE(request.find("Content-Type: text/xml\r\n"), std::string::npos);
+
+  answer = ScriptedServer::response(200, "OK", "<?xml version='1.0'?><methodResponse><params>");
+  r = stop_or_start(loop, *client, false, "web");
+  EXPECT_NE(r.error.describe().find("malformed XML-RPC answer"), std::string::npos) << r.error.describe();
+
+  answer = ScriptedServer::response(
+      200, "OK",
+      "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n"
+      "<value><int>6</int></value>\n</member>\n<member>\n<name>faultString</name>\n"
+      "<value><string>SHUTDOWN_STATE</string></value>\n</member>\n</struct></value>\n</fault>\n"
+      "</methodResponse>\n");
+  const auto f = all_info(loop, *client);
+  EXPECT_EQ(f.error.describe(), "<Fault 6: 'SHUTDOWN_STATE'>");
+}
+
+TEST(SupervisorClient, DestroyedWithCallsInFlightCallsNothing) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();
+  });
+  Loop loop;
+  int calls = 0;
+  {
+    auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
+    client->get_all_process_info([&](RpcResult<std::vector<ProcessInfo>>) { ++calls; });
+    while (server.connections() == 0) uv_run(loop.get(), UV_RUN_NOWAIT);
+    EXPECT_EQ(client->calls_in_flight(), 1u);
+  }
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(SupervisorClient, BadServerUrl) {
+  Loop loop;
+  for (const char* url : {"ftp://x", "unix://", "https://h:1"}) {
+    auto c = SupervisorClient::create(loop.get(), {url, "", "", 1s});
+    ASSERT_FALSE(c.ok()) << url;
+    EXPECT_NE(c.error().find(url), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace httpok
