@@ -1,0 +1,173 @@
+// HTTPS probes against a real TLS server on a loopback port, certificates made at run time.
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "httpok/probe.hpp"
+#include "httpok/tls.hpp"
+#include "tls_serve.hpp"
+
+namespace httpok {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ScriptedServer;
+using tls::testing::CertSpec;
+using tls::testing::ServerOptions;
+using tls::testing::TestPki;
+using tls::testing::TestServerContext;
+
+class ProbeTls : public ::testing::Test {
+ protected:
+  ProbeTls() {
+    CertSpec spec;
+    spec.dns_names = {"localhost"};
+    spec.ip_addresses = {"127.0.0.1", "::1"};
+    leaf_ = pki_.issue("leaf", spec);
+    ServerOptions options;
+    options.identity = leaf_;
+    context_ = std::make_unique<TestServerContext>(options);
+    uv_loop_init(&loop_);
+  }
+  ~ProbeTls() override {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+
+  // Runs one probe to its end with `probe`.
+  ProbeResult run(Probe& probe) {
+    std::optional<ProbeResult> result;
+    EXPECT_TRUE(probe.start([&](const ProbeResult& r) { result = r; }));
+    while (!result && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    }
+    return result.value_or(ProbeResult{});
+  }
+
+  std::unique_ptr<Probe> make_probe(const std::string& url, TlsOptions options,
+                                    std::chrono::milliseconds timeout = 5s) {
+    Target t;
+    t.url = url;
+    t.timeout = timeout;
+    t.tls = options;
+    auto context = cache_.get(options);
+    EXPECT_TRUE(context.ok()) << (context.ok() ? "" : context.error());
+    return std::make_unique<Probe>(&loop_, t, parse_url(url).value(), context.value());
+  }
+
+  TlsOptions with_ca() const {
+    TlsOptions o;
+    o.cafile = pki_.ca_file();
+    return o;
+  }
+
+  TestPki pki_;
+  tls::testing::CertFiles leaf_;
+  std::unique_ptr<TestServerContext> context_;
+  tls::ContextCache cache_;
+  uv_loop_t loop_;
+  const std::string ok_ = ScriptedServer::response(200, "OK", "secure and sound");
+};
+
+TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
+  std::vector<test::TlsServed> served;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    served.push_back(test::serve_tls(c, *context_, ok_));
+  });
+  const std::string url = "https://localhost:" + std::to_string(server.port()) + "/";
+  auto probe = make_probe(url, with_ca());
+  const ProbeResult first = run(*probe);
+  EXPECT_TRUE(first.ok()) << first.outcome;
+  EXPECT_FALSE(probe->last_tls_resumed());
+  EXPECT_GT(first.timings.tls_done_us, first.timings.connected_us);
+  const ProbeResult second = run(*probe);
+  EXPECT_TRUE(second.ok()) << second.outcome;
+  EXPECT_TRUE(probe->last_tls_resumed());
+  probe.reset();
+  ASSERT_EQ(served.size(), 2u);
+  EXPECT_FALSE(served[0].session_reused);
+  EXPECT_TRUE(served[1].session_reused);
+  EXPECT_EQ(served[0].server_name, "localhost");  // SNI from the URL host
+  EXPECT_NE(served[0].request.find("Host: localhost:"), std::string::npos);
+}
+
+TEST_F(ProbeTls, NoResumptionWhenOff) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); });
+  TlsOptions o = with_ca();
+  o.session_resumption = false;
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", o);
+  EXPECT_TRUE(run(*probe).ok());
+  EXPECT_TRUE(run(*probe).ok());
+  EXPECT_FALSE(probe->last_tls_resumed());
+}
+
+TEST_F(ProbeTls, UnknownIssuerFailsWithoutCafile) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); });
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
+  auto probe = make_probe(url, TlsOptions{});
+  const ProbeResult r = run(*probe);
+  EXPECT_EQ(r.failure, ProbeFailure::tls);
+  EXPECT_EQ(r.outcome.rfind("error contacting " + url + ":\n\n certificate verify failed", 0), 0u)
+      << r.outcome;
+}
+
+TEST_F(ProbeTls, SelfSignedPassesWithInsecure) {
+  CertSpec spec;
+  spec.dns_names = {"other.example"};
+  ServerOptions options;
+  options.identity = pki_.self_signed("self", spec);
+  TestServerContext self_signed(options);
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, self_signed, ok_); });
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
+  auto strict = make_probe(url, TlsOptions{});
+  const ProbeResult r = run(*strict);
+  EXPECT_EQ(r.failure, ProbeFailure::tls);
+  EXPECT_NE(r.outcome.find("certificate verify failed: self-signed certificate"), std::string::npos)
+      << r.outcome;
+  TlsOptions insecure;
+  insecure.insecure = true;
+  auto lax = make_probe(url, insecure);
+  EXPECT_TRUE(run(*lax).ok());
+}
+
+TEST_F(ProbeTls, HostNameMismatch) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); });
+  TlsOptions o = with_ca();
+  o.server_name = "other.example";
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", o);
+  const ProbeResult r = run(*probe);
+  EXPECT_EQ(r.failure, ProbeFailure::tls);
+  EXPECT_NE(r.outcome.find("host name mismatch"), std::string::npos) << r.outcome;
+}
+
+TEST_F(ProbeTls, StalledHandshakeHitsTheDeadline) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    test::serve_tls(c, *context_, ok_, /*stall=*/true);
+  });
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca(), 500ms);
+  const ProbeResult r = run(*probe);
+  EXPECT_EQ(r.failure, ProbeFailure::timeout);
+  EXPECT_NE(r.outcome.find("timed out after 500 ms in the TLS handshake"), std::string::npos)
+      << r.outcome;
+}
+
+TEST_F(ProbeTls, PlainHttpServerIsATlsFailure) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.send("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  });
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca());
+  const ProbeResult r = run(*probe);
+  EXPECT_EQ(r.failure, ProbeFailure::tls);
+  EXPECT_NE(r.outcome.find("TLS handshake failed"), std::string::npos) << r.outcome;
+}
+
+TEST_F(ProbeTls, Ipv6Loopback) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); },
+                        /*ipv6=*/true);
+  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  auto probe = make_probe("https://[::1]:" + std::to_string(server.port()) + "/", with_ca());
+  const ProbeResult r = run(*probe);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+}
+
+}  // namespace
+}  // namespace httpok
