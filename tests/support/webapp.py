@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A tiny web app for integration tests (stdlib only).
+
+    webapp.py PORT [HANG_FILE]
+
+Listens on 127.0.0.1:PORT. GET / answers 200 "ok"; GET /status/NNN answers NNN with the
+body "status NNN"; anything else 404. While HANG_FILE exists, every request is held
+without an answer (the connection stays open); once the file is removed, held
+connections are closed unanswered and new requests are answered again.
+"""
+
+import http.server
+import os
+import sys
+import time
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    hang_file = None
+
+    def do_GET(self):
+        if self.hang_file and os.path.exists(self.hang_file):
+            while os.path.exists(self.hang_file):
+                time.sleep(0.05)
+            self.close_connection = True
+            return
+        if self.path == "/":
+            self.answer(200, b"ok")
+        elif self.path.startswith("/status/") and self.path[8:].isdigit():
+            code = int(self.path[8:])
+            self.answer(code, b"status %d" % code)
+        else:
+            self.answer(404, b"not found")
+
+    def answer(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: webapp.py PORT [HANG_FILE]")
+    Handler.hang_file = sys.argv[2] if len(sys.argv) == 3 else None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
