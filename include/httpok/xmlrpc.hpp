@@ -32,7 +32,7 @@ struct Value {
   Value(Array a) : v(std::move(a)) {}           // NOLINT
   Value(Struct s) : v(std::move(s)) {}          // NOLINT
 
-  // Struct member by name, or nullptr.
+  // Struct member by name, or nullptr; of duplicate names the last wins, as in Python.
   const Value* member(std::string_view name) const;
   bool operator==(const Value&) const;
 };
@@ -55,10 +55,14 @@ struct Response {
 // Largest document decode_response accepts.
 inline constexpr std::size_t kMaxResponseBytes = 4 * 1024 * 1024;
 
+// A methodCall document byte for byte as Python's xmlrpc.client writes it (integers outside
+// 32 bits, which Python refuses, are sent as <i8>).
 std::string encode_call(std::string_view method, const std::vector<Value>& params);
+// Never writes anything anywhere; libxml2's messages end up in Response::error.
 Response decode_response(std::string_view document);
 
-// Python's repr() of a str, as Python 3 prints it: 'x', "it's", escapes.
+// Python's repr() of a str, as Python 3 prints it: 'x', "it's", escapes. Bytes that are
+// not valid UTF-8 show as \udcNN, as Python shows a str decoded with surrogateescape.
 std::string python_repr(std::string_view text);
 // Python's str() of a list of strings: ['foo', 'bar'].
 std::string python_list(const std::vector<std::string>& items);
