@@ -127,7 +127,7 @@ void Supervisord::start(const std::string& sections) {
        << "minfds=16\nminprocs=16\n\n"
        << "[unix_http_server]\nfile=" << socket_path() << "\n\n";
   if (options_.inet_http_server) {
-    inet_port_ = free_tcp_port();
+    inet_port_ = options_.inet_port != 0 ? options_.inet_port : free_tcp_port();
     conf << "[inet_http_server]\nport=127.0.0.1:" << inet_port_ << "\n";
     if (!options_.username.empty()) {
       conf << "username=" << options_.username << "\npassword=" << options_.password << "\n";

@@ -19,6 +19,9 @@ struct SupervisordOptions {
   bool inet_http_server = false;
   std::string username;
   std::string password;
+  // The inet_http_server's port; 0 picks a free one at start(). Set it up front when the
+  // sections must name it (e.g. an eventlistener's serverurl=).
+  int inet_port = 0;
   std::string loglevel = "info";
   // How long start() waits for supervisord to answer, and the destructor for it to stop
   // (it stops its programs first: give them a small stopwaitsecs).
