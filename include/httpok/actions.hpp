@@ -2,6 +2,7 @@
 // and its mail, over the asynchronous SupervisorApi and Spawner interfaces.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,6 +24,13 @@ std::string format_subject(const std::optional<std::string>& name, const std::st
 std::string format_mail(const std::string& address, const std::string& subject,
                         const std::vector<std::string>& lines);
 
+// superlance's core file name, os.path.join(coredir, namespec): no doubled slash when
+// coredir ends with one.
+std::string core_file_name(const std::string& coredir, const std::string& namespec);
+
+// One line on why a gcore or sendmail run failed, naming the command.
+std::string spawn_failure_text(const std::string& command, const SpawnResult& result);
+
 struct ActionSettings {
   std::vector<std::string> programs;
   bool any = false;
@@ -36,8 +44,14 @@ struct ActionSettings {
   std::string self_name;
 };
 
-// One run of the restart sequence. Owned by the caller; `done` is called once at the end.
-// Every line is passed to `log` (which writes it to stderr) as it is produced.
+// One run of the restart sequence (superlance's act()). Owned by the caller, who may
+// destroy it at any time, also from inside `log` or `done`: calls still out are then
+// ignored when they answer. `done` is called once at the end (possibly before start()
+// returns, when the SupervisorApi and Spawner answer synchronously); it is not called when
+// the run is destroyed first.
+// Every line superlance writes is passed to `log` as it is produced (one call per write();
+// `log` adds the newline) and collected for the mail; lines of our own (a failed gcore or
+// sendmail run) start with "httpok: " and are logged only.
 class ActionRun {
  public:
   using LogFn = std::function<void(const std::string& line)>;
@@ -47,6 +61,7 @@ class ActionRun {
   ActionRun& operator=(const ActionRun&) = delete;
 
   // subject: the mail subject; outcome: the probe outcome text (first line of the mail).
+  // Only the first call starts a run.
   void start(std::string subject, std::string outcome, std::function<void()> done);
 
  private:

@@ -1,2 +1,379 @@
-// placeholder
-#include "httpok/result.hpp"
+// superlance's act(), restart() and mail() as an asynchronous sequence: the same lines in
+// the same order, with the calls to supervisord, gcore and sendmail made one after the
+// other over callbacks instead of blocking.
+#include "httpok/actions.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "httpok/xmlrpc.hpp"
+
+namespace httpok {
+
+std::string format_subject(const std::optional<std::string>& name, const std::string& text) {
+  return name ? "httpok [" + *name + "]: " + text : "httpok: " + text;
+}
+
+std::string format_mail(const std::string& address, const std::string& subject,
+                        const std::vector<std::string>& lines) {
+  std::string mail = "To: " + address + "\nSubject: " + subject + "\n\n";
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) {
+      mail += '\n';
+    }
+    mail += lines[i];
+  }
+  return mail;
+}
+
+std::string core_file_name(const std::string& coredir, const std::string& namespec) {
+  if (!namespec.empty() && namespec.front() == '/') {
+    return namespec;
+  }
+  if (coredir.empty() || coredir.back() == '/') {
+    return coredir + namespec;
+  }
+  return coredir + "/" + namespec;
+}
+
+std::string spawn_failure_text(const std::string& command, const SpawnResult& result) {
+  const std::string quoted = "'" + command + "'";
+  std::string why = result.error;
+  if (why.empty()) {
+    if (!result.started) {
+      why = "could not be started";
+    } else if (result.timed_out) {
+      why = "timed out and was killed";
+    } else if (result.term_signal != 0) {
+      why = "killed by signal " + std::to_string(result.term_signal);
+    } else {
+      why = "exited with status " + std::to_string(result.exit_status);
+    }
+  }
+  // The spawner's own text usually starts with the quoted command already.
+  return why.rfind(quoted, 0) == 0 ? why : quoted + ": " + why;
+}
+
+// The run is a small state machine driven by one loop (drive()). Each asynchronous call
+// stores its result and re-enters drive(); when a fake answers before the call returns,
+// the re-entry finds the loop already running and simply returns, so a long list of
+// processes answered synchronously never deepens the stack. Every call out (log, RPC,
+// spawner, done) may destroy the ActionRun: `alive` is a token whose weak copies are
+// checked after each of them, and nothing of `this` is touched once it has expired.
+// Owned by its ActionRun through impl_.
+struct ActionRun::Impl {
+  enum class Step {
+    idle,
+    fetch_info,
+    info_received,
+    next_process,
+    gcore_done,
+    stop_done,
+    start_done,
+    after_processes,
+    mail_sent,
+    finished,
+  };
+
+  Impl(const ActionSettings& settings_in, SupervisorApi& rpc_in, Spawner& spawner_in, LogFn log_in)
+      : settings(settings_in), rpc(rpc_in), spawner(spawner_in), log(std::move(log_in)) {}
+
+  using Token = std::weak_ptr<char>;
+
+  // Marks a call as out and returns its callback, which resumes the loop with the result
+  // stored in `slot`. An answer is ignored after destruction, and unless it answers the
+  // call now awaited (a callback invoked twice, or late).
+  template <class R>
+  auto resume_into(std::optional<R>& slot) {
+    awaiting = true;
+    const std::uint64_t call = ++last_call;
+    return [this, token = Token(alive), &slot, call](R result) {
+      if (token.expired() || !awaiting || call != last_call) {
+        return;
+      }
+      slot = std::move(result);
+      awaiting = false;
+      drive();
+    };
+  }
+
+  void drive() {
+    if (driving) {
+      return;
+    }
+    driving = true;
+    const Token token = alive;
+    while (!awaiting) {
+      if (!advance(token)) {
+        return;  // destroyed or finished: `this` must not be touched
+      }
+    }
+    driving = false;
+  }
+
+  // One superlance write(): logged and collected for the mail.
+  bool write(const std::string& line, const Token& token) {
+    messages.push_back(line);
+    log(line);
+    return !token.expired();
+  }
+
+  // A line of ours: logged only, so the mail stays superlance's.
+  bool note(const std::string& line, const Token& token) {
+    log("httpok: " + line);
+    return !token.expired();
+  }
+
+  // Python's list.remove(): the first occurrence only.
+  void remove_first(const std::string& item) {
+    const auto it = std::find(waiting.begin(), waiting.end(), item);
+    if (it != waiting.end()) {
+      waiting.erase(it);
+    }
+  }
+
+  bool is_self(const std::string& namespec) const {
+    return !settings.self_name.empty() &&
+           namespec ==
+               make_namespec(settings.self_group.empty() ? settings.self_name : settings.self_group,
+                             settings.self_name);
+  }
+
+  // Which processes to consider, and which -p values matched nothing (superlance's
+  // `waiting`, kept with its list.remove() semantics, also with -a).
+  void plan(const std::vector<ProcessInfo>& infos) {
+    waiting = settings.programs;
+    for (const ProcessInfo& info : infos) {
+      const std::string namespec = make_namespec(info.group, info.name);
+      const bool selected = settings.any
+                                ? !is_self(namespec)
+                                : std::find(settings.programs.begin(), settings.programs.end(),
+                                            info.name) != settings.programs.end() ||
+                                      std::find(settings.programs.begin(), settings.programs.end(),
+                                                namespec) != settings.programs.end();
+      if (settings.any || selected) {
+        remove_first(info.name);
+        remove_first(namespec);
+      }
+      if (selected) {
+        considered.push_back(info);
+      }
+    }
+  }
+
+  bool gcore_wanted() const {
+    return settings.coredir && !settings.coredir->empty() && !settings.gcore.empty();
+  }
+
+  const ProcessInfo& current() const { return considered[index]; }
+  std::string current_namespec() const { return make_namespec(current().group, current().name); }
+
+  void begin_stop(const std::string& namespec) {
+    step = Step::stop_done;
+    rpc.stop_process(namespec, resume_into(bool_result));
+  }
+
+  bool advance(const Token& token) {
+    switch (step) {
+      case Step::idle:
+      case Step::finished:
+        driving = false;
+        return false;
+
+      case Step::fetch_info:
+        step = Step::info_received;
+        rpc.get_all_process_info(resume_into(info_result));
+        return !token.expired();
+
+      case Step::info_received: {
+        auto infos = std::move(*info_result);
+        info_result.reset();
+        if (!infos.ok()) {
+          step = Step::finished;
+          if (!write("Exception retrieving process info " + infos.error.describe() + ", not acting",
+                     token)) {
+            return false;
+          }
+          return finish();
+        }
+        plan(*infos.value);
+        step = Step::next_process;
+        return write(settings.any ? std::string("Restarting all running processes")
+                                  : "Restarting selected processes " +
+                                        xmlrpc::python_list(settings.programs),
+                     token);
+      }
+
+      case Step::next_process: {
+        if (index >= considered.size()) {
+          step = Step::after_processes;
+          return true;
+        }
+        const std::string namespec = current_namespec();
+        if (current().state != kStateRunning) {
+          ++index;
+          return write(namespec + " not in RUNNING state, NOT restarting", token);
+        }
+        if (gcore_wanted()) {
+          step = Step::gcore_done;
+          SpawnRequest request;
+          request.command = settings.gcore;
+          request.args = {core_file_name(*settings.coredir, namespec),
+                          std::to_string(current().pid)};
+          request.deadline = settings.action_timeout;
+          spawner.run(std::move(request), resume_into(spawn_result));
+          return !token.expired();
+        }
+        if (!write(namespec + " is in RUNNING state, restarting", token)) {
+          return false;
+        }
+        begin_stop(namespec);
+        return !token.expired();
+      }
+
+      case Step::gcore_done: {
+        const SpawnResult result = std::move(*spawn_result);
+        spawn_result.reset();
+        const std::string namespec = current_namespec();
+        if (!write("gcore output for " + namespec + ":\n\n " + result.stdout_data, token)) {
+          return false;
+        }
+        if (!result.success() && !note("gcore for " + namespec +
+                                           " failed: " + spawn_failure_text(settings.gcore, result),
+                                       token)) {
+          return false;
+        }
+        if (!write(namespec + " is in RUNNING state, restarting", token)) {
+          return false;
+        }
+        begin_stop(namespec);
+        return !token.expired();
+      }
+
+      case Step::stop_done: {
+        const RpcResult<bool> result = std::move(*bool_result);
+        bool_result.reset();
+        const std::string namespec = current_namespec();
+        if (!result.ok() &&
+            !write("Failed to stop process " + namespec + ": " + result.error.describe(), token)) {
+          return false;
+        }
+        step = Step::start_done;
+        rpc.start_process(namespec, resume_into(bool_result));
+        return !token.expired();
+      }
+
+      case Step::start_done: {
+        const RpcResult<bool> result = std::move(*bool_result);
+        bool_result.reset();
+        const std::string namespec = current_namespec();
+        ++index;
+        step = Step::next_process;
+        return write(result.ok()
+                         ? namespec + " restarted"
+                         : "Failed to start process " + namespec + ": " + result.error.describe(),
+                     token);
+      }
+
+      case Step::after_processes: {
+        if (!waiting.empty()) {
+          const std::vector<std::string> missing = std::move(waiting);
+          waiting.clear();
+          if (!write("Programs not restarted because they did not exist: " +
+                         xmlrpc::python_list(missing),
+                     token)) {
+            return false;
+          }
+        }
+        if (!settings.email) {
+          step = Step::finished;
+          return finish();
+        }
+        mail = format_mail(*settings.email, subject, messages);
+        step = Step::mail_sent;
+        SpawnRequest request;
+        request.command = settings.sendmail;
+        request.stdin_data = mail;
+        request.deadline = settings.action_timeout;
+        spawner.run(std::move(request), resume_into(spawn_result));
+        return !token.expired();
+      }
+
+      case Step::mail_sent: {
+        const SpawnResult result = std::move(*spawn_result);
+        spawn_result.reset();
+        step = Step::finished;
+        // superlance writes this block even when sendmail failed; our note follows it.
+        log("Mailed:\n\n" + mail);
+        if (token.expired()) {
+          return false;
+        }
+        if (!result.success() &&
+            !note("failed to send mail: " + spawn_failure_text(settings.sendmail, result), token)) {
+          return false;
+        }
+        return finish();
+      }
+    }
+    return false;
+  }
+
+  // Calls `done` last: it may destroy us, so nothing follows it.
+  bool finish() {
+    driving = false;
+    auto callback = std::move(done);
+    done = nullptr;
+    if (callback) {
+      callback();
+    }
+    return false;
+  }
+
+  ActionSettings settings;
+  SupervisorApi& rpc;
+  Spawner& spawner;
+  LogFn log;
+
+  std::string subject;
+  std::function<void()> done;
+  std::vector<std::string> messages;  // the mail body: the outcome, then every write()
+  std::vector<ProcessInfo> considered;
+  std::vector<std::string> waiting;
+  std::size_t index = 0;
+  std::string mail;
+
+  Step step = Step::idle;
+  bool awaiting = false;        // a call is out and its callback has not come yet
+  std::uint64_t last_call = 0;  // numbers the calls; only the last one may answer
+  bool driving = false;         // drive() is on the stack
+  std::optional<RpcResult<std::vector<ProcessInfo>>> info_result;
+  std::optional<RpcResult<bool>> bool_result;
+  std::optional<SpawnResult> spawn_result;
+
+  // Expires with this object; callbacks and the loop hold weak copies.
+  std::shared_ptr<char> alive = std::make_shared<char>();
+};
+
+ActionRun::ActionRun(const ActionSettings& settings, SupervisorApi& rpc, Spawner& spawner,
+                     LogFn log)
+    : impl_(std::make_unique<Impl>(settings, rpc, spawner, std::move(log))) {}
+
+ActionRun::~ActionRun() = default;
+
+void ActionRun::start(std::string subject, std::string outcome, std::function<void()> done) {
+  Impl& impl = *impl_;
+  if (impl.step != Impl::Step::idle) {
+    return;  // one run per object
+  }
+  impl.subject = std::move(subject);
+  impl.messages = {std::move(outcome)};
+  impl.done = std::move(done);
+  impl.step = Impl::Step::fetch_info;
+  impl.drive();
+}
+
+}  // namespace httpok
