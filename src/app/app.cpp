@@ -110,13 +110,13 @@ class App final : private EventListener::Handler {
   void start_check(TargetState& state) {
     Probe& probe = *state.probe;
     if (state.acting) {
-      log::line("httpok: the restart for " + probe.url().original +
-                " is still under way; this tick starts no check");
+      own_line("httpok: the restart for " + probe.url().original +
+               " is still under way; this tick starts no check");
       return;
     }
     if (probe.running() || state.checking) {
-      log::line("httpok: the previous check of " + probe.url().original +
-                " is still running; this tick starts no new one");
+      own_line("httpok: the previous check of " + probe.url().original +
+               " is still running; this tick starts no new one");
       return;
     }
     if (probe.target().eager) return start_probe(state);
@@ -126,8 +126,8 @@ class App final : private EventListener::Handler {
       state.checking = false;
       if (stopping_) return;
       if (!infos.ok()) {
-        log::line("httpok: cannot list processes to decide whether to check " +
-                  state.probe->url().original + ": " + infos.error.describe());
+        own_line("httpok: cannot list processes to decide whether to check " +
+                 state.probe->url().original + ": " + infos.error.describe());
         return;
       }
       for (const ProcessInfo& info : *infos.value) {
@@ -145,8 +145,8 @@ class App final : private EventListener::Handler {
   void on_result(TargetState& state, const ProbeResult& result) {
     if (result.ok() || stopping_) return;
     const Probe& probe = *state.probe;
-    log::line("httpok: " + std::string(to_string(result.failure)) + " failure: " +
-              one_line(result.outcome));
+    own_line("httpok: " + std::string(to_string(result.failure)) + " failure: " +
+             one_line(result.outcome));
     const Target& target = probe.target();
     ActionSettings settings;
     settings.programs = target.programs;
@@ -161,8 +161,27 @@ class App final : private EventListener::Handler {
     state.action = std::make_unique<ActionRun>(settings, *rpc_, *spawner_,
                                                [](const std::string& line) { log::line(line); });
     state.acting = true;
+    ++actions_running_;
     state.action->start(format_subject(config_.name, failure_subject(target.url, result.failure)),
-                        result.outcome, [&state] { state.acting = false; });
+                        result.outcome, [this, &state] {
+                          state.acting = false;
+                          if (--actions_running_ == 0) flush_held_lines();
+                        });
+  }
+
+  // httpok's own lines never land inside superlance's block of action lines: while an
+  // action runs they wait, and follow its block.
+  void own_line(std::string line) {
+    if (actions_running_ > 0) {
+      held_lines_.push_back(std::move(line));
+    } else {
+      log::line(line);
+    }
+  }
+
+  void flush_held_lines() {
+    for (const std::string& line : held_lines_) log::line(line);
+    held_lines_.clear();
   }
 
   void shutdown() {
@@ -171,6 +190,8 @@ class App final : private EventListener::Handler {
     for (auto& state : targets_) state->probe->cancel();
     // Actions first (they use the client and the spawner), then the children and calls.
     targets_.clear();
+    actions_running_ = 0;
+    flush_held_lines();
     spawner_.reset();
     rpc_.reset();
     listener_.close();
@@ -186,6 +207,8 @@ class App final : private EventListener::Handler {
   std::vector<std::unique_ptr<TargetState>> targets_;
   bool stopping_ = false;
   int exit_status_ = 0;
+  int actions_running_ = 0;
+  std::vector<std::string> held_lines_;
 };
 
 }  // namespace
