@@ -9,6 +9,7 @@
 #include "child.hpp"
 #include "support/supervisord.hpp"
 #include "support/test_support.hpp"
+#include "tls_test_support.hpp"
 
 namespace httpok::test {
 namespace {
@@ -22,6 +23,7 @@ struct Scenario {
   std::string sendmail;            // -s value; the recording stand-in when empty
   std::string listener_env;        // extra environment= entries
   bool over_tcp = false;           // serverurl= the inet_http_server
+  bool https = false;              // the app serves HTTPS with a self-signed certificate
   SupervisordOptions supervisord;  // inet server, credentials
 };
 
@@ -33,8 +35,17 @@ class HungApp : public ::testing::Test {
     if (options.inet_http_server) options.inet_port = free_tcp_port();
     sv_ = std::make_unique<Supervisord>(options);
     port_ = free_tcp_port();
-    url_ = "http://127.0.0.1:" + std::to_string(port_) + "/";
+    url_ = std::string(s.https ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/";
     const auto dir = sv_->dir();
+    std::string tls_args;
+    std::string options_extra = s.extra_options;
+    if (s.https) {
+      tls::testing::CertSpec spec;
+      spec.ip_addresses = {"127.0.0.1"};
+      const auto cert = pki_.self_signed("webapp", spec);
+      tls_args = " " + cert.cert + " " + cert.key;
+      options_extra += " --cafile " + cert.cert;
+    }
     std::filesystem::create_directories(dir / "cores");
     const auto support = support_dir();
     std::string env = "FAKE_SENDMAIL_OUT=" + q(dir / "mail.txt") +
@@ -44,9 +55,9 @@ class HungApp : public ::testing::Test {
         s.sendmail.empty() ? (support / "fake-sendmail.sh").string() + " -t -i" : s.sendmail;
     sv_->start(
         "[program:web]\ncommand=python3 " + (support / "webapp.py").string() + " " +
-        std::to_string(port_) + " " + (dir / "hang").string() +
+        std::to_string(port_) + " " + (dir / "hang").string() + tls_args +
         "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
-        "[eventlistener:httpok]\ncommand=" + httpok_binary() + " -p web -t 2 " + s.extra_options +
+        "[eventlistener:httpok]\ncommand=" + httpok_binary() + " -p web -t 2 " + options_extra +
         " -m ops@example.com -s '" + sendmail + "' -d " +
         (dir / "cores").string() + " -g '" + (support / "fake-gcore.sh").string() + " -o' " + url_ +
         "\nevents=TICK_5\nstartsecs=0\nbuffer_size=10\n" +
@@ -63,6 +74,7 @@ class HungApp : public ::testing::Test {
   void hang() { write_file(sv_->dir() / "hang", ""); }
   void unhang() { std::filesystem::remove(sv_->dir() / "hang"); }
 
+  tls::testing::TestPki pki_;
   std::unique_ptr<Supervisord> sv_;
   int port_ = 0;
   std::string url_;
@@ -151,6 +163,28 @@ TEST_F(HungApp, WrongCredentialsAreNamed) {
   unhang();
   EXPECT_NE(err().find("credentials"), std::string::npos) << err();
   EXPECT_TRUE(sv_->wait_for_state("httpok", "RUNNING", 1s));  // never fatal
+}
+
+TEST_F(HungApp, HttpsWithSelfSignedCertificateGivenByCafile) {
+  Scenario s;
+  s.https = true;
+  start(s);
+  if (HasFatalFailure() || IsSkipped()) return;
+  // A verified probe succeeds first: the app's access log shows httpok's GET answered.
+  ASSERT_TRUE(wait_until([&] {
+    return sv_->child_log("web", "stderr").find("\"GET / HTTP/1.1\" 200") != std::string::npos;
+  }, 20s)) << err();
+  const std::string pid_before = sv_->ctl({"pid", "web"});
+  hang();
+  ASSERT_TRUE(wait_err("web is in RUNNING state, restarting", 30s)) << err() << sv_->log();
+  unhang();
+  ASSERT_TRUE(wait_err("Mailed:", 30s)) << err();
+  // Verified (no certificate failure) until the hang: the only failure is the timeout.
+  EXPECT_NE(err().find("httpok: timeout failure: error contacting " + url_), std::string::npos)
+      << err();
+  EXPECT_EQ(err().find("certificate verify failed"), std::string::npos) << err();
+  ASSERT_TRUE(sv_->wait_for_state("web", "RUNNING", 20s));
+  EXPECT_NE(sv_->ctl({"pid", "web"}), pid_before);
 }
 
 TEST_F(HungApp, HangingSendmailIsKilledAndTicksKeepFlowing) {

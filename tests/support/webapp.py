@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """A tiny web app for integration tests (stdlib only).
 
-    webapp.py PORT [HANG_FILE]
+    webapp.py PORT [HANG_FILE] [CERT_FILE KEY_FILE]
 
 Listens on 127.0.0.1:PORT. GET / answers 200 "ok"; GET /status/NNN answers NNN with the
 body "status NNN"; anything else 404. While HANG_FILE exists, every request is held
 without an answer (the connection stays open); once the file is removed, held
-connections are closed unanswered and new requests are answered again.
+connections are closed unanswered and new requests are answered again. With CERT_FILE
+and KEY_FILE it serves HTTPS with that certificate.
 """
 
 import http.server
 import os
+import ssl
 import sys
 import time
 
@@ -41,11 +43,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: webapp.py PORT [HANG_FILE]")
-    Handler.hang_file = sys.argv[2] if len(sys.argv) == 3 else None
+    if len(sys.argv) not in (2, 3, 5):
+        sys.exit("usage: webapp.py PORT [HANG_FILE] [CERT_FILE KEY_FILE]")
+    Handler.hang_file = sys.argv[2] if len(sys.argv) >= 3 else None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
     server.daemon_threads = True
+    if len(sys.argv) == 5:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.serve_forever()
 
 
