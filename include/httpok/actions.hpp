@@ -26,6 +26,12 @@ std::string format_mail(const std::string& address, const std::string& subject,
 
 // superlance's core file name, os.path.join(coredir, namespec): no doubled slash when
 // coredir ends with one.
+// Whether a process is one the target acts on (and, not eager, waits for): with `any`,
+// every process but the listener itself (self_group/self_name); otherwise one whose name
+// or group:name namespec is among `programs`.
+bool selects(const std::vector<std::string>& programs, bool any, const std::string& self_group,
+             const std::string& self_name, const ProcessInfo& info);
+
 std::string core_file_name(const std::string& coredir, const std::string& namespec);
 
 // One line on why a gcore or sendmail run failed, naming the command.

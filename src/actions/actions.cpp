@@ -30,6 +30,17 @@ std::string format_mail(const std::string& address, const std::string& subject,
   return mail;
 }
 
+bool selects(const std::vector<std::string>& programs, bool any, const std::string& self_group,
+             const std::string& self_name, const ProcessInfo& info) {
+  const std::string namespec = make_namespec(info.group, info.name);
+  if (any) {
+    return self_name.empty() ||
+           namespec != make_namespec(self_group.empty() ? self_name : self_group, self_name);
+  }
+  return std::find(programs.begin(), programs.end(), info.name) != programs.end() ||
+         std::find(programs.begin(), programs.end(), namespec) != programs.end();
+}
+
 std::string core_file_name(const std::string& coredir, const std::string& namespec) {
   if (!namespec.empty() && namespec.front() == '/') {
     return namespec;
@@ -136,25 +147,14 @@ struct ActionRun::Impl {
     }
   }
 
-  bool is_self(const std::string& namespec) const {
-    return !settings.self_name.empty() &&
-           namespec ==
-               make_namespec(settings.self_group.empty() ? settings.self_name : settings.self_group,
-                             settings.self_name);
-  }
-
   // Which processes to consider, and which -p values matched nothing (superlance's
   // `waiting`, kept with its list.remove() semantics, also with -a).
   void plan(const std::vector<ProcessInfo>& infos) {
     waiting = settings.programs;
     for (const ProcessInfo& info : infos) {
       const std::string namespec = make_namespec(info.group, info.name);
-      const bool selected = settings.any
-                                ? !is_self(namespec)
-                                : std::find(settings.programs.begin(), settings.programs.end(),
-                                            info.name) != settings.programs.end() ||
-                                      std::find(settings.programs.begin(), settings.programs.end(),
-                                                namespec) != settings.programs.end();
+      const bool selected = selects(settings.programs, settings.any, settings.self_group,
+                                    settings.self_name, info);
       if (settings.any || selected) {
         remove_first(info.name);
         remove_first(namespec);

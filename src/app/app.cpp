@@ -34,19 +34,6 @@ struct TargetState {
   std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
 };
 
-// True when a process is one the target watches: by name or namespec among the
-// programs, or any process but the listener itself with -a.
-bool watched(const Target& target, const ProcessInfo& info, const ListenerEnvironment& env) {
-  const std::string namespec = make_namespec(info.group, info.name);
-  if (target.any) {
-    return !(info.group == env.group_name && info.name == env.process_name);
-  }
-  for (const std::string& p : target.programs) {
-    if (p == info.name || p == namespec) return true;
-  }
-  return false;
-}
-
 // Owned by run_listener for the life of the loop.
 class App final : private EventListener::Handler {
  public:
@@ -131,7 +118,9 @@ class App final : private EventListener::Handler {
         return;
       }
       for (const ProcessInfo& info : *infos.value) {
-        if (info.state == kStateRunning && watched(state.probe->target(), info, env_)) {
+        const Target& target = state.probe->target();
+        if (info.state == kStateRunning &&
+            selects(target.programs, target.any, env_.group_name, env_.process_name, info)) {
           return start_probe(state);
         }
       }

@@ -1,0 +1,34 @@
+#include <gtest/gtest.h>
+
+#include "httpok/actions.hpp"
+
+namespace httpok {
+namespace {
+
+ProcessInfo proc(const std::string& group, const std::string& name) {
+  ProcessInfo p;
+  p.group = group;
+  p.name = name;
+  p.state = kStateRunning;
+  return p;
+}
+
+TEST(Selects, ByNameOrNamespec) {
+  const std::vector<std::string> programs = {"web", "grp:worker"};
+  EXPECT_TRUE(selects(programs, false, "httpok", "httpok", proc("web", "web")));
+  EXPECT_TRUE(selects(programs, false, "httpok", "httpok", proc("other", "web")));  // bare name
+  EXPECT_TRUE(selects(programs, false, "httpok", "httpok", proc("grp", "worker")));
+  EXPECT_FALSE(selects(programs, false, "httpok", "httpok", proc("other", "worker")));
+  EXPECT_FALSE(selects({}, false, "httpok", "httpok", proc("web", "web")));
+}
+
+TEST(Selects, AnyButTheListenerItself) {
+  EXPECT_TRUE(selects({}, true, "httpok", "httpok", proc("web", "web")));
+  EXPECT_FALSE(selects({}, true, "httpok", "httpok", proc("httpok", "httpok")));
+  EXPECT_FALSE(selects({}, true, "listeners", "httpok", proc("listeners", "httpok")));
+  EXPECT_TRUE(selects({}, true, "listeners", "httpok", proc("other", "httpok")));
+  EXPECT_TRUE(selects({}, true, "", "", proc("httpok", "httpok")));  // unknown self: all
+}
+
+}  // namespace
+}  // namespace httpok
