@@ -100,7 +100,9 @@ class Probe final : private net::Stream::Handler {
   void connect_next();
   void send_request();
   void drive_tls();
-  void flush_tls();
+  // Sends pending TLS output; false when that failed the probe.
+  bool flush_tls();
+  void fail_tls();
   // Returns true when the probe finished.
   bool on_plaintext(std::string_view bytes);
   void on_response_complete();

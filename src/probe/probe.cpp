@@ -135,30 +135,36 @@ void Probe::send_request() {
   if (rc < 0) fail(ProbeFailure::protocol, net::errno_text(rc));
 }
 
-void Probe::flush_tls() {
-  if (tls_session_ == nullptr || tls_session_->pending_output() == 0) return;
-  const std::string out = tls_session_->take_output();
-  const int rc = stream_.write(out);
-  if (rc < 0) fail(ProbeFailure::protocol, net::errno_text(rc));
+bool Probe::flush_tls() {
+  if (tls_session_ == nullptr || tls_session_->pending_output() == 0) return true;
+  const int rc = stream_.write(tls_session_->take_output());
+  if (rc < 0) {
+    fail(ProbeFailure::protocol, net::errno_text(rc));
+    return false;
+  }
+  return true;
+}
+
+void Probe::fail_tls() {
+  // Copied first: fail() frees the session. The alert OpenSSL queued is sent if it can
+  // be; the TLS reason, not a write error, is the outcome.
+  const std::string why = tls_session_->error_text();
+  if (tls_session_->pending_output() > 0) (void)stream_.write(tls_session_->take_output());
+  fail(ProbeFailure::tls, why);
 }
 
 void Probe::drive_tls() {
   tls::ClientSession& session = *tls_session_;
   if (!session.handshake_done()) {
     const tls::Status s = session.handshake();
-    flush_tls();
-    if (!running_) return;
-    if (s == tls::Status::error) return fail(ProbeFailure::tls, session.error_text());
+    if (s == tls::Status::error) return fail_tls();
+    if (!flush_tls()) return;
     if (s != tls::Status::ok) return;  // want more ciphertext
     result_.timings.tls_done_us = elapsed_us();
     last_tls_resumed_ = session.session_reused();
     phase_ = Phase::exchanging;
-    if (session.write(request_) == tls::Status::error) {
-      flush_tls();
-      return fail(ProbeFailure::tls, session.error_text());
-    }
-    flush_tls();
-    if (!running_) return;
+    if (session.write(request_) == tls::Status::error) return fail_tls();
+    if (!flush_tls()) return;
   }
   for (;;) {
     std::size_t n = 0;
@@ -179,8 +185,7 @@ void Probe::drive_tls() {
         return fail(ProbeFailure::protocol, text);
       }
       case tls::Status::error:
-        flush_tls();
-        return fail(ProbeFailure::tls, session.error_text());
+        return fail_tls();
     }
   }
 }

@@ -160,6 +160,37 @@ TEST_F(ProbeTls, PlainHttpServerIsATlsFailure) {
   EXPECT_NE(r.outcome.find("TLS handshake failed"), std::string::npos) << r.outcome;
 }
 
+// A corrupt record and then a reset: OpenSSL's alert cannot be sent any more. The probe
+// must fail cleanly (no use of the freed session; checked by the sanitizer build).
+TEST_F(ProbeTls, BadRecordThenReset) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    tls::testing::TestServer s(*context_);
+    std::string request;
+    char buf[16384];
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+      if (n <= 0) return;
+      s.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      if (!s.handshake_done()) {
+        const int rc = s.accept();
+        c.send(s.take_output());
+        if (rc < 0) return;
+        if (rc == 0) continue;
+      }
+      request += s.read_available();
+    }
+    std::string bogus("\x17\x03\x03\x00\x30", 5);
+    bogus += std::string(48, 'A');
+    c.send(bogus);
+    linger reset{1, 0};
+    ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  });
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca());
+  const ProbeResult r = run(*probe);
+  // Which one depends on whether the record or the reset is read first.
+  EXPECT_TRUE(r.failure == ProbeFailure::tls || r.failure == ProbeFailure::protocol) << r.outcome;
+}
+
 TEST_F(ProbeTls, Ipv6Loopback) {
   ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); },
                         /*ipv6=*/true);
