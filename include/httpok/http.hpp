@@ -51,6 +51,10 @@ class ResponseParser {
     std::string needle;                  // substring to find in the body; empty: none
     bool keep_body = false;              // store the body (up to max_body)
   };
+  // Longest status line plus header section accepted (Python's http.client allows 64 KiB
+  // a line and 100 headers).
+  static constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
   enum class State {
     in_progress,  // more bytes needed
     complete,     // message complete, or max_body reached (body_capped())
@@ -96,6 +100,7 @@ class ResponseParser {
   bool needle_found_ = false;
   bool body_capped_ = false;
   std::size_t body_bytes_ = 0;
+  std::size_t header_bytes_ = 0;
   std::string tail_;  // last needle.size()-1 body bytes, for matches split across reads
   std::string body_;
   std::string error_;

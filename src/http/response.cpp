@@ -31,6 +31,11 @@ void ResponseParser::reset(Options options) {
   options_ = std::move(options);
   llhttp_init(&llhttp_->parser, HTTP_RESPONSE, &llhttp_->settings);
   llhttp_->parser.data = this;
+  // As lenient as Python's http.client, which superlance used: a health check must not
+  // fail a server over header bytes it would have accepted.
+  llhttp_set_lenient_headers(&llhttp_->parser, 1);
+  llhttp_set_lenient_chunked_length(&llhttp_->parser, 1);
+  header_bytes_ = 0;
   state_ = State::in_progress;
   headers_complete_ = false;
   message_complete_ = false;
@@ -97,6 +102,13 @@ int ResponseParser::on_body(void* self, const char* at, std::size_t len) {
 
 int ResponseParser::on_message_complete(void* self) {
   auto* me = static_cast<ResponseParser*>(self);
+  if (me->status_ >= 100 && me->status_ < 200 && me->status_ != 101) {
+    // An interim response (100 Continue, 103 Early Hints): the real one follows.
+    me->headers_complete_ = false;
+    me->status_ = 0;
+    me->reason_.clear();
+    return 0;
+  }
   me->message_complete_ = true;
   return HPE_PAUSED;  // one message per exchange; anything after it is not ours
 }
@@ -109,9 +121,16 @@ ResponseParser::State ResponseParser::fail(std::string message) {
 
 ResponseParser::State ResponseParser::feed(std::string_view bytes) {
   if (state_ != State::in_progress) return state_;
+  if (!headers_complete_) header_bytes_ += bytes.size();
   const llhttp_errno_t err = llhttp_execute(&llhttp_->parser, bytes.data(), bytes.size());
   if (err == HPE_PAUSED || err == HPE_OK) {
-    if (message_complete_ || body_capped_) state_ = State::complete;
+    if (message_complete_ || body_capped_) {
+      state_ = State::complete;
+    } else if (!headers_complete_ && header_bytes_ > kMaxHeaderBytes) {
+      // llhttp keeps no headers, but the reason phrase is kept, and an endless header
+      // section would only end at the deadline.
+      return fail("response headers longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
+    }
     return state_;
   }
   const char* reason = llhttp_get_error_reason(&llhttp_->parser);

@@ -207,6 +207,40 @@ TEST(ResponseParser, Garbage) {
   EXPECT_NE(p.error().find("malformed HTTP response"), std::string::npos);
 }
 
+TEST(ResponseParser, InterimResponsesAreSkipped) {
+  ResponseParser p;
+  p.reset({1024, "", true});
+  EXPECT_EQ(p.feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"),
+            State::in_progress);
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), State::complete);
+  EXPECT_EQ(p.status(), 200);
+  EXPECT_EQ(p.reason(), "OK");
+  EXPECT_EQ(p.body(), "ok");
+}
+
+TEST(ResponseParser, AsLenientAsPythonsClient) {
+  for (const char* response :
+       {"HTTP/1.1 200 OK\r\nX-Odd: a\x01b\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"}) {
+    ResponseParser p;
+    p.reset({1024, "ok", false});
+    EXPECT_EQ(p.feed(response), State::complete) << response << ": " << p.error();
+    EXPECT_TRUE(p.needle_found());
+  }
+}
+
+TEST(ResponseParser, EndlessHeadersAreCut) {
+  ResponseParser p;
+  p.reset({});
+  p.feed("HTTP/1.1 200 ");
+  const std::string junk(16 * 1024, 'x');
+  State s = State::in_progress;
+  for (int i = 0; i < 10 && s == State::in_progress; ++i) s = p.feed(junk);
+  EXPECT_EQ(s, State::error);
+  EXPECT_NE(p.error().find("response headers longer than 65536 bytes"), std::string::npos);
+  EXPECT_LE(p.reason().size(), ResponseParser::kMaxHeaderBytes + junk.size());
+}
+
 TEST(ResponseParser, ReusableAfterReset) {
   ResponseParser p;
   p.reset({});
