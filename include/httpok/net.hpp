@@ -15,6 +15,8 @@ namespace httpok::net {
 
 // Text for a libuv error in Python's socket style: "[Errno 111] Connection refused".
 std::string errno_text(int uv_status);
+// Text for a failed name lookup as Python writes it: "[Errno -2] Name or service not known".
+std::string resolve_error_text(int uv_status);
 
 // One connection. Owned by its client (a probe attempt or an RPC call).
 class Stream {

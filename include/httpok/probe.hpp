@@ -120,6 +120,7 @@ class Probe final : private net::Stream::Handler {
   net::Resolver resolver_;
   net::Timer deadline_;
   net::Timer retry_timer_;
+  net::Timer attempt_timer_;  // per-address share of the deadline
   ResponseParser parser_;
   std::unique_ptr<tls::ClientSession> tls_session_;
   std::vector<sockaddr_storage> addresses_;

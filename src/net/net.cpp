@@ -1,5 +1,7 @@
 #include "httpok/net.hpp"
 
+#include <netdb.h>
+
 #include <cstring>
 #include <utility>
 
@@ -12,6 +14,23 @@ std::string errno_text(int uv_status) {
     return "[Errno " + std::to_string(-uv_status) + "] " + std::strerror(-uv_status);
   }
   return uv_strerror(uv_status);
+}
+
+std::string resolve_error_text(int uv_status) {
+  int code = 0;
+  switch (uv_status) {
+    case UV_EAI_NONAME: code = EAI_NONAME; break;
+    case UV_EAI_AGAIN: code = EAI_AGAIN; break;
+    case UV_EAI_FAIL: code = EAI_FAIL; break;
+    case UV_EAI_NODATA: code = EAI_NODATA; break;
+    case UV_EAI_FAMILY: code = EAI_FAMILY; break;
+    case UV_EAI_MEMORY: code = EAI_MEMORY; break;
+    case UV_EAI_SERVICE: code = EAI_SERVICE; break;
+    case UV_EAI_SOCKTYPE: code = EAI_SOCKTYPE; break;
+    default: return uv_strerror(uv_status);
+  }
+  // Python's socket.gaierror: "[Errno -2] Name or service not known".
+  return "[Errno " + std::to_string(code) + "] " + gai_strerror(code);
 }
 
 // The handle and the requests that refer to it. Freed in the close callback only.
@@ -166,8 +185,7 @@ int Resolver::resolve(const std::string& host, std::uint16_t port, Callback done
   box->req.data = box;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
+  hints.ai_socktype = SOCK_STREAM;  // no AI_ADDRCONFIG: like Python, try what the name has
   const std::string service = std::to_string(port);
   const int rc = uv_getaddrinfo(
       loop_, &box->req,

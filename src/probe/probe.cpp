@@ -36,7 +36,8 @@ Probe::Probe(uv_loop_t* loop, Target target, Url url,
       stream_(loop, *this),
       resolver_(loop),
       deadline_(loop),
-      retry_timer_(loop) {}
+      retry_timer_(loop),
+      attempt_timer_(loop) {}
 
 Probe::~Probe() { cancel(); }
 
@@ -72,8 +73,7 @@ bool Probe::start(Callback done) {
       url_.host, url_.port, [this](int status, std::vector<sockaddr_storage> addresses) {
         result_.timings.resolved_us = elapsed_us();
         if (status < 0) {
-          fail(ProbeFailure::dns, "DNS lookup of '" + url_.host + "' failed: " +
-                                      std::string(uv_strerror(status)));
+          fail(ProbeFailure::dns, net::resolve_error_text(status));
           return;
         }
         addresses_ = std::move(addresses);
@@ -82,8 +82,7 @@ bool Probe::start(Callback done) {
       });
   if (rc < 0) {
     retry_timer_.start(0, [this, rc] {
-      fail(ProbeFailure::dns,
-           "DNS lookup of '" + url_.host + "' failed: " + std::string(uv_strerror(rc)));
+      fail(ProbeFailure::dns, net::resolve_error_text(rc));
     });
   }
   return true;
@@ -93,7 +92,22 @@ void Probe::connect_next() {
   while (next_address_ < addresses_.size()) {
     const auto* address = reinterpret_cast<const sockaddr*>(&addresses_[next_address_]);
     const int rc = stream_.connect_tcp(address);
-    if (rc == 0) return;
+    if (rc == 0) {
+      const std::size_t left = addresses_.size() - next_address_;
+      if (left > 1) {
+        // An address that drops the SYN (a broken IPv6 route, say) must not use up the
+        // whole deadline: each attempt gets its share of what is left.
+        const std::uint64_t timeout_us = static_cast<std::uint64_t>(target_.timeout.count()) * 1000;
+        const std::uint64_t used = elapsed_us();
+        const std::uint64_t share_ms = (timeout_us > used ? timeout_us - used : 0) / left / 1000;
+        attempt_timer_.start(share_ms, [this] {
+          last_connect_error_ = UV_ETIMEDOUT;
+          ++next_address_;
+          connect_next();
+        });
+      }
+      return;
+    }
     last_connect_error_ = rc;
     ++next_address_;
   }
@@ -113,6 +127,7 @@ void Probe::connect_next() {
 }
 
 void Probe::on_connect(int status) {
+  attempt_timer_.stop();
   if (status < 0) {
     last_connect_error_ = status;
     ++next_address_;
@@ -277,6 +292,7 @@ void Probe::cancel() {
   phase_ = Phase::idle;
   deadline_.stop();
   retry_timer_.stop();
+  attempt_timer_.stop();
   resolver_.cancel();
   stream_.close();
   tls_session_.reset();

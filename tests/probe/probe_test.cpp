@@ -215,9 +215,9 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
 TEST(Probe, DnsFailure) {
   const ProbeResult r = run_probe(make_target("http://nonexistent.invalid/"));
   EXPECT_EQ(r.failure, ProbeFailure::dns);
-  EXPECT_NE(r.outcome.find("error contacting http://nonexistent.invalid/:\n\n DNS lookup of "
-                           "'nonexistent.invalid' failed"),
-            std::string::npos)
+  // Python's socket.gaierror text, e.g. "[Errno -2] Name or service not known" (or
+  // "[Errno -3] Temporary failure in name resolution" on a machine without DNS).
+  EXPECT_EQ(r.outcome.rfind("error contacting http://nonexistent.invalid/:\n\n [Errno -", 0), 0u)
       << r.outcome;
 }
 
