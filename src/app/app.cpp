@@ -38,7 +38,7 @@ struct TargetState {
 class App final : private EventListener::Handler {
  public:
   App(uv_loop_t* loop, const Config& config, const ListenerEnvironment& env)
-      : loop_(loop), config_(config), env_(env), listener_(loop, *this) {}
+      : loop_(loop), config_(config), env_(env), listener_(loop, *this), grace_(loop) {}
 
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
   std::optional<std::string> prepare() {
@@ -79,13 +79,18 @@ class App final : private EventListener::Handler {
 
  private:
   void on_event(const Event& event) override {
-    if (!event.is_tick() || stopping_) return;
+    if (!event.is_tick() || stopping_ || draining_) return;
     for (auto& state : targets_) start_check(*state);
   }
 
   void on_input_end(bool clean) override {
     if (!clean) log::line("httpok: stdin ended inside an event; exiting");
-    shutdown();
+    if (actions_running_ == 0) return shutdown();
+    // A restart under way may be about to mail its report: give it a moment (the whole
+    // exit stays within a second), then cancel what is left.
+    draining_ = true;
+    for (auto& state : targets_) state->probe->cancel();
+    grace_.start(800, [this] { shutdown(); });
   }
 
   void on_protocol_error(const std::string& message) override {
@@ -154,7 +159,11 @@ class App final : private EventListener::Handler {
     state.action->start(format_subject(config_.name, failure_subject(target.url, result.failure)),
                         result.outcome, [this, &state] {
                           state.acting = false;
-                          if (--actions_running_ == 0) flush_held_lines();
+                          if (--actions_running_ == 0) {
+                            flush_held_lines();
+                            // Not from inside the action's own callback: from the loop.
+                            if (draining_) grace_.start(0, [this] { shutdown(); });
+                          }
                         });
   }
 
@@ -176,6 +185,7 @@ class App final : private EventListener::Handler {
   void shutdown() {
     if (stopping_) return;
     stopping_ = true;
+    grace_.stop();
     for (auto& state : targets_) state->probe->cancel();
     // Actions first (they use the client and the spawner), then the children and calls.
     targets_.clear();
@@ -195,6 +205,8 @@ class App final : private EventListener::Handler {
   std::unique_ptr<UvSpawner> spawner_;
   std::vector<std::unique_ptr<TargetState>> targets_;
   bool stopping_ = false;
+  bool draining_ = false;  // stdin ended; waiting briefly for running actions
+  net::Timer grace_;
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;

@@ -35,15 +35,19 @@ namespace {
 
 bool is_stream(uv_handle_type type) { return type == UV_NAMED_PIPE || type == UV_TTY; }
 
-int open_stream(uv_loop_t* loop, uv_handle_type type, int fd, bool readable, uv_handle_t* h) {
-  int rc = 0;
+// Sets `initialized` once the handle is in the loop (from then on it must be closed,
+// even when opening the fd on it fails).
+int open_stream(uv_loop_t* loop, uv_handle_type type, int fd, bool readable, uv_handle_t* h,
+                bool& initialized) {
   if (type == UV_NAMED_PIPE) {
     auto* pipe = reinterpret_cast<uv_pipe_t*>(h);
-    rc = uv_pipe_init(loop, pipe, 0);
-    if (rc == 0) rc = uv_pipe_open(pipe, fd);
-  } else {
-    rc = uv_tty_init(loop, reinterpret_cast<uv_tty_t*>(h), fd, readable ? 1 : 0);
+    const int rc = uv_pipe_init(loop, pipe, 0);
+    if (rc < 0) return rc;
+    initialized = true;
+    return uv_pipe_open(pipe, fd);
   }
+  const int rc = uv_tty_init(loop, reinterpret_cast<uv_tty_t*>(h), fd, readable ? 1 : 0);
+  if (rc == 0) initialized = true;
   return rc;
 }
 
@@ -63,18 +67,17 @@ int EventListener::start() {
   io_->out_type = uv_guess_handle(out_fd_);
 
   if (is_stream(io_->out_type)) {
-    const int rc = open_stream(loop_, io_->out_type, out_fd_, false, &io_->out.handle);
-    if (rc < 0) return rc;
-    io_->out_open = true;
+    const int rc =
+        open_stream(loop_, io_->out_type, out_fd_, false, &io_->out.handle, io_->out_open);
     io_->out.handle.data = io_;
+    if (rc < 0) return rc;
   }
   write_out(kReady);
 
   if (is_stream(io_->in_type)) {
-    int rc = open_stream(loop_, io_->in_type, in_fd_, true, &io_->in.handle);
-    if (rc < 0) return rc;
-    io_->in_open = true;
+    int rc = open_stream(loop_, io_->in_type, in_fd_, true, &io_->in.handle, io_->in_open);
     io_->in.handle.data = io_;
+    if (rc < 0) return rc;
     rc = uv_read_start(
         &io_->in.stream,
         [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
@@ -141,7 +144,8 @@ int EventListener::start() {
 }
 
 void EventListener::write_out(std::string_view constant_bytes) {
-  if (io_ != nullptr && io_->out_open) {
+  if (io_ == nullptr) return;  // closed: nothing more goes out
+  if (io_->out_open) {
     uv_buf_t buf = uv_buf_init(const_cast<char*>(constant_bytes.data()),
                                static_cast<unsigned>(constant_bytes.size()));
     int done = uv_try_write(&io_->out.stream, &buf, 1);
@@ -158,6 +162,7 @@ void EventListener::write_out(std::string_view constant_bytes) {
     }
     return;
   }
+  if (io_->out_type != UV_FILE) return;
   // stdout is a regular file: plain writes.
   const char* p = constant_bytes.data();
   std::size_t left = constant_bytes.size();
@@ -180,7 +185,7 @@ void EventListener::on_bytes(std::string_view bytes) {
     return;
   }
   // Acknowledge everything parsed before acting on any of it.
-  while (!pending_.empty()) {
+  while (!pending_.empty() && io_ != nullptr) {
     Event event = std::move(pending_.front());
     pending_.pop_front();
     write_out(kAckThenReady);

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "child.hpp"
+#include "samples.hpp"
 #include "scripted_server.hpp"
+#include "support/test_support.hpp"
 
 namespace httpok::test {
 namespace {
@@ -104,6 +106,36 @@ TEST(Binary, NonTickEventsAndDuplicatesAreAcknowledgedNotActedOn) {
   EXPECT_EQ(server.connections(), 2);
   EXPECT_EQ(child.err().find("still running"), std::string::npos) << child.err();
   EXPECT_EQ(child.out(), protocol(5));
+}
+
+TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
+  // The app fails; a scripted supervisord lists "bar" (FATAL); a slow sendmail mails.
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedServer rpc([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+  });
+  TempDir dir;
+  const std::string mail_out = (dir / "mail.txt").string();
+  const std::string sendmail = "sleep 0.3; " + (support_dir() / "fake-sendmail.sh").string();
+  Child child({httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail, app.url()},
+              {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+               {"FAKE_SENDMAIL_OUT", mail_out}});
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("bar not in RUNNING state, NOT restarting") != std::string::npos; },
+      10s))
+      << child.err();
+  child.close_stdin();  // supervisord goes away while sendmail still runs
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_NE(child.err().find("Mailed:\n\nTo: ops@example.com\n"), std::string::npos) << child.err();
+  EXPECT_NE(read_file_or_empty(mail_out).find("bar not in RUNNING state, NOT restarting"),
+            std::string::npos);
 }
 
 TEST(Binary, MalformedHeaderExitsNonZeroWithOneError) {
