@@ -26,9 +26,9 @@ struct TlsOptions {
 // One watched URL and what to do when it fails. The command line makes a list of one.
 struct Target {
   std::string url;
-  std::vector<int> codes{200};               // -c, accumulated; [200] when none given
-  std::optional<std::string> body;           // -b: substring the body must contain
-  std::chrono::milliseconds timeout{10000};  // -t: one deadline for the whole probe
+  std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
+  std::optional<std::string> body;              // -b: substring the body must contain
+  std::chrono::milliseconds timeout{10000};     // -t: one deadline for the whole probe
   std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
   std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most
   TlsOptions tls;

@@ -14,14 +14,14 @@ namespace httpok {
 
 // A parsed http:// or https:// URL, as Python's urlsplit sees it.
 struct Url {
-  std::string original;     // as given
-  std::string scheme;       // "http" or "https", lower case
-  std::string host;         // without brackets for IPv6 literals
-  std::uint16_t port = 0;   // explicit, or the scheme's default
+  std::string original;      // as given
+  std::string scheme;        // "http" or "https", lower case
+  std::string host;          // without brackets for IPv6 literals
+  std::uint16_t port = 0;    // explicit, or the scheme's default
   bool default_port = true;  // no port, or the scheme's default one
-  bool ip_literal = false;  // host is an IPv4 or IPv6 address
-  std::string target;       // path (or "/") plus "?query"; fragment dropped
-  std::string user;         // userinfo, percent-decoded
+  bool ip_literal = false;   // host is an IPv4 or IPv6 address
+  std::string target;        // path (or "/") plus "?query"; fragment dropped
+  std::string user;          // userinfo, percent-decoded
   std::string password;
   bool has_userinfo = false;
 

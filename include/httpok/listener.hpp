@@ -52,8 +52,8 @@ class FrameParser {
   State state_ = State::header;
   std::string line_;
   Event current_;
-  std::uint64_t chars_left_ = 0;     // characters of payload still to complete
-  unsigned continuation_left_ = 0;   // UTF-8 continuation bytes the current char still needs
+  std::uint64_t chars_left_ = 0;    // characters of payload still to complete
+  unsigned continuation_left_ = 0;  // UTF-8 continuation bytes the current char still needs
   std::string error_;
 };
 

@@ -47,7 +47,7 @@ class Stream {
   void close();
   bool is_open() const { return box_ != nullptr; }
 
- // Opaque; public only so the close callback can free it.
+  // Opaque; public only so the close callback can free it.
   struct Box;
 
  private:

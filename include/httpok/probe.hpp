@@ -71,8 +71,7 @@ class Probe final : private net::Stream::Handler {
   using Callback = std::function<void(const ProbeResult&)>;
 
   // `tls_context` is required for https targets (built at start-up), null for http.
-  Probe(uv_loop_t* loop, Target target, Url url,
-        std::shared_ptr<tls::ClientContext> tls_context);
+  Probe(uv_loop_t* loop, Target target, Url url, std::shared_ptr<tls::ClientContext> tls_context);
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;

@@ -10,14 +10,14 @@
 namespace httpok {
 
 struct SpawnRequest {
-  std::string command;             // the shell command line as configured
-  std::vector<std::string> args;   // appended as "$1" "$2" ... (never pasted in)
-  std::string stdin_data;          // written to the child's stdin, then closed
+  std::string command;                        // the shell command line as configured
+  std::vector<std::string> args;              // appended as "$1" "$2" ... (never pasted in)
+  std::string stdin_data;                     // written to the child's stdin, then closed
   std::chrono::milliseconds deadline{60000};  // the child is killed after this
 };
 
 struct SpawnResult {
-  bool started = false;   // false: could not be spawned (error holds why)
+  bool started = false;    // false: could not be spawned (error holds why)
   bool timed_out = false;  // killed at the deadline
   int exit_status = -1;
   int term_signal = 0;

@@ -23,14 +23,14 @@ struct Value {
   std::variant<Nil, std::int64_t, bool, std::string, double, Array, Struct> v;
 
   Value() = default;
-  Value(std::int64_t i) : v(i) {}               // NOLINT
-  Value(int i) : v(std::int64_t{i}) {}          // NOLINT
-  Value(bool b) : v(b) {}                       // NOLINT
-  Value(std::string s) : v(std::move(s)) {}     // NOLINT
+  Value(std::int64_t i) : v(i) {}              // NOLINT
+  Value(int i) : v(std::int64_t{i}) {}         // NOLINT
+  Value(bool b) : v(b) {}                      // NOLINT
+  Value(std::string s) : v(std::move(s)) {}    // NOLINT
   Value(const char* s) : v(std::string(s)) {}  // NOLINT
-  Value(double d) : v(d) {}                     // NOLINT
-  Value(Array a) : v(std::move(a)) {}           // NOLINT
-  Value(Struct s) : v(std::move(s)) {}          // NOLINT
+  Value(double d) : v(d) {}                    // NOLINT
+  Value(Array a) : v(std::move(a)) {}          // NOLINT
+  Value(Struct s) : v(std::move(s)) {}         // NOLINT
 
   // Struct member by name, or nullptr; of duplicate names the last wins, as in Python.
   const Value* member(std::string_view name) const;

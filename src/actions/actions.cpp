@@ -153,8 +153,8 @@ struct ActionRun::Impl {
     waiting = settings.programs;
     for (const ProcessInfo& info : infos) {
       const std::string namespec = make_namespec(info.group, info.name);
-      const bool selected = selects(settings.programs, settings.any, settings.self_group,
-                                    settings.self_name, info);
+      const bool selected =
+          selects(settings.programs, settings.any, settings.self_group, settings.self_name, info);
       if (settings.any || selected) {
         remove_first(info.name);
         remove_first(namespec);

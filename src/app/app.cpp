@@ -15,7 +15,8 @@ namespace httpok {
 
 std::optional<ListenerEnvironment> listener_environment() {
   const char* url = std::getenv("SUPERVISOR_SERVER_URL");
-  if (url == nullptr) return std::nullopt;
+  if (url == nullptr)
+    return std::nullopt;
   auto get = [](const char* name) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");
@@ -29,9 +30,9 @@ namespace {
 // One watched target and what is under way for it. Owned by App.
 struct TargetState {
   std::unique_ptr<Probe> probe;
-  bool checking = false;               // not eager: asking supervisord before probing
-  bool acting = false;                 // the restart sequence is under way
-  std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
+  bool checking = false;              // not eager: asking supervisord before probing
+  bool acting = false;                // the restart sequence is under way
+  std::unique_ptr<ActionRun> action;  // the last one (kept until the next starts)
 };
 
 // Owned by run_listener for the life of the loop.
@@ -45,16 +46,19 @@ class App final : private EventListener::Handler {
     auto client = SupervisorClient::create(
         loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
                                         config_.rpc_timeout});
-    if (!client) return "httpok: " + client.error();
+    if (!client)
+      return "httpok: " + client.error();
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
     for (const Target& target : config_.targets) {
       auto url = parse_url(target.url);
-      if (!url) return "httpok: " + url.error();
+      if (!url)
+        return "httpok: " + url.error();
       std::shared_ptr<tls::ClientContext> context;
       if (url.value().https()) {
         auto got = tls_contexts_.get(target.tls);
-        if (!got) return "httpok: " + got.error();
+        if (!got)
+          return "httpok: " + got.error();
         context = got.value();
       }
       auto state = std::make_unique<TargetState>();
@@ -79,17 +83,22 @@ class App final : private EventListener::Handler {
 
  private:
   void on_event(const Event& event) override {
-    if (!event.is_tick() || stopping_ || draining_) return;
-    for (auto& state : targets_) start_check(*state);
+    if (!event.is_tick() || stopping_ || draining_)
+      return;
+    for (auto& state : targets_)
+      start_check(*state);
   }
 
   void on_input_end(bool clean) override {
-    if (!clean) log::line("httpok: stdin ended inside an event; exiting");
-    if (actions_running_ == 0) return shutdown();
+    if (!clean)
+      log::line("httpok: stdin ended inside an event; exiting");
+    if (actions_running_ == 0)
+      return shutdown();
     // A restart under way may be about to mail its report: give it a moment (the whole
     // exit stays within a second), then cancel what is left.
     draining_ = true;
-    for (auto& state : targets_) state->probe->cancel();
+    for (auto& state : targets_)
+      state->probe->cancel();
     grace_.start(800, [this] { shutdown(); });
   }
 
@@ -111,12 +120,14 @@ class App final : private EventListener::Handler {
                " is still running; this tick starts no new one");
       return;
     }
-    if (probe.target().eager) return start_probe(state);
+    if (probe.target().eager)
+      return start_probe(state);
     // Not eager: probe only while a watched process is RUNNING.
     state.checking = true;
     rpc_->get_all_process_info([this, &state](RpcResult<std::vector<ProcessInfo>> infos) {
       state.checking = false;
-      if (stopping_) return;
+      if (stopping_)
+        return;
       if (!infos.ok()) {
         own_line("httpok: cannot list processes to decide whether to check " +
                  state.probe->url().original + ": " + infos.error.describe());
@@ -137,10 +148,11 @@ class App final : private EventListener::Handler {
   }
 
   void on_result(TargetState& state, const ProbeResult& result) {
-    if (result.ok() || stopping_) return;
+    if (result.ok() || stopping_)
+      return;
     const Probe& probe = *state.probe;
-    own_line("httpok: " + std::string(to_string(result.failure)) + " failure: " +
-             one_line(result.outcome));
+    own_line("httpok: " + std::string(to_string(result.failure)) +
+             " failure: " + one_line(result.outcome));
     const Target& target = probe.target();
     ActionSettings settings;
     settings.programs = target.programs;
@@ -162,7 +174,8 @@ class App final : private EventListener::Handler {
                           if (--actions_running_ == 0) {
                             flush_held_lines();
                             // Not from inside the action's own callback: from the loop.
-                            if (draining_) grace_.start(0, [this] { shutdown(); });
+                            if (draining_)
+                              grace_.start(0, [this] { shutdown(); });
                           }
                         });
   }
@@ -178,15 +191,18 @@ class App final : private EventListener::Handler {
   }
 
   void flush_held_lines() {
-    for (const std::string& line : held_lines_) log::line(line);
+    for (const std::string& line : held_lines_)
+      log::line(line);
     held_lines_.clear();
   }
 
   void shutdown() {
-    if (stopping_) return;
+    if (stopping_)
+      return;
     stopping_ = true;
     grace_.stop();
-    for (auto& state : targets_) state->probe->cancel();
+    for (auto& state : targets_)
+      state->probe->cancel();
     // Actions first (they use the client and the spawner), then the children and calls.
     targets_.clear();
     actions_running_ = 0;
@@ -234,7 +250,8 @@ int run_listener(const Config& config, const ListenerEnvironment& env) {
   }
   // Let the handles closed by the destructors finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);
-  if (uv_loop_close(&loop) != 0) log::line("httpok: some event-loop handles were left open");
+  if (uv_loop_close(&loop) != 0)
+    log::line("httpok: some event-loop handles were left open");
   return status;
 }
 

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
       print_stdout(httpok::version_text());
       return 0;
     case httpok::CliAction::usage_error:
-      if (!cli.error.empty()) httpok::log::line(cli.error);
+      if (!cli.error.empty())
+        httpok::log::line(cli.error);
       print_stdout(httpok::usage_text());
       return 255;
     case httpok::CliAction::run:

@@ -23,8 +23,8 @@ std::string base64_encode(std::string_view data) {
     out += kAlphabet[n >> 12 & 63];
     out += "==";
   } else if (i + 2 == data.size()) {
-    const unsigned n = static_cast<unsigned char>(data[i]) << 16 |
-                       static_cast<unsigned char>(data[i + 1]) << 8;
+    const unsigned n =
+        static_cast<unsigned char>(data[i]) << 16 | static_cast<unsigned char>(data[i + 1]) << 8;
     out += kAlphabet[n >> 18 & 63];
     out += kAlphabet[n >> 12 & 63];
     out += kAlphabet[n >> 6 & 63];

@@ -19,9 +19,7 @@ ResponseParser::ResponseParser() : llhttp_(std::make_unique<Llhttp>()) {
   llhttp_->settings.on_body = [](llhttp_t* p, const char* at, std::size_t len) {
     return on_body(p->data, at, len);
   };
-  llhttp_->settings.on_message_complete = [](llhttp_t* p) {
-    return on_message_complete(p->data);
-  };
+  llhttp_->settings.on_message_complete = [](llhttp_t* p) { return on_message_complete(p->data); };
   reset(Options{});
 }
 
@@ -63,7 +61,8 @@ int ResponseParser::on_headers_complete(void* self) {
 
 void ResponseParser::search(std::string_view chunk) {
   const std::string& needle = options_.needle;
-  if (needle.empty() || needle_found_) return;
+  if (needle.empty() || needle_found_)
+    return;
   // A match split across reads: the kept tail plus the start of this chunk.
   if (!tail_.empty()) {
     const std::string joined = tail_ + std::string(chunk.substr(0, needle.size() - 1));
@@ -81,7 +80,8 @@ void ResponseParser::search(std::string_view chunk) {
     tail_.assign(chunk.substr(chunk.size() - keep));
   } else {
     tail_.append(chunk);
-    if (tail_.size() > keep) tail_.erase(0, tail_.size() - keep);
+    if (tail_.size() > keep)
+      tail_.erase(0, tail_.size() - keep);
   }
 }
 
@@ -91,7 +91,8 @@ int ResponseParser::on_body(void* self, const char* at, std::size_t len) {
   const std::string_view chunk(at, len < room ? len : room);
   me->body_bytes_ += chunk.size();
   me->search(chunk);
-  if (me->options_.keep_body) me->body_.append(chunk);
+  if (me->options_.keep_body)
+    me->body_.append(chunk);
   if (me->body_bytes_ >= me->options_.max_body) {
     // Looked at as much as we may: stop here, the exchange is over for us.
     me->body_capped_ = true;
@@ -120,8 +121,10 @@ ResponseParser::State ResponseParser::fail(std::string message) {
 }
 
 ResponseParser::State ResponseParser::feed(std::string_view bytes) {
-  if (state_ != State::in_progress) return state_;
-  if (!headers_complete_) header_bytes_ += bytes.size();
+  if (state_ != State::in_progress)
+    return state_;
+  if (!headers_complete_)
+    header_bytes_ += bytes.size();
   const llhttp_errno_t err = llhttp_execute(&llhttp_->parser, bytes.data(), bytes.size());
   if (err == HPE_PAUSED || err == HPE_OK) {
     if (message_complete_ || body_capped_) {
@@ -139,7 +142,8 @@ ResponseParser::State ResponseParser::feed(std::string_view bytes) {
 }
 
 ResponseParser::State ResponseParser::finish() {
-  if (state_ != State::in_progress) return state_;
+  if (state_ != State::in_progress)
+    return state_;
   const llhttp_errno_t err = llhttp_finish(&llhttp_->parser);
   if ((err == HPE_OK || err == HPE_PAUSED) && message_complete_) {
     state_ = State::complete;

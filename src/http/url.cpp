@@ -15,9 +15,12 @@ Result<Url> invalid(std::string_view text, std::string_view why) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -25,8 +28,8 @@ std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -45,14 +48,16 @@ bool is_ip_literal(const std::string& host) {
 
 std::string Url::host_header() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (!default_port) out += ":" + std::to_string(port);
+  if (!default_port)
+    out += ":" + std::to_string(port);
   return out;
 }
 
 Result<Url> parse_url(std::string_view text) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) return invalid(text, "it contains a space or control character");
+    if (u <= 0x20 || u == 0x7f)
+      return invalid(text, "it contains a space or control character");
   }
   Url url;
   url.original = std::string(text);
@@ -67,7 +72,8 @@ Result<Url> parse_url(std::string_view text) {
     return invalid(text, "unsupported scheme '" + url.scheme + "' (use http or https)");
   }
   std::string_view rest = text.substr(colon + 1);
-  if (!rest.starts_with("//")) return invalid(text, "no host (expected " + url.scheme + "://HOST/)");
+  if (!rest.starts_with("//"))
+    return invalid(text, "no host (expected " + url.scheme + "://HOST/)");
   rest.remove_prefix(2);
   const std::size_t netloc_end = rest.find_first_of("/?#");
   std::string_view netloc = rest.substr(0, netloc_end);
@@ -77,9 +83,11 @@ Result<Url> parse_url(std::string_view text) {
   rest = rest.substr(0, rest.find('#'));
   const std::size_t qmark = rest.find('?');
   std::string_view path = rest.substr(0, qmark);
-  std::string_view query = qmark == std::string_view::npos ? std::string_view{} : rest.substr(qmark + 1);
+  std::string_view query =
+      qmark == std::string_view::npos ? std::string_view{} : rest.substr(qmark + 1);
   url.target = path.empty() ? "/" : std::string(path);
-  if (!query.empty()) url.target += "?" + std::string(query);
+  if (!query.empty())
+    url.target += "?" + std::string(query);
 
   // userinfo@host:port
   const std::size_t at = netloc.rfind('@');
@@ -88,17 +96,20 @@ Result<Url> parse_url(std::string_view text) {
     netloc.remove_prefix(at + 1);
     const std::size_t sep = userinfo.find(':');
     url.user = percent_decode(userinfo.substr(0, sep));
-    if (sep != std::string_view::npos) url.password = percent_decode(userinfo.substr(sep + 1));
+    if (sep != std::string_view::npos)
+      url.password = percent_decode(userinfo.substr(sep + 1));
     url.has_userinfo = true;
   }
   std::string_view port_text;
   if (netloc.starts_with('[')) {
     const std::size_t close = netloc.find(']');
-    if (close == std::string_view::npos) return invalid(text, "unterminated '[' in the host");
+    if (close == std::string_view::npos)
+      return invalid(text, "unterminated '[' in the host");
     url.host = std::string(netloc.substr(1, close - 1));
     std::string_view after = netloc.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':') return invalid(text, "unexpected text after ']'");
+      if (after[0] != ':')
+        return invalid(text, "unexpected text after ']'");
       port_text = after.substr(1);
     }
     unsigned char buf[16];
@@ -108,14 +119,17 @@ Result<Url> parse_url(std::string_view text) {
   } else {
     const std::size_t pc = netloc.find(':');
     url.host = std::string(netloc.substr(0, pc));
-    if (pc != std::string_view::npos) port_text = netloc.substr(pc + 1);
+    if (pc != std::string_view::npos)
+      port_text = netloc.substr(pc + 1);
   }
-  if (url.host.empty()) return invalid(text, "no host");
+  if (url.host.empty())
+    return invalid(text, "no host");
   const std::uint16_t default_port = url.https() ? 443 : 80;
   url.port = default_port;
   if (!port_text.empty()) {
     unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
         value > 65535) {
       return invalid(text, "bad port '" + std::string(port_text) + "'");

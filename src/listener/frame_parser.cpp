@@ -6,7 +6,8 @@ namespace httpok {
 
 std::string_view Event::header(std::string_view key) const {
   for (const auto& [k, v] : headers) {
-    if (k == key) return v;
+    if (k == key)
+      return v;
   }
   return {};
 }
@@ -15,7 +16,8 @@ std::optional<std::uint64_t> Event::serial() const {
   const std::string_view text = header("serial");
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::nullopt;
   return value;
 }
 
@@ -24,9 +26,12 @@ namespace {
 // Number of continuation bytes that follow a UTF-8 lead byte. A byte that cannot start
 // a character counts as one character on its own, as a decoder that replaces it would.
 unsigned continuation_bytes(unsigned char lead) {
-  if (lead >= 0xF0 && lead <= 0xF4) return 3;
-  if (lead >= 0xE0) return lead <= 0xEF ? 2 : 0;
-  if (lead >= 0xC2) return 1;
+  if (lead >= 0xF0 && lead <= 0xF4)
+    return 3;
+  if (lead >= 0xE0)
+    return lead <= 0xEF ? 2 : 0;
+  if (lead >= 0xC2)
+    return 1;
   return 0;
 }
 
@@ -56,7 +61,8 @@ bool FrameParser::parse_header() {
     const std::size_t space = rest.find(' ');
     const std::string_view token = rest.substr(0, space);
     rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    if (token.empty()) continue;
+    if (token.empty())
+      continue;
     const std::size_t colon = token.find(':');
     if (colon == std::string_view::npos) {
       error_ = "malformed event header (token without ':'): '" + printable(line_) + "'";
@@ -88,9 +94,10 @@ bool FrameParser::parse_header() {
 
 bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
   std::size_t i = 0;
-  while (i < data.size() || (state_ == State::payload && chars_left_ == 0 &&
-                             continuation_left_ == 0)) {
-    if (state_ == State::failed) return false;
+  while (i < data.size() ||
+         (state_ == State::payload && chars_left_ == 0 && continuation_left_ == 0)) {
+    if (state_ == State::failed)
+      return false;
     if (state_ == State::header) {
       const std::size_t nl = data.find('\n', i);
       const std::size_t end = nl == std::string_view::npos ? data.size() : nl;
@@ -101,7 +108,8 @@ bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
       }
       line_.append(data.substr(i, end - i));
       i = end;
-      if (nl == std::string_view::npos) break;
+      if (nl == std::string_view::npos)
+        break;
       ++i;  // the newline
       if (!parse_header()) {
         state_ = State::failed;
@@ -122,7 +130,8 @@ bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
         }
         continuation_left_ = 0;  // a truncated sequence ends before this byte
       }
-      if (chars_left_ == 0) break;
+      if (chars_left_ == 0)
+        break;
       continuation_left_ = continuation_bytes(byte);
       --chars_left_;
       ++i;
@@ -139,11 +148,13 @@ bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
 
 bool SerialWindow::seen(std::uint64_t serial) {
   for (std::size_t k = 0; k < count_; ++k) {
-    if (ring_[k] == serial) return true;
+    if (ring_[k] == serial)
+      return true;
   }
   ring_[next_] = serial;
   next_ = (next_ + 1) % kSize;
-  if (count_ < kSize) ++count_;
+  if (count_ < kSize)
+    ++count_;
   return false;
 }
 

@@ -27,13 +27,16 @@ struct EventListener::Io {
   char buffer[4096];
 
   void maybe_free() {
-    if (!in_open && !out_open && !file_reading) delete this;
+    if (!in_open && !out_open && !file_reading)
+      delete this;
   }
 };
 
 namespace {
 
-bool is_stream(uv_handle_type type) { return type == UV_NAMED_PIPE || type == UV_TTY; }
+bool is_stream(uv_handle_type type) {
+  return type == UV_NAMED_PIPE || type == UV_TTY;
+}
 
 // Sets `initialized` once the handle is in the loop (from then on it must be closed,
 // even when opening the fd on it fails).
@@ -42,12 +45,14 @@ int open_stream(uv_loop_t* loop, uv_handle_type type, int fd, bool readable, uv_
   if (type == UV_NAMED_PIPE) {
     auto* pipe = reinterpret_cast<uv_pipe_t*>(h);
     const int rc = uv_pipe_init(loop, pipe, 0);
-    if (rc < 0) return rc;
+    if (rc < 0)
+      return rc;
     initialized = true;
     return uv_pipe_open(pipe, fd);
   }
   const int rc = uv_tty_init(loop, reinterpret_cast<uv_tty_t*>(h), fd, readable ? 1 : 0);
-  if (rc == 0) initialized = true;
+  if (rc == 0)
+    initialized = true;
   return rc;
 }
 
@@ -56,7 +61,9 @@ int open_stream(uv_loop_t* loop, uv_handle_type type, int fd, bool readable, uv_
 EventListener::EventListener(uv_loop_t* loop, Handler& handler, int in_fd, int out_fd)
     : loop_(loop), handler_(handler), in_fd_(in_fd), out_fd_(out_fd) {}
 
-EventListener::~EventListener() { close(); }
+EventListener::~EventListener() {
+  close();
+}
 
 int EventListener::start() {
   io_ = new Io{};
@@ -70,14 +77,16 @@ int EventListener::start() {
     const int rc =
         open_stream(loop_, io_->out_type, out_fd_, false, &io_->out.handle, io_->out_open);
     io_->out.handle.data = io_;
-    if (rc < 0) return rc;
+    if (rc < 0)
+      return rc;
   }
   write_out(kReady);
 
   if (is_stream(io_->in_type)) {
     int rc = open_stream(loop_, io_->in_type, in_fd_, true, &io_->in.handle, io_->in_open);
     io_->in.handle.data = io_;
-    if (rc < 0) return rc;
+    if (rc < 0)
+      return rc;
     rc = uv_read_start(
         &io_->in.stream,
         [](uv_handle_t* h, std::size_t, uv_buf_t* buf) {
@@ -88,7 +97,8 @@ int EventListener::start() {
         [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
           auto* io = static_cast<Io*>(s->data);
           EventListener* self = io->owner;
-          if (self == nullptr) return;
+          if (self == nullptr)
+            return;
           if (nread > 0) {
             self->on_bytes(std::string_view(buf->base, static_cast<std::size_t>(nread)));
           } else if (nread < 0) {
@@ -105,8 +115,8 @@ int EventListener::start() {
         io->file_reading = true;
         io->file_read.data = io;
         uv_buf_t buf = uv_buf_init(io->buffer, sizeof io->buffer);
-        const int rc = uv_fs_read(io->owner->loop_, &io->file_read, io->in_fd, &buf, 1,
-                                  io->file_offset, done);
+        const int rc =
+            uv_fs_read(io->owner->loop_, &io->file_read, io->in_fd, &buf, 1, io->file_offset, done);
         if (rc < 0) {
           io->file_reading = false;
           io->owner->handler_.on_input_end(io->owner->parser_.idle());
@@ -144,43 +154,51 @@ int EventListener::start() {
 }
 
 void EventListener::write_out(std::string_view constant_bytes) {
-  if (io_ == nullptr) return;  // closed: nothing more goes out
+  if (io_ == nullptr)
+    return;  // closed: nothing more goes out
   if (io_->out_open) {
     uv_buf_t buf = uv_buf_init(const_cast<char*>(constant_bytes.data()),
                                static_cast<unsigned>(constant_bytes.size()));
     int done = uv_try_write(&io_->out.stream, &buf, 1);
-    if (done == UV_EAGAIN) done = 0;
-    if (done >= 0 && static_cast<std::size_t>(done) == constant_bytes.size()) return;
-    if (done < 0) return;  // stdout is gone; stdin's end will follow
+    if (done == UV_EAGAIN)
+      done = 0;
+    if (done >= 0 && static_cast<std::size_t>(done) == constant_bytes.size())
+      return;
+    if (done < 0)
+      return;  // stdout is gone; stdin's end will follow
     // The bytes are string constants, so only the request needs memory.
     auto* req = new uv_write_t{};
     buf = uv_buf_init(const_cast<char*>(constant_bytes.data()) + done,
                       static_cast<unsigned>(constant_bytes.size()) - static_cast<unsigned>(done));
-    if (uv_write(req, &io_->out.stream, &buf, 1,
-                 [](uv_write_t* r, int) { delete r; }) < 0) {
+    if (uv_write(req, &io_->out.stream, &buf, 1, [](uv_write_t* r, int) { delete r; }) < 0) {
       delete req;
     }
     return;
   }
-  if (io_->out_type != UV_FILE) return;
+  if (io_->out_type != UV_FILE)
+    return;
   // stdout is a regular file: plain writes.
   const char* p = constant_bytes.data();
   std::size_t left = constant_bytes.size();
   while (left > 0) {
     const ssize_t n = ::write(out_fd_, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
     p += n;
     left -= static_cast<std::size_t>(n);
   }
 }
 
 void EventListener::on_bytes(std::string_view bytes) {
-  if (failed_) return;
+  if (failed_)
+    return;
   if (!parser_.feed(bytes, pending_)) {
     failed_ = true;
     pending_.clear();
-    if (io_ != nullptr && io_->in_open) uv_read_stop(&io_->in.stream);
+    if (io_ != nullptr && io_->in_open)
+      uv_read_stop(&io_->in.stream);
     handler_.on_protocol_error(parser_.error());
     return;
   }
@@ -200,7 +218,8 @@ void EventListener::on_bytes(std::string_view bytes) {
 }
 
 void EventListener::close() {
-  if (io_ == nullptr) return;
+  if (io_ == nullptr)
+    return;
   Io* io = io_;
   io_ = nullptr;
   io->owner = nullptr;
@@ -216,7 +235,8 @@ void EventListener::close() {
   };
   const bool had_in = io->in_open;
   const bool had_out = io->out_open;
-  if (had_in) uv_close(&io->in.handle, on_closed_in);
+  if (had_in)
+    uv_close(&io->in.handle, on_closed_in);
   if (had_out) {
     // Let queued acknowledgements go out first.
     auto* req = new uv_shutdown_t{};
@@ -234,7 +254,8 @@ void EventListener::close() {
       uv_close(&io->out.handle, on_closed_out);
     }
   }
-  if (!had_in && !had_out) io->maybe_free();
+  if (!had_in && !had_out)
+    io->maybe_free();
 }
 
 }  // namespace httpok

@@ -14,11 +14,13 @@ void raw(std::string_view text) noexcept {
   while (left > 0) {
     const ssize_t n = ::write(STDERR_FILENO, p, left);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         // stderr may share a non-blocking file description with a libuv pipe.
         pollfd pfd{STDERR_FILENO, POLLOUT, 0};
-        if (::poll(&pfd, 1, 1000) > 0) continue;
+        if (::poll(&pfd, 1, 1000) > 0)
+          continue;
       }
       return;  // nowhere else to report it
     }

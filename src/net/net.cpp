@@ -8,7 +8,8 @@
 namespace httpok::net {
 
 std::string errno_text(int uv_status) {
-  if (uv_status == UV_ETIMEDOUT) return "timed out";
+  if (uv_status == UV_ETIMEDOUT)
+    return "timed out";
   if (uv_status < 0 && uv_status > -4096 && uv_status != UV_EOF) {
     // On Unix libuv errors are negated errno values: Python's "[Errno N] strerror".
     return "[Errno " + std::to_string(-uv_status) + "] " + std::strerror(-uv_status);
@@ -19,15 +20,32 @@ std::string errno_text(int uv_status) {
 std::string resolve_error_text(int uv_status) {
   int code = 0;
   switch (uv_status) {
-    case UV_EAI_NONAME: code = EAI_NONAME; break;
-    case UV_EAI_AGAIN: code = EAI_AGAIN; break;
-    case UV_EAI_FAIL: code = EAI_FAIL; break;
-    case UV_EAI_NODATA: code = EAI_NODATA; break;
-    case UV_EAI_FAMILY: code = EAI_FAMILY; break;
-    case UV_EAI_MEMORY: code = EAI_MEMORY; break;
-    case UV_EAI_SERVICE: code = EAI_SERVICE; break;
-    case UV_EAI_SOCKTYPE: code = EAI_SOCKTYPE; break;
-    default: return uv_strerror(uv_status);
+    case UV_EAI_NONAME:
+      code = EAI_NONAME;
+      break;
+    case UV_EAI_AGAIN:
+      code = EAI_AGAIN;
+      break;
+    case UV_EAI_FAIL:
+      code = EAI_FAIL;
+      break;
+    case UV_EAI_NODATA:
+      code = EAI_NODATA;
+      break;
+    case UV_EAI_FAMILY:
+      code = EAI_FAMILY;
+      break;
+    case UV_EAI_MEMORY:
+      code = EAI_MEMORY;
+      break;
+    case UV_EAI_SERVICE:
+      code = EAI_SERVICE;
+      break;
+    case UV_EAI_SOCKTYPE:
+      code = EAI_SOCKTYPE;
+      break;
+    default:
+      return uv_strerror(uv_status);
   }
   // Python's socket.gaierror: "[Errno -2] Name or service not known".
   return "[Errno " + std::to_string(code) + "] " + gai_strerror(code);
@@ -65,10 +83,13 @@ void free_box_cb(uv_handle_t* handle) {
 
 Stream::Stream(uv_loop_t* loop, Handler& handler) : loop_(loop), handler_(handler) {}
 
-Stream::~Stream() { close(); }
+Stream::~Stream() {
+  close();
+}
 
 void Stream::close() {
-  if (box_ == nullptr) return;
+  if (box_ == nullptr)
+    return;
   box_->owner = nullptr;
   box_->handle.data = nullptr;
   uv_close(&box_->handle, free_box_cb);
@@ -89,7 +110,8 @@ int Stream::connect_tcp(const sockaddr* address) {
   uv_tcp_nodelay(&box_->tcp, 1);
   box_->connect_req.data = box_;
   rc = uv_tcp_connect(&box_->connect_req, &box_->tcp, address, on_connect_cb);
-  if (rc < 0) close();
+  if (rc < 0)
+    close();
   return rc;
 }
 
@@ -113,10 +135,12 @@ int Stream::connect_unix(const std::string& path) {
 void Stream::on_connect_cb(uv_connect_t* req, int status) {
   auto* box = static_cast<Box*>(req->data);
   Stream* self = box->owner;
-  if (self == nullptr || status == UV_ECANCELED) return;
+  if (self == nullptr || status == UV_ECANCELED)
+    return;
   if (status == 0) {
     const int rc = self->start_reading();
-    if (rc < 0) status = rc;
+    if (rc < 0)
+      status = rc;
   }
   self->handler_.on_connect(status);
 }
@@ -133,7 +157,8 @@ int Stream::start_reading() {
 
 void Stream::on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   auto* box = static_cast<Box*>(stream->data);
-  if (box == nullptr || box->owner == nullptr) return;
+  if (box == nullptr || box->owner == nullptr)
+    return;
   Stream* self = box->owner;
   if (nread > 0) {
     self->handler_.on_data(std::string_view(g_read_buffer, static_cast<std::size_t>(nread)));
@@ -147,18 +172,23 @@ void Stream::on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 }
 
 int Stream::write(std::string_view bytes) {
-  if (box_ == nullptr) return UV_ENOTCONN;
+  if (box_ == nullptr)
+    return UV_ENOTCONN;
   uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
   int written = uv_try_write(&box_->stream, &buf, 1);
-  if (written == UV_EAGAIN) written = 0;
-  if (written < 0) return written;
-  if (static_cast<std::size_t>(written) == bytes.size()) return 0;
+  if (written == UV_EAGAIN)
+    written = 0;
+  if (written < 0)
+    return written;
+  if (static_cast<std::size_t>(written) == bytes.size())
+    return 0;
   auto* w = new WriteBox{};
   w->data.assign(bytes.substr(static_cast<std::size_t>(written)));
   w->req.data = w;
   buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
   const int rc = uv_write(&w->req, &box_->stream, &buf, 1, on_write_cb);
-  if (rc < 0) delete w;
+  if (rc < 0)
+    delete w;
   return rc;
 }
 
@@ -201,9 +231,11 @@ int Resolver::resolve(const std::string& host, std::uint16_t port, Callback done
         Resolver* owner = b->owner;
         Callback cb = std::move(b->done);
         delete b;
-        if (owner == nullptr) return;
+        if (owner == nullptr)
+          return;
         owner->box_ = nullptr;
-        if (status == 0 && addresses.empty()) status = UV_EAI_NONAME;
+        if (status == 0 && addresses.empty())
+          status = UV_EAI_NONAME;
         cb(status, std::move(addresses));
       },
       host.c_str(), service.c_str(), &hints);
@@ -216,7 +248,8 @@ int Resolver::resolve(const std::string& host, std::uint16_t port, Callback done
 }
 
 void Resolver::cancel() {
-  if (box_ == nullptr) return;
+  if (box_ == nullptr)
+    return;
   // The request may already run in the thread pool: its callback still comes, and frees it.
   box_->owner = nullptr;
   box_->done = nullptr;
@@ -241,7 +274,8 @@ void Timer::start(std::uint64_t timeout_ms, std::function<void()> fire) {
       handle_,
       [](uv_timer_t* h) {
         auto* self = static_cast<Timer*>(h->data);
-        if (self == nullptr) return;
+        if (self == nullptr)
+          return;
         // Move out first: the callback may restart or destroy this timer.
         std::function<void()> f = std::move(self->fire_);
         f();

@@ -6,14 +6,22 @@ namespace httpok {
 
 std::string_view to_string(ProbeFailure failure) noexcept {
   switch (failure) {
-    case ProbeFailure::none: return "none";
-    case ProbeFailure::dns: return "dns";
-    case ProbeFailure::connect: return "connect";
-    case ProbeFailure::timeout: return "timeout";
-    case ProbeFailure::tls: return "tls";
-    case ProbeFailure::protocol: return "protocol";
-    case ProbeFailure::status: return "status";
-    case ProbeFailure::body: return "body";
+    case ProbeFailure::none:
+      return "none";
+    case ProbeFailure::dns:
+      return "dns";
+    case ProbeFailure::connect:
+      return "connect";
+    case ProbeFailure::timeout:
+      return "timeout";
+    case ProbeFailure::tls:
+      return "tls";
+    case ProbeFailure::protocol:
+      return "protocol";
+    case ProbeFailure::status:
+      return "status";
+    case ProbeFailure::body:
+      return "body";
   }
   return "unknown";
 }
@@ -28,8 +36,10 @@ std::string error_outcome(const std::string& url, const std::string& error) {
 
 ProbeFailure classify_response(int status, const std::vector<int>& codes, bool body_required,
                                bool body_found) noexcept {
-  if (std::find(codes.begin(), codes.end(), status) == codes.end()) return ProbeFailure::status;
-  if (body_required && !body_found) return ProbeFailure::body;
+  if (std::find(codes.begin(), codes.end(), status) == codes.end())
+    return ProbeFailure::status;
+  if (body_required && !body_found)
+    return ProbeFailure::body;
   return ProbeFailure::none;
 }
 
@@ -43,7 +53,9 @@ std::string one_line(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\n' || text[i] == '\r') {
       // "error contacting URL:\n\n text" reads as "error contacting URL: text".
-      while (i + 1 < text.size() && (text[i + 1] == '\n' || text[i + 1] == '\r' || text[i + 1] == ' ')) ++i;
+      while (i + 1 < text.size() &&
+             (text[i + 1] == '\n' || text[i + 1] == '\r' || text[i + 1] == ' '))
+        ++i;
       out += ' ';
     } else {
       out += text[i];

@@ -20,7 +20,8 @@ bool literal_address(const Url& url, sockaddr_storage& out) {
 }
 
 std::string seconds_text(std::chrono::milliseconds ms) {
-  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+  if (ms.count() % 1000 == 0)
+    return std::to_string(ms.count() / 1000) + " s";
   return std::to_string(ms.count()) + " ms";
 }
 
@@ -39,20 +40,25 @@ Probe::Probe(uv_loop_t* loop, Target target, Url url,
       retry_timer_(loop),
       attempt_timer_(loop) {}
 
-Probe::~Probe() { cancel(); }
+Probe::~Probe() {
+  cancel();
+}
 
-std::uint64_t Probe::elapsed_us() const { return (uv_hrtime() - started_ns_) / 1000; }
+std::uint64_t Probe::elapsed_us() const {
+  return (uv_hrtime() - started_ns_) / 1000;
+}
 
 bool Probe::start(Callback done) {
-  if (running_) return false;
+  if (running_)
+    return false;
   running_ = true;
   done_ = std::move(done);
   result_ = ProbeResult{};
   started_ns_ = uv_hrtime();
   last_connect_error_ = 0;
   next_address_ = 0;
-  parser_.reset(ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}),
-                                        false});
+  parser_.reset(
+      ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}), false});
   deadline_.start(static_cast<std::uint64_t>(target_.timeout.count()), [this] { on_deadline(); });
 
   if (url_.https() && tls_context_ == nullptr) {
@@ -69,21 +75,19 @@ bool Probe::start(Callback done) {
     return true;
   }
   phase_ = Phase::resolving;
-  const int rc = resolver_.resolve(
-      url_.host, url_.port, [this](int status, std::vector<sockaddr_storage> addresses) {
-        result_.timings.resolved_us = elapsed_us();
-        if (status < 0) {
-          fail(ProbeFailure::dns, net::resolve_error_text(status));
-          return;
-        }
-        addresses_ = std::move(addresses);
-        phase_ = Phase::connecting;
-        connect_next();
-      });
+  const int rc = resolver_.resolve(url_.host, url_.port,
+                                   [this](int status, std::vector<sockaddr_storage> addresses) {
+                                     result_.timings.resolved_us = elapsed_us();
+                                     if (status < 0) {
+                                       fail(ProbeFailure::dns, net::resolve_error_text(status));
+                                       return;
+                                     }
+                                     addresses_ = std::move(addresses);
+                                     phase_ = Phase::connecting;
+                                     connect_next();
+                                   });
   if (rc < 0) {
-    retry_timer_.start(0, [this, rc] {
-      fail(ProbeFailure::dns, net::resolve_error_text(rc));
-    });
+    retry_timer_.start(0, [this, rc] { fail(ProbeFailure::dns, net::resolve_error_text(rc)); });
   }
   return true;
 }
@@ -147,11 +151,13 @@ void Probe::on_connect(int status) {
 
 void Probe::send_request() {
   const int rc = stream_.write(request_);
-  if (rc < 0) fail(ProbeFailure::protocol, net::errno_text(rc));
+  if (rc < 0)
+    fail(ProbeFailure::protocol, net::errno_text(rc));
 }
 
 bool Probe::flush_tls() {
-  if (tls_session_ == nullptr || tls_session_->pending_output() == 0) return true;
+  if (tls_session_ == nullptr || tls_session_->pending_output() == 0)
+    return true;
   const int rc = stream_.write(tls_session_->take_output());
   if (rc < 0) {
     fail(ProbeFailure::protocol, net::errno_text(rc));
@@ -164,7 +170,8 @@ void Probe::fail_tls() {
   // Copied first: fail() frees the session. The alert OpenSSL queued is sent if it can
   // be; the TLS reason, not a write error, is the outcome.
   const std::string why = tls_session_->error_text();
-  if (tls_session_->pending_output() > 0) (void)stream_.write(tls_session_->take_output());
+  if (tls_session_->pending_output() > 0)
+    (void)stream_.write(tls_session_->take_output());
   fail(ProbeFailure::tls, why);
 }
 
@@ -172,21 +179,27 @@ void Probe::drive_tls() {
   tls::ClientSession& session = *tls_session_;
   if (!session.handshake_done()) {
     const tls::Status s = session.handshake();
-    if (s == tls::Status::error) return fail_tls();
-    if (!flush_tls()) return;
-    if (s != tls::Status::ok) return;  // want more ciphertext
+    if (s == tls::Status::error)
+      return fail_tls();
+    if (!flush_tls())
+      return;
+    if (s != tls::Status::ok)
+      return;  // want more ciphertext
     result_.timings.tls_done_us = elapsed_us();
     last_tls_resumed_ = session.session_reused();
     phase_ = Phase::exchanging;
-    if (session.write(request_) == tls::Status::error) return fail_tls();
-    if (!flush_tls()) return;
+    if (session.write(request_) == tls::Status::error)
+      return fail_tls();
+    if (!flush_tls())
+      return;
   }
   for (;;) {
     std::size_t n = 0;
     const tls::Status s = session.read(g_plaintext, sizeof g_plaintext, n);
     switch (s) {
       case tls::Status::ok:
-        if (on_plaintext(std::string_view(g_plaintext, n))) return;
+        if (on_plaintext(std::string_view(g_plaintext, n)))
+          return;
         continue;
       case tls::Status::want_more:
         flush_tls();  // e.g. a key update answer
@@ -194,9 +207,11 @@ void Probe::drive_tls() {
       case tls::Status::closed_clean:
       case tls::Status::closed_abrupt: {
         const ResponseParser::State state = parser_.finish();
-        if (state == ResponseParser::State::complete) return on_response_complete();
+        if (state == ResponseParser::State::complete)
+          return on_response_complete();
         std::string text = parser_.error();
-        if (s == tls::Status::closed_abrupt) text += " (" + session.error_text() + ")";
+        if (s == tls::Status::closed_abrupt)
+          text += " (" + session.error_text() + ")";
         return fail(ProbeFailure::protocol, text);
       }
       case tls::Status::error:
@@ -206,7 +221,8 @@ void Probe::drive_tls() {
 }
 
 bool Probe::on_plaintext(std::string_view bytes) {
-  if (result_.timings.first_byte_us == 0) result_.timings.first_byte_us = elapsed_us();
+  if (result_.timings.first_byte_us == 0)
+    result_.timings.first_byte_us = elapsed_us();
   switch (parser_.feed(bytes)) {
     case ResponseParser::State::in_progress:
       return false;
@@ -235,7 +251,8 @@ void Probe::on_eof() {
     drive_tls();
     return;
   }
-  if (parser_.finish() == ResponseParser::State::complete) return on_response_complete();
+  if (parser_.finish() == ResponseParser::State::complete)
+    return on_response_complete();
   fail(ProbeFailure::protocol, parser_.error());
 }
 
@@ -249,16 +266,16 @@ void Probe::on_response_complete() {
   result_.reason = parser_.reason();
   result_.outcome = status_outcome(url_.original, result_.status, result_.reason);
   result_.failure =
-      classify_response(result_.status, target_.codes, target_.body.has_value() && !target_.body->empty(),
-                        parser_.needle_found());
+      classify_response(result_.status, target_.codes,
+                        target_.body.has_value() && !target_.body->empty(), parser_.needle_found());
   finish();
 }
 
 void Probe::on_deadline() {
   static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
                                            "in the TLS handshake", "waiting for the response"};
-  std::string text = "timed out after " + seconds_text(target_.timeout) + " " +
-                     kWhile[static_cast<int>(phase_)];
+  std::string text =
+      "timed out after " + seconds_text(target_.timeout) + " " + kWhile[static_cast<int>(phase_)];
   if (phase_ == Phase::connecting && last_connect_error_ != 0) {
     text += " (last error: " + net::errno_text(last_connect_error_) + ")";
   }
@@ -266,25 +283,29 @@ void Probe::on_deadline() {
 }
 
 void Probe::fail(ProbeFailure failure, const std::string& text) {
-  if (!running_) return;
+  if (!running_)
+    return;
   result_.failure = failure;
   result_.outcome = error_outcome(url_.original, text);
   finish();
 }
 
 void Probe::finish() {
-  if (!running_) return;
+  if (!running_)
+    return;
   if (tls_session_ != nullptr && tls_session_->handshake_done()) {
     // A clean close_notify keeps the session resumable.
     tls_session_->close();
-    if (tls_session_->pending_output() > 0) stream_.write(tls_session_->take_output());
+    if (tls_session_->pending_output() > 0)
+      stream_.write(tls_session_->take_output());
   }
   result_.timings.total_us = elapsed_us();
   Callback done = std::move(done_);
   cancel();
   // Last: the callback may start the next probe or destroy this one.
   const ProbeResult result = std::move(result_);
-  if (done) done(result);
+  if (done)
+    done(result);
 }
 
 void Probe::cancel() {

@@ -9,7 +9,8 @@ namespace httpok {
 namespace {
 
 std::string seconds_text(std::chrono::milliseconds ms) {
-  if (ms.count() % 1000 == 0) return std::to_string(ms.count() / 1000) + " s";
+  if (ms.count() % 1000 == 0)
+    return std::to_string(ms.count() / 1000) + " s";
   return std::to_string(ms.count()) + " ms";
 }
 
@@ -43,12 +44,15 @@ class SupervisorClient::Call final : private net::Stream::Handler {
     });
     if (client_.unix_socket_) {
       const int rc = stream_.connect_unix(client_.socket_path_);
-      if (rc < 0) defer_fail(rc);
+      if (rc < 0)
+        defer_fail(rc);
       return;
     }
     sockaddr_storage ss{};
-    if (uv_ip4_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in*>(&ss)) == 0 ||
-        uv_ip6_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in6*>(&ss)) == 0) {
+    if (uv_ip4_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in*>(&ss)) ==
+            0 ||
+        uv_ip6_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in6*>(&ss)) ==
+            0) {
       addresses_.assign(1, ss);
       connect_next();
       return;
@@ -62,7 +66,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
                                        addresses_ = std::move(found);
                                        connect_next();
                                      });
-    if (rc < 0) defer_fail(rc);
+    if (rc < 0)
+      defer_fail(rc);
   }
 
  private:
@@ -79,7 +84,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
   void connect_next() {
     while (next_ < addresses_.size()) {
       const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_++]));
-      if (rc == 0) return;
+      if (rc == 0)
+        return;
       last_error_ = rc;
     }
     defer_fail(last_error_ != 0 ? last_error_ : UV_ECONNREFUSED);
@@ -88,15 +94,18 @@ class SupervisorClient::Call final : private net::Stream::Handler {
   void on_connect(int status) override {
     if (status < 0) {
       last_error_ = status;
-      if (client_.unix_socket_) return fail(unreachable(status));
+      if (client_.unix_socket_)
+        return fail(unreachable(status));
       return connect_next();
     }
     const int rc = stream_.write(request_);
-    if (rc < 0) fail(unreachable(rc));
+    if (rc < 0)
+      fail(unreachable(rc));
   }
 
   void on_data(std::string_view bytes) override {
-    if (parser_.feed(bytes) != ResponseParser::State::in_progress) complete();
+    if (parser_.feed(bytes) != ResponseParser::State::in_progress)
+      complete();
   }
 
   void on_eof() override {
@@ -119,8 +128,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
           "SUPERVISOR_PASSWORD in the listener's environment=");
     }
     if (status != 200) {
-      return fail("supervisord answered " + method_ + " with HTTP " + std::to_string(status) +
-                  " " + parser_.reason());
+      return fail("supervisord answered " + method_ + " with HTTP " + std::to_string(status) + " " +
+                  parser_.reason());
     }
     if (parser_.body_capped()) {
       return fail("the answer of supervisord to " + method_ + " is larger than " +
@@ -136,8 +145,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
         result.error.fault = std::move(response.fault);
         break;
       case xmlrpc::Response::Kind::error:
-        result.error.text = "malformed XML-RPC answer from supervisord to " + method_ + ": " +
-                            response.error;
+        result.error.text =
+            "malformed XML-RPC answer from supervisord to " + method_ + ": " + response.error;
         break;
     }
     client_.finished(this, std::move(result));
@@ -206,7 +215,8 @@ void SupervisorClient::finished(Call* call, RpcResult<xmlrpc::Value> result) {
   ValueCallback done = call->take_callback();
   // Destroying the call here is safe: no uv callback touches it after its handler returns.
   calls_.remove_if([call](const std::unique_ptr<Call>& c) { return c.get() == call; });
-  if (done) done(std::move(result));
+  if (done)
+    done(std::move(result));
 }
 
 void SupervisorClient::get_all_process_info(InfoCallback done) {

@@ -33,14 +33,18 @@ Child::Child(const std::vector<std::string>& argv, const std::map<std::string, s
   std::vector<std::string> envs;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string kv = *e;
-    if (kv.rfind("SUPERVISOR_", 0) == 0) continue;  // only what the test gives
+    if (kv.rfind("SUPERVISOR_", 0) == 0)
+      continue;  // only what the test gives
     envs.push_back(kv);
   }
-  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  for (const auto& [k, v] : env)
+    envs.push_back(k + "=" + v);
   std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
-  for (const auto& e : envs) cenv.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& e : envs)
+    cenv.push_back(const_cast<char*>(e.c_str()));
   cenv.push_back(nullptr);
   const int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
@@ -50,7 +54,8 @@ Child::Child(const std::vector<std::string>& argv, const std::map<std::string, s
   in_ = in[1];
   out_fd_ = out[0];
   err_fd_ = err[0];
-  if (rc != 0) throw std::runtime_error("posix_spawn failed");
+  if (rc != 0)
+    throw std::runtime_error("posix_spawn failed");
   ::signal(SIGPIPE, SIG_IGN);
 }
 
@@ -61,7 +66,8 @@ Child::~Child() {
     ::waitpid(pid_, &st, 0);
   }
   for (const int fd : {in_, out_fd_, err_fd_}) {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
   }
 }
 
@@ -69,25 +75,31 @@ void Child::write_stdin(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::write(in_, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
     off += static_cast<std::size_t>(n);
   }
 }
 
 void Child::close_stdin() {
-  if (in_ >= 0) ::close(in_);
+  if (in_ >= 0)
+    ::close(in_);
   in_ = -1;
 }
 
 void Child::pump(int timeout_ms) {
   pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-  if (::poll(fds, 2, timeout_ms) <= 0) return;
+  if (::poll(fds, 2, timeout_ms) <= 0)
+    return;
   char buf[4096];
   for (int i = 0; i < 2; ++i) {
-    if (fds[i].revents == 0) continue;
+    if (fds[i].revents == 0)
+      continue;
     const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-    if (n > 0) (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+    if (n > 0)
+      (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
     if (n == 0) {
       // EOF: stop polling that pipe.
       ::close(fds[i].fd);
@@ -99,7 +111,8 @@ void Child::pump(int timeout_ms) {
 bool Child::wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
-    if (std::chrono::steady_clock::now() >= end) return false;
+    if (std::chrono::steady_clock::now() >= end)
+      return false;
     if (out_fd_ < 0 && err_fd_ < 0) {
       ::usleep(10000);
       continue;
@@ -110,7 +123,8 @@ bool Child::wait_for(const std::function<bool()>& done, std::chrono::millisecond
 }
 
 std::optional<int> Child::wait_exit(std::chrono::milliseconds timeout) {
-  if (status_) return status_;
+  if (status_)
+    return status_;
   wait_for(
       [&] {
         int st = 0;
@@ -124,7 +138,8 @@ std::optional<int> Child::wait_exit(std::chrono::milliseconds timeout) {
       timeout);
   if (status_) {
     // Collect what is left in the pipes.
-    while (out_fd_ >= 0 || err_fd_ >= 0) pump(100);
+    while (out_fd_ >= 0 || err_fd_ >= 0)
+      pump(100);
   }
   return status_;
 }

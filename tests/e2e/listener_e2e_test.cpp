@@ -22,16 +22,20 @@ const std::map<std::string, std::string> kListenerEnv = {
 
 std::string frame(const std::string& eventname, const std::string& payload, int serial,
                   std::size_t len = std::string::npos) {
-  if (len == std::string::npos) len = payload.size();
+  if (len == std::string::npos)
+    len = payload.size();
   return "ver:3.0 server:supervisor serial:" + std::to_string(serial) +
          " pool:httpok poolserial:" + std::to_string(serial) + " eventname:" + eventname +
          " len:" + std::to_string(len) + "\n" + payload;
 }
-std::string tick(int serial) { return frame("TICK_5", "when:1700000000", serial); }
+std::string tick(int serial) {
+  return frame("TICK_5", "when:1700000000", serial);
+}
 
 std::string protocol(int acks) {
   std::string s = "READY\n";
-  for (int i = 0; i < acks; ++i) s += "RESULT 2\nOKREADY\n";
+  for (int i = 0; i < acks; ++i)
+    s += "RESULT 2\nOKREADY\n";
   return s;
 }
 
@@ -90,8 +94,8 @@ TEST(Binary, NonTickEventsAndDuplicatesAreAcknowledgedNotActedOn) {
     }
     return count == n;
   };
-  child.write_stdin(frame("PROCESS_STATE_RUNNING",
-                          "processname:web groupname:web from_state:STARTING pid:1", 1));
+  child.write_stdin(
+      frame("PROCESS_STATE_RUNNING", "processname:web groupname:web from_state:STARTING pid:1", 1));
   child.write_stdin(tick(2));
   ASSERT_TRUE(child.wait_for([&] { return finished(1); }, 10s)) << child.err();
   child.write_stdin(tick(2));  // re-delivered: acknowledged, not probed again
@@ -126,7 +130,9 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
                {"FAKE_SENDMAIL_OUT", mail_out}});
   child.write_stdin(tick(1));
   ASSERT_TRUE(child.wait_for(
-      [&] { return child.err().find("bar not in RUNNING state, NOT restarting") != std::string::npos; },
+      [&] {
+        return child.err().find("bar not in RUNNING state, NOT restarting") != std::string::npos;
+      },
       10s))
       << child.err();
   child.close_stdin();  // supervisord goes away while sendmail still runs
@@ -165,9 +171,11 @@ TEST(Binary, HelpAndVersion) {
 }
 
 TEST(Binary, BadValuesExit255NamingTheValue) {
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"-t", "abc", "http://x/"}, {"-t", "0", "http://x/"},
-        {"-c", "99x", "http://x/"}, {"ftp://x/"}, {}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"-t", "abc", "http://x/"},
+                                               {"-t", "0", "http://x/"},
+                                               {"-c", "99x", "http://x/"},
+                                               {"ftp://x/"},
+                                               {}}) {
     std::vector<std::string> argv = {httpok_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     Child child(argv, kListenerEnv);

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "child.hpp"
 #include "support/supervisord.hpp"
@@ -16,7 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string q(const std::filesystem::path& p) { return "\"" + p.string() + "\""; }
+std::string q(const std::filesystem::path& p) {
+  return "\"" + p.string() + "\"";
+}
 
 struct Scenario {
   std::string extra_options;       // httpok options before the URL
@@ -30,9 +32,11 @@ struct Scenario {
 class HungApp : public ::testing::Test {
  protected:
   void start(const Scenario& s) {
-    if (!Supervisord::available()) GTEST_SKIP() << "supervisord is not installed";
+    if (!Supervisord::available())
+      GTEST_SKIP() << "supervisord is not installed";
     SupervisordOptions options = s.supervisord;
-    if (options.inet_http_server) options.inet_port = free_tcp_port();
+    if (options.inet_http_server)
+      options.inet_port = free_tcp_port();
     sv_ = std::make_unique<Supervisord>(options);
     port_ = free_tcp_port();
     url_ = std::string(s.https ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/";
@@ -48,20 +52,22 @@ class HungApp : public ::testing::Test {
     }
     std::filesystem::create_directories(dir / "cores");
     const auto support = support_dir();
-    std::string env = "FAKE_SENDMAIL_OUT=" + q(dir / "mail.txt") +
-                      ",FAKE_GCORE_OUT=" + q(dir / "gcore.txt");
-    if (!s.listener_env.empty()) env += "," + s.listener_env;
+    std::string env =
+        "FAKE_SENDMAIL_OUT=" + q(dir / "mail.txt") + ",FAKE_GCORE_OUT=" + q(dir / "gcore.txt");
+    if (!s.listener_env.empty())
+      env += "," + s.listener_env;
     const std::string sendmail =
         s.sendmail.empty() ? (support / "fake-sendmail.sh").string() + " -t -i" : s.sendmail;
     sv_->start(
         "[program:web]\ncommand=python3 " + (support / "webapp.py").string() + " " +
         std::to_string(port_) + " " + (dir / "hang").string() + tls_args +
         "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
-        "[eventlistener:httpok]\ncommand=" + httpok_binary() + " -p web -t 2 " + options_extra +
-        " -m ops@example.com -s '" + sendmail + "' -d " +
-        (dir / "cores").string() + " -g '" + (support / "fake-gcore.sh").string() + " -o' " + url_ +
-        "\nevents=TICK_5\nstartsecs=0\nbuffer_size=10\n" +
-        (s.over_tcp ? "serverurl=http://127.0.0.1:" + std::to_string(options.inet_port) + "\n" : "") +
+        "[eventlistener:httpok]\ncommand=" +
+        httpok_binary() + " -p web -t 2 " + options_extra + " -m ops@example.com -s '" + sendmail +
+        "' -d " + (dir / "cores").string() + " -g '" + (support / "fake-gcore.sh").string() +
+        " -o' " + url_ + "\nevents=TICK_5\nstartsecs=0\nbuffer_size=10\n" +
+        (s.over_tcp ? "serverurl=http://127.0.0.1:" + std::to_string(options.inet_port) + "\n"
+                    : "") +
         "stderr_logfile=" + (dir / "httpok.err").string() + "\nenvironment=" + env + "\n");
     ASSERT_TRUE(sv_->wait_for_state("web", "RUNNING", 20s)) << sv_->log();
     ASSERT_TRUE(sv_->wait_for_state("httpok", "RUNNING", 20s)) << sv_->log();
@@ -82,7 +88,8 @@ class HungApp : public ::testing::Test {
 
 TEST_F(HungApp, IsRestartedWithGcoreAndMail) {
   start({});
-  if (HasFatalFailure() || IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped())
+    return;
   const std::string pid_before = sv_->ctl({"pid", "web"});
   hang();
   ASSERT_TRUE(wait_err("web is in RUNNING state, restarting", 30s)) << err() << sv_->log();
@@ -95,7 +102,9 @@ TEST_F(HungApp, IsRestartedWithGcoreAndMail) {
   const std::string core = (sv_->dir() / "cores" / "web").string();
   const std::string block =
       "Restarting selected processes ['web']\n"
-      "gcore output for web:\n\n core written to " + core + "\n\n"
+      "gcore output for web:\n\n core written to " +
+      core +
+      "\n\n"
       "web is in RUNNING state, restarting\n"
       "web restarted\n";
   const std::string mail = "To: ops@example.com\nSubject: httpok: " + url_ +
@@ -126,7 +135,8 @@ TEST_F(HungApp, IsRestartedWithGcoreAndMail) {
     return count;
   };
   const std::size_t before = answered();
-  ASSERT_TRUE(wait_until([&] { return answered() > before; }, 20s)) << sv_->child_log("web", "stderr");
+  ASSERT_TRUE(wait_until([&] { return answered() > before; }, 20s))
+      << sv_->child_log("web", "stderr");
   EXPECT_EQ(err().find("restarting", restarts), std::string::npos) << err();
   const std::string supervisord_log = sv_->log();
   EXPECT_EQ(supervisord_log.find("UNKNOWN"), std::string::npos) << supervisord_log;
@@ -141,7 +151,8 @@ TEST_F(HungApp, RestartOverTcpWithCredentials) {
   s.listener_env = "SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"s3cret\"";
   s.over_tcp = true;  // the listener talks to the inet server, not the UNIX socket
   start(s);
-  if (HasFatalFailure() || IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped())
+    return;
   hang();
   ASSERT_TRUE(wait_err("web is in RUNNING state, restarting", 40s)) << err() << sv_->log();
   unhang();
@@ -157,7 +168,8 @@ TEST_F(HungApp, WrongCredentialsAreNamed) {
   s.listener_env = "SUPERVISOR_USERNAME=\"admin\",SUPERVISOR_PASSWORD=\"wrong\"";
   s.over_tcp = true;
   start(s);
-  if (HasFatalFailure() || IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped())
+    return;
   hang();
   ASSERT_TRUE(wait_err("Exception retrieving process info", 30s)) << err();
   unhang();
@@ -169,11 +181,15 @@ TEST_F(HungApp, HttpsWithSelfSignedCertificateGivenByCafile) {
   Scenario s;
   s.https = true;
   start(s);
-  if (HasFatalFailure() || IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped())
+    return;
   // A verified probe succeeds first: the app's access log shows httpok's GET answered.
-  ASSERT_TRUE(wait_until([&] {
-    return sv_->child_log("web", "stderr").find("\"GET / HTTP/1.1\" 200") != std::string::npos;
-  }, 20s)) << err();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sv_->child_log("web", "stderr").find("\"GET / HTTP/1.1\" 200") != std::string::npos;
+      },
+      20s))
+      << err();
   const std::string pid_before = sv_->ctl({"pid", "web"});
   hang();
   ASSERT_TRUE(wait_err("web is in RUNNING state, restarting", 30s)) << err() << sv_->log();
@@ -192,14 +208,16 @@ TEST_F(HungApp, HangingSendmailIsKilledAndTicksKeepFlowing) {
   s.extra_options = "--action-timeout 1";
   s.sendmail = "sleep 60";  // never reads its mail, never exits
   start(s);
-  if (HasFatalFailure() || IsSkipped()) return;
+  if (HasFatalFailure() || IsSkipped())
+    return;
   hang();
   ASSERT_TRUE(wait_err("web restarted\n", 30s)) << err();
   // The stuck sendmail is killed at the deadline and the failure is logged...
   ASSERT_TRUE(wait_err("timed out after 1 s and was killed", 30s)) << err();
   // ...and the listener goes on: the app still hangs, so the next tick restarts it again.
   const std::size_t first = err().find("web restarted\n");
-  ASSERT_TRUE(wait_until([&] { return err().find("web restarted\n", first + 1) != std::string::npos; }, 30s))
+  ASSERT_TRUE(wait_until(
+      [&] { return err().find("web restarted\n", first + 1) != std::string::npos; }, 30s))
       << err();
   unhang();
   EXPECT_TRUE(sv_->wait_for_state("httpok", "RUNNING", 1s));

@@ -72,7 +72,8 @@ TEST_F(BinaryTls, FailsWithoutCafile) {
   ASSERT_TRUE(child.wait_for(
       [&] { return child.err().find("certificate verify failed") != std::string::npos; }, 10s))
       << child.err();
-  EXPECT_NE(child.err().find("httpok: tls failure: error contacting " + url_ + ": certificate verify failed"),
+  EXPECT_NE(child.err().find("httpok: tls failure: error contacting " + url_ +
+                             ": certificate verify failed"),
             std::string::npos)
       << child.err();
   child.close_stdin();

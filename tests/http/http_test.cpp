@@ -58,12 +58,13 @@ TEST(Url, Errors) {
     const char* url;
     const char* why;
   };
-  for (const Case& c : {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "unsupported scheme"},
-                        Case{"http:/x", "no host"}, Case{"http://", "no host"},
-                        Case{"http://h:99999/", "bad port '99999'"}, Case{"http://h:x/", "bad port"},
-                        Case{"http://[::1/", "unterminated"}, Case{"http://[zz]/", "not an IPv6"},
-                        Case{"http://h/a b", "space or control"}, Case{"http://h/\r\nX: y", "control"},
-                        Case{"nourl", "no scheme"}}) {
+  for (const Case& c :
+       {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "unsupported scheme"},
+        Case{"http:/x", "no host"}, Case{"http://", "no host"},
+        Case{"http://h:99999/", "bad port '99999'"}, Case{"http://h:x/", "bad port"},
+        Case{"http://[::1/", "unterminated"}, Case{"http://[zz]/", "not an IPv6"},
+        Case{"http://h/a b", "space or control"}, Case{"http://h/\r\nX: y", "control"},
+        Case{"nourl", "no scheme"}}) {
     auto url = parse_url(c.url);
     ASSERT_FALSE(url.ok()) << c.url;
     EXPECT_NE(url.error().find(c.why), std::string::npos) << url.error();
@@ -79,7 +80,8 @@ TEST(Request, GetAsSuperlanceSendsIt) {
 
 TEST(Request, BasicAuthFromUserinfo) {
   const std::string request = build_get_request(must_parse("http://Aladdin:open%20sesame@h/"));
-  EXPECT_NE(request.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"), std::string::npos);
+  EXPECT_NE(request.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"),
+            std::string::npos);
   EXPECT_NE(request.find("Host: h\r\n"), std::string::npos);
 }
 
@@ -113,7 +115,8 @@ TEST(ResponseParser, ContentLength) {
 TEST(ResponseParser, ReasonWithSpacesAndStatus) {
   ResponseParser p;
   p.reset({});
-  EXPECT_EQ(p.feed("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"), State::complete);
+  EXPECT_EQ(p.feed("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"),
+            State::complete);
   EXPECT_EQ(p.status(), 503);
   EXPECT_EQ(p.reason(), "Service Unavailable");
 }
@@ -121,7 +124,8 @@ TEST(ResponseParser, ReasonWithSpacesAndStatus) {
 TEST(ResponseParser, Chunked) {
   ResponseParser p;
   p.reset({1024, "needle", true});
-  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nnee\r\n"), State::in_progress);
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nnee\r\n"),
+            State::in_progress);
   EXPECT_FALSE(p.needle_found());
   EXPECT_EQ(p.feed("3\r\ndle\r\n0\r\n\r\n"), State::complete);
   EXPECT_TRUE(p.needle_found());
@@ -156,7 +160,8 @@ TEST(ResponseParser, NeedleByteByByte) {
   const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nab-NEEDLE-cd";
   ResponseParser p;
   p.reset({1024, "NEEDLE", false});
-  for (const char c : response) p.feed(std::string_view(&c, 1));
+  for (const char c : response)
+    p.feed(std::string_view(&c, 1));
   EXPECT_EQ(p.state(), State::complete);
   EXPECT_TRUE(p.needle_found());
 }
@@ -219,9 +224,9 @@ TEST(ResponseParser, InterimResponsesAreSkipped) {
 }
 
 TEST(ResponseParser, AsLenientAsPythonsClient) {
-  for (const char* response :
-       {"HTTP/1.1 200 OK\r\nX-Odd: a\x01b\r\nContent-Length: 2\r\n\r\nok",
-        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"}) {
+  for (const char* response : {"HTTP/1.1 200 OK\r\nX-Odd: a\x01b\r\nContent-Length: 2\r\n\r\nok",
+                               "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: "
+                               "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"}) {
     ResponseParser p;
     p.reset({1024, "ok", false});
     EXPECT_EQ(p.feed(response), State::complete) << response << ": " << p.error();
@@ -235,7 +240,8 @@ TEST(ResponseParser, EndlessHeadersAreCut) {
   p.feed("HTTP/1.1 200 ");
   const std::string junk(16 * 1024, 'x');
   State s = State::in_progress;
-  for (int i = 0; i < 10 && s == State::in_progress; ++i) s = p.feed(junk);
+  for (int i = 0; i < 10 && s == State::in_progress; ++i)
+    s = p.feed(junk);
   EXPECT_EQ(s, State::error);
   EXPECT_NE(p.error().find("response headers longer than 65536 bytes"), std::string::npos);
   EXPECT_LE(p.reason().size(), ResponseParser::kMaxHeaderBytes + junk.size());

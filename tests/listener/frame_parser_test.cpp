@@ -15,7 +15,9 @@ std::string frame(const std::string& eventname, const std::string& payload, std:
          " len:" + std::to_string(len) + "\n" + payload;
 }
 
-std::string tick(int serial) { return frame("TICK_5", "when:1700000000", 15, serial); }
+std::string tick(int serial) {
+  return frame("TICK_5", "when:1700000000", 15, serial);
+}
 
 TEST(FrameParser, ParsesOneTick) {
   FrameParser parser;
@@ -31,10 +33,11 @@ TEST(FrameParser, ParsesOneTick) {
 }
 
 TEST(FrameParser, SurvivesEverySplitPoint) {
-  const std::string input = tick(1) + frame("PROCESS_STATE_RUNNING",
-                                            "processname:web groupname:web from_state:STARTING pid:42",
-                                            56, 2) +
-                            tick(3);
+  const std::string input =
+      tick(1) +
+      frame("PROCESS_STATE_RUNNING", "processname:web groupname:web from_state:STARTING pid:42", 56,
+            2) +
+      tick(3);
   for (std::size_t cut = 0; cut <= input.size(); ++cut) {
     FrameParser parser;
     std::deque<Event> out;
@@ -50,7 +53,8 @@ TEST(FrameParser, ByteByByte) {
   const std::string input = tick(1) + tick(2);
   FrameParser parser;
   std::deque<Event> out;
-  for (const char c : input) ASSERT_TRUE(parser.feed(std::string_view(&c, 1), out));
+  for (const char c : input)
+    ASSERT_TRUE(parser.feed(std::string_view(&c, 1), out));
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].payload, "when:1700000000");
   EXPECT_EQ(out[1].payload, "when:1700000000");
@@ -98,7 +102,8 @@ TEST(FrameParser, EmptyPayload) {
 TEST(FrameParser, ValueWithColonSplitsAtFirstColonOnly) {
   FrameParser parser;
   std::deque<Event> out;
-  ASSERT_TRUE(parser.feed("ver:3.0 server:a:b serial:1 pool:p poolserial:1 eventname:TICK_5 len:0\n", out));
+  ASSERT_TRUE(
+      parser.feed("ver:3.0 server:a:b serial:1 pool:p poolserial:1 eventname:TICK_5 len:0\n", out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].header("server"), "a:b");
 }
@@ -153,9 +158,11 @@ TEST(SerialWindow, RemembersRecentSerials) {
   EXPECT_FALSE(window.seen(5));
   EXPECT_TRUE(window.seen(5));
   EXPECT_FALSE(window.seen(6));
-  for (std::uint64_t s = 100; s < 100 + SerialWindow::kSize - 2; ++s) EXPECT_FALSE(window.seen(s));
+  for (std::uint64_t s = 100; s < 100 + SerialWindow::kSize - 2; ++s)
+    EXPECT_FALSE(window.seen(s));
   EXPECT_TRUE(window.seen(5));  // still inside the window (>= 100 remembered)
-  for (std::uint64_t s = 1000; s < 1000 + SerialWindow::kSize; ++s) window.seen(s);
+  for (std::uint64_t s = 1000; s < 1000 + SerialWindow::kSize; ++s)
+    window.seen(s);
   EXPECT_FALSE(window.seen(5));  // pushed out
 }
 

@@ -163,7 +163,8 @@ TEST(Probe, ClosedWithoutResponse) {
   ScriptedServer server([](ScriptedServer::Connection& c) { c.read_request(); });
   const ProbeResult r = run_probe(make_target(server.url()));
   EXPECT_EQ(r.failure, ProbeFailure::protocol);
-  EXPECT_EQ(r.outcome, error_outcome(server.url(), "Remote end closed connection without response"));
+  EXPECT_EQ(r.outcome,
+            error_outcome(server.url(), "Remote end closed connection without response"));
 }
 
 // A port on which nothing listens: bound, never listening, so connects are refused.
@@ -236,7 +237,8 @@ TEST(Probe, DrippingServerStillHitsTheOneDeadline) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
     c.send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-    while (c.pause(200)) c.send("x");  // one byte every 200 ms, forever
+    while (c.pause(200))
+      c.send("x");  // one byte every 200 ms, forever
   });
   const ProbeResult r = run_probe(make_target(server.url(), 1000ms));
   EXPECT_EQ(r.failure, ProbeFailure::timeout);
@@ -264,7 +266,8 @@ TEST(Probe, LargeBodyWithoutMatchStopsReadingAtTheCap) {
     c.read_request();
     c.send("HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n");
     const std::string chunk(65536, 'z');
-    for (int i = 0; i < 64; ++i) c.send(chunk);
+    for (int i = 0; i < 64; ++i)
+      c.send(chunk);
   });
   Target t = make_target(server.url());
   t.max_body = 65536;
@@ -279,7 +282,8 @@ TEST(Probe, Ipv6Loopback) {
         c.send(ScriptedServer::response(200, "OK", "v6"));
       },
       true);
-  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  if (!server.listening())
+    GTEST_SKIP() << "no IPv6 loopback on this machine";
   EXPECT_TRUE(run_probe(make_target(server.url())).ok());
 }
 
@@ -300,7 +304,8 @@ TEST(Probe, CancelCallsNothingAndLeaksNothing) {
     Probe probe(&loop, make_target(server.url()), parse_url(server.url()).value(), nullptr);
     probe.start([&](const ProbeResult&) { ++calls; });
     // Run until the server has the connection, then cancel mid-exchange.
-    while (server.connections() == 0) uv_run(&loop, UV_RUN_NOWAIT);
+    while (server.connections() == 0)
+      uv_run(&loop, UV_RUN_NOWAIT);
     probe.cancel();
     EXPECT_FALSE(probe.running());
   }

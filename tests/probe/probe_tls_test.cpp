@@ -70,9 +70,8 @@ class ProbeTls : public ::testing::Test {
 
 TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   std::vector<test::TlsServed> served;
-  ScriptedServer server([&](ScriptedServer::Connection& c) {
-    served.push_back(test::serve_tls(c, *context_, ok_));
-  });
+  ScriptedServer server(
+      [&](ScriptedServer::Connection& c) { served.push_back(test::serve_tls(c, *context_, ok_)); });
   const std::string url = "https://localhost:" + std::to_string(server.port()) + "/";
   auto probe = make_probe(url, with_ca());
   const ProbeResult first = run(*probe);
@@ -116,7 +115,8 @@ TEST_F(ProbeTls, SelfSignedPassesWithInsecure) {
   ServerOptions options;
   options.identity = pki_.self_signed("self", spec);
   TestServerContext self_signed(options);
-  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, self_signed, ok_); });
+  ScriptedServer server(
+      [&](ScriptedServer::Connection& c) { test::serve_tls(c, self_signed, ok_); });
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
   auto strict = make_probe(url, TlsOptions{});
   const ProbeResult r = run(*strict);
@@ -140,10 +140,10 @@ TEST_F(ProbeTls, HostNameMismatch) {
 }
 
 TEST_F(ProbeTls, StalledHandshakeHitsTheDeadline) {
-  ScriptedServer server([&](ScriptedServer::Connection& c) {
-    test::serve_tls(c, *context_, ok_, /*stall=*/true);
-  });
-  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca(), 500ms);
+  ScriptedServer server(
+      [&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_, /*stall=*/true); });
+  auto probe =
+      make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca(), 500ms);
   const ProbeResult r = run(*probe);
   EXPECT_EQ(r.failure, ProbeFailure::timeout);
   EXPECT_NE(r.outcome.find("timed out after 500 ms in the TLS handshake"), std::string::npos)
@@ -169,13 +169,16 @@ TEST_F(ProbeTls, BadRecordThenReset) {
     char buf[16384];
     while (request.find("\r\n\r\n") == std::string::npos) {
       const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
-      if (n <= 0) return;
+      if (n <= 0)
+        return;
       s.feed(std::string_view(buf, static_cast<std::size_t>(n)));
       if (!s.handshake_done()) {
         const int rc = s.accept();
         c.send(s.take_output());
-        if (rc < 0) return;
-        if (rc == 0) continue;
+        if (rc < 0)
+          return;
+        if (rc == 0)
+          continue;
       }
       request += s.read_available();
     }
@@ -194,7 +197,8 @@ TEST_F(ProbeTls, BadRecordThenReset) {
 TEST_F(ProbeTls, Ipv6Loopback) {
   ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); },
                         /*ipv6=*/true);
-  if (!server.listening()) GTEST_SKIP() << "no IPv6 loopback on this machine";
+  if (!server.listening())
+    GTEST_SKIP() << "no IPv6 loopback on this machine";
   auto probe = make_probe("https://[::1]:" + std::to_string(server.port()) + "/", with_ca());
   const ProbeResult r = run(*probe);
   EXPECT_TRUE(r.ok()) << r.outcome;

@@ -16,11 +16,15 @@ std::string ScriptedServer::Connection::read_request() {
   char buf[4096];
   while (got.find("\r\n\r\n") == std::string::npos) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0 && errno != EINTR) return "";
-    if (fds[1].revents != 0) return "";
-    if (fds[0].revents == 0) continue;
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+      return "";
+    if (fds[1].revents != 0)
+      return "";
+    if (fds[0].revents == 0)
+      continue;
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0) return got;
+    if (n <= 0)
+      return got;
     got.append(buf, static_cast<std::size_t>(n));
   }
   return got;
@@ -29,7 +33,8 @@ std::string ScriptedServer::Connection::read_request() {
 void ScriptedServer::Connection::send(std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (n <= 0)
+      return;
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -41,9 +46,11 @@ bool ScriptedServer::Connection::pause(int ms) {
 
 ScriptedServer::ScriptedServer(Behaviour behaviour, bool ipv6)
     : behaviour_(std::move(behaviour)), ipv6_(ipv6) {
-  if (::pipe(stop_pipe_) != 0) return;
+  if (::pipe(stop_pipe_) != 0)
+    return;
   const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
+  if (fd < 0)
+    return;
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_storage ss{};
@@ -71,11 +78,15 @@ ScriptedServer::ScriptedServer(Behaviour behaviour, bool ipv6)
 }
 
 ScriptedServer::~ScriptedServer() {
-  if (stop_pipe_[1] >= 0) (void)!::write(stop_pipe_[1], "x", 1);
-  if (thread_.joinable()) thread_.join();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  if (stop_pipe_[1] >= 0)
+    (void)!::write(stop_pipe_[1], "x", 1);
+  if (thread_.joinable())
+    thread_.join();
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
   for (const int fd : stop_pipe_) {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
   }
 }
 
@@ -93,11 +104,15 @@ std::string ScriptedServer::response(int status, const std::string& reason,
 void ScriptedServer::run() {
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0 && errno != EINTR) return;
-    if (fds[1].revents != 0) return;
-    if (fds[0].revents == 0) continue;
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+      return;
+    if (fds[1].revents != 0)
+      return;
+    if (fds[0].revents == 0)
+      continue;
     const int conn = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) continue;
+    if (conn < 0)
+      continue;
     ++connections_;
     Connection c(conn, stop_pipe_[0]);
     behaviour_(c);

@@ -23,7 +23,10 @@ class ScriptedServer {
     // Waits `ms` milliseconds unless the server stops; false when it stops.
     bool pause(int ms);
     // Blocks until the server stops (a peer that never answers).
-    void hold() { while (pause(1000)) {} }
+    void hold() {
+      while (pause(1000)) {
+      }
+    }
     int fd() const { return fd_; }
 
    private:

@@ -29,17 +29,20 @@ inline TlsServed serve_tls(ScriptedServer::Connection& c,
   tls::testing::TestServer server(context);
   auto flush = [&] {
     const std::string out = server.take_output();
-    if (!out.empty()) c.send(out);
+    if (!out.empty())
+      c.send(out);
   };
   char buf[16384];
   for (;;) {
     pollfd fd{c.fd(), POLLIN, 0};
     if (::poll(&fd, 1, 100) == 0) {
-      if (!c.pause(0)) return served;  // the server is stopping
+      if (!c.pause(0))
+        return served;  // the server is stopping
       continue;
     }
     const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
-    if (n <= 0) return served;
+    if (n <= 0)
+      return served;
     if (stall) {
       c.hold();
       return served;
@@ -52,7 +55,8 @@ inline TlsServed serve_tls(ScriptedServer::Connection& c,
         served.error = server.error();
         return served;
       }
-      if (rc == 0) continue;
+      if (rc == 0)
+        continue;
       served.handshake_done = true;
       served.session_reused = server.session_reused();
       served.server_name = server.server_name();

@@ -69,7 +69,8 @@ const char* kPrograms =
     "[program:member]\ncommand=sleep 1000\nstartsecs=0\nstopwaitsecs=1\n";
 
 TEST(SupervisorClient, UnixSocketListStopStartAndFaults) {
-  if (!Supervisord::available()) GTEST_SKIP() << "supervisord is not installed";
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
   Supervisord sv;
   sv.start(kPrograms);
   ASSERT_TRUE(sv.wait_for_state("sleeper", "RUNNING", 20s));
@@ -105,7 +106,8 @@ TEST(SupervisorClient, UnixSocketListStopStartAndFaults) {
 }
 
 TEST(SupervisorClient, TcpWithCredentials) {
-  if (!Supervisord::available()) GTEST_SKIP() << "supervisord is not installed";
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
   test::SupervisordOptions options;
   options.inet_http_server = true;
   options.username = "admin";
@@ -146,8 +148,8 @@ TEST(SupervisorClient, CallDeadline) {
     c.hold();
   });
   Loop loop;
-  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "",
-                            "", 300ms);
+  auto client =
+      make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "", "", 300ms);
   const auto r = stop_or_start(loop, *client, true, "web");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error.describe(), "supervisord did not answer supervisor.stopProcess within 300 ms");
@@ -165,18 +167,22 @@ TEST(SupervisorClient, RequestBytesAndBadAnswers) {
 
   answer = ScriptedServer::response(500, "Internal Server Error", "boom");
   auto r = stop_or_start(loop, *client, false, "web");
-  EXPECT_EQ(r.error.describe(), "supervisord answered supervisor.startProcess with HTTP 500 Internal Server Error");
+  EXPECT_EQ(r.error.describe(),
+            "supervisord answered supervisor.startProcess with HTTP 500 Internal Server Error");
   EXPECT_NE(request.find("POST /RPC2 HTTP/1.1\r\n"), std::string::npos);
   EXPECT_NE(request.find("Authorization: Basic Og==\r\n"), std::string::npos);  // empty user:pass
   EXPECT_NE(request.find("Content-Type: text/xml\r\n"), std::string::npos);
 
   answer = ScriptedServer::response(200, "OK", "<?xml version='1.0'?><methodResponse><params>");
   r = stop_or_start(loop, *client, false, "web");
-  EXPECT_NE(r.error.describe().find("malformed XML-RPC answer"), std::string::npos) << r.error.describe();
+  EXPECT_NE(r.error.describe().find("malformed XML-RPC answer"), std::string::npos)
+      << r.error.describe();
 
   answer = ScriptedServer::response(
       200, "OK",
-      "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</name>\n"
+      "<?xml "
+      "version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</"
+      "name>\n"
       "<value><int>6</int></value>\n</member>\n<member>\n<name>faultString</name>\n"
       "<value><string>SHUTDOWN_STATE</string></value>\n</member>\n</struct></value>\n</fault>\n"
       "</methodResponse>\n");
@@ -194,7 +200,8 @@ TEST(SupervisorClient, DestroyedWithCallsInFlightCallsNothing) {
   {
     auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
     client->get_all_process_info([&](RpcResult<std::vector<ProcessInfo>>) { ++calls; });
-    while (server.connections() == 0) uv_run(loop.get(), UV_RUN_NOWAIT);
+    while (server.connections() == 0)
+      uv_run(loop.get(), UV_RUN_NOWAIT);
     EXPECT_EQ(client->calls_in_flight(), 1u);
   }
   uv_run(loop.get(), UV_RUN_DEFAULT);
