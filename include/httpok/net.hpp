@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,12 @@ namespace httpok::net {
 std::string errno_text(int uv_status);
 // Text for a failed name lookup as Python writes it: "[Errno -2] Name or service not known".
 std::string resolve_error_text(int uv_status);
+
+// "10 s" for whole seconds, else "300 ms": how deadlines are named in messages.
+std::string duration_text(std::chrono::milliseconds duration);
+
+// Fills `out` when `host` is an IPv4 or IPv6 literal (no DNS needed); false otherwise.
+bool literal_address(const std::string& host, std::uint16_t port, sockaddr_storage& out);
 
 // One connection. Owned by its client (a probe attempt or an RPC call).
 class Stream {

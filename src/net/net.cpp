@@ -17,6 +17,20 @@ std::string errno_text(int uv_status) {
   return uv_strerror(uv_status);
 }
 
+std::string duration_text(std::chrono::milliseconds duration) {
+  if (duration.count() % 1000 == 0)
+    return std::to_string(duration.count() / 1000) + " s";
+  return std::to_string(duration.count()) + " ms";
+}
+
+bool literal_address(const std::string& host, std::uint16_t port, sockaddr_storage& out) {
+  out = sockaddr_storage{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0)
+    return true;
+  out = sockaddr_storage{};
+  return uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+}
+
 std::string resolve_error_text(int uv_status) {
   int code = 0;
   switch (uv_status) {

@@ -11,20 +11,6 @@ namespace {
 // Plaintext out of TLS is consumed before the next read: one buffer serves all probes.
 char g_plaintext[16 * 1024];
 
-bool literal_address(const Url& url, sockaddr_storage& out) {
-  out = sockaddr_storage{};
-  if (uv_ip4_addr(url.host.c_str(), url.port, reinterpret_cast<sockaddr_in*>(&out)) == 0) {
-    return true;
-  }
-  return uv_ip6_addr(url.host.c_str(), url.port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
-}
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-  if (ms.count() % 1000 == 0)
-    return std::to_string(ms.count() / 1000) + " s";
-  return std::to_string(ms.count()) + " ms";
-}
-
 }  // namespace
 
 Probe::Probe(uv_loop_t* loop, Target target, Url url,
@@ -68,7 +54,7 @@ bool Probe::start(Callback done) {
     return true;
   }
   sockaddr_storage literal{};
-  if (literal_address(url_, literal)) {
+  if (net::literal_address(url_.host, url_.port, literal)) {
     addresses_.assign(1, literal);
     phase_ = Phase::connecting;
     retry_timer_.start(0, [this] { connect_next(); });
@@ -274,8 +260,8 @@ void Probe::on_response_complete() {
 void Probe::on_deadline() {
   static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
                                            "in the TLS handshake", "waiting for the response"};
-  std::string text =
-      "timed out after " + seconds_text(target_.timeout) + " " + kWhile[static_cast<int>(phase_)];
+  std::string text = "timed out after " + net::duration_text(target_.timeout) + " " +
+                     kWhile[static_cast<int>(phase_)];
   if (phase_ == Phase::connecting && last_connect_error_ != 0) {
     text += " (last error: " + net::errno_text(last_connect_error_) + ")";
   }

@@ -8,12 +8,6 @@ namespace httpok {
 
 namespace {
 
-std::string seconds_text(std::chrono::milliseconds ms) {
-  if (ms.count() % 1000 == 0)
-    return std::to_string(ms.count() / 1000) + " s";
-  return std::to_string(ms.count()) + " ms";
-}
-
 RpcResult<xmlrpc::Value> error_result(std::string text) {
   RpcResult<xmlrpc::Value> r;
   r.error.text = std::move(text);
@@ -40,7 +34,7 @@ class SupervisorClient::Call final : private net::Stream::Handler {
     parser_.reset(ResponseParser::Options{xmlrpc::kMaxResponseBytes + 1, "", true});
     deadline_.start(static_cast<std::uint64_t>(client_.settings_.timeout.count()), [this] {
       fail("supervisord did not answer " + method_ + " within " +
-           seconds_text(client_.settings_.timeout));
+           net::duration_text(client_.settings_.timeout));
     });
     if (client_.unix_socket_) {
       const int rc = stream_.connect_unix(client_.socket_path_);
@@ -49,10 +43,7 @@ class SupervisorClient::Call final : private net::Stream::Handler {
       return;
     }
     sockaddr_storage ss{};
-    if (uv_ip4_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in*>(&ss)) ==
-            0 ||
-        uv_ip6_addr(client_.host_.c_str(), client_.port_, reinterpret_cast<sockaddr_in6*>(&ss)) ==
-            0) {
+    if (net::literal_address(client_.host_, client_.port_, ss)) {
       addresses_.assign(1, ss);
       connect_next();
       return;
