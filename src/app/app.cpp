@@ -126,7 +126,7 @@ class App final : private EventListener::Handler {
     state.checking = true;
     rpc_->get_all_process_info([this, &state](RpcResult<std::vector<ProcessInfo>> infos) {
       state.checking = false;
-      if (stopping_)
+      if (stopping_ || draining_)
         return;
       if (!infos.ok()) {
         own_line("httpok: cannot list processes to decide whether to check " +
@@ -148,7 +148,7 @@ class App final : private EventListener::Handler {
   }
 
   void on_result(TargetState& state, const ProbeResult& result) {
-    if (result.ok() || stopping_)
+    if (result.ok() || stopping_ || draining_)
       return;
     const Probe& probe = *state.probe;
     own_line("httpok: " + std::string(to_string(result.failure)) +
