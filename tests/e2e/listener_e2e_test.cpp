@@ -144,6 +144,50 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
             std::string::npos);
 }
 
+// -E: the URL is checked only while a watched process is RUNNING. The scripted
+// supervisord lists bar (FATAL), baz:baz_01 (STOPPED), foo and httpok (RUNNING).
+struct NotEager {
+  ScriptedServer app{[](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  }};
+  ScriptedServer rpc{[](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+  }};
+  std::map<std::string, std::string> env() const {
+    return {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+            {"SUPERVISOR_GROUP_NAME", "httpok"},
+            {"SUPERVISOR_PROCESS_NAME", "httpok"}};
+  }
+};
+
+TEST(Binary, NotEagerChecksWhileAWatchedProcessRuns) {
+  NotEager fixture;
+  Child child({httpok_binary(), "-E", "-p", "foo", fixture.app.url()}, fixture.env());
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return fixture.app.connections() == 1; }, 10s)) << child.err();
+  EXPECT_EQ(fixture.rpc.connections(), 1);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, NotEagerSkipsTheCheckWhenNothingWatchedRuns) {
+  NotEager fixture;
+  Child child({httpok_binary(), "-E", "-p", "bar", "-p", "baz:baz_01", fixture.app.url()},
+              fixture.env());
+  // Once supervisord has been asked twice, the answer to the first question was acted on.
+  for (int serial = 1; fixture.rpc.connections() < 2 && serial < 50; ++serial) {
+    child.write_stdin(tick(serial));
+    ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(serial); }, 10s));
+    child.wait_for([&] { return fixture.rpc.connections() >= serial; }, 1s);
+  }
+  ASSERT_GE(fixture.rpc.connections(), 2);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(fixture.app.connections(), 0) << child.err();
+}
+
 TEST(Binary, MalformedHeaderExitsNonZeroWithOneError) {
   Child child({httpok_binary(), "http://127.0.0.1:1/"}, kListenerEnv);
   child.write_stdin("this is not a header\n");
