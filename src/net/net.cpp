@@ -10,8 +10,11 @@ namespace httpok::net {
 std::string errno_text(int uv_status) {
   if (uv_status == UV_ETIMEDOUT)
     return "timed out";
-  if (uv_status < 0 && uv_status > -4096 && uv_status != UV_EOF) {
-    // On Unix libuv errors are negated errno values: Python's "[Errno N] strerror".
+  if (uv_status <= UV_EAI_ADDRFAMILY && uv_status >= UV_EAI_PROTOCOL) {
+    return resolve_error_text(uv_status);  // getaddrinfo's codes are not errno values
+  }
+  if (uv_status < 0 && uv_status > -1000 && uv_status != UV_EOF) {
+    // Other libuv errors on Unix are negated errno values: Python's "[Errno N] strerror".
     return "[Errno " + std::to_string(-uv_status) + "] " + std::strerror(-uv_status);
   }
   return uv_strerror(uv_status);

@@ -142,6 +142,18 @@ TEST(SupervisorClient, UnreachableSocket) {
             "such file or directory");
 }
 
+TEST(SupervisorClient, UnresolvableHostInPythonsWords) {
+  Loop loop;
+  auto client = make_client(loop.get(), "http://nonexistent.invalid:9001");
+  const auto r = all_info(loop, *client);
+  ASSERT_FALSE(r.ok());
+  // e.g. "[Errno -2] Name or service not known", as Python's socket.gaierror says it.
+  EXPECT_EQ(r.error.describe().rfind(
+                "cannot reach supervisord at http://nonexistent.invalid:9001: [Errno -", 0),
+            0u)
+      << r.error.describe();
+}
+
 TEST(SupervisorClient, CallDeadline) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
