@@ -47,6 +47,7 @@ struct Config {
   std::optional<std::string> coredir;                 // -d
   std::optional<std::string> name;                    // -n
   std::chrono::milliseconds rpc_timeout{30000};       // --rpc-timeout
+  std::chrono::milliseconds wait_timeout{300000};     // --wait-timeout (stop/start)
   std::chrono::milliseconds action_timeout{60000};    // --action-timeout
 
   bool operator==(const Config&) const = default;

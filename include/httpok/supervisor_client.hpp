@@ -20,7 +20,8 @@ struct SupervisorClientSettings {
   std::string server_url;  // SUPERVISOR_SERVER_URL
   std::string username;    // SUPERVISOR_USERNAME ("" when unset, as supervisor's client)
   std::string password;    // SUPERVISOR_PASSWORD
-  std::chrono::milliseconds timeout{30000};  // per call
+  std::chrono::milliseconds timeout{30000};        // per call: getAllProcessInfo
+  std::chrono::milliseconds wait_timeout{300000};  // per call: stopProcess, startProcess
 };
 
 // Owned by the application. Destroying it abandons the calls under way: their callbacks
@@ -40,7 +41,8 @@ class SupervisorClient final : public SupervisorApi {
 
   using ValueCallback = std::function<void(RpcResult<xmlrpc::Value>)>;
   // Any call; the answer decoded.
-  void call(const std::string& method, std::vector<xmlrpc::Value> params, ValueCallback done);
+  void call(const std::string& method, std::vector<xmlrpc::Value> params,
+            std::chrono::milliseconds timeout, ValueCallback done);
 
   std::size_t calls_in_flight() const noexcept { return calls_.size(); }
 

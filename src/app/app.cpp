@@ -45,7 +45,7 @@ class App final : private EventListener::Handler {
   std::optional<std::string> prepare() {
     auto client = SupervisorClient::create(
         loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
-                                        config_.rpc_timeout});
+                                        config_.rpc_timeout, config_.wait_timeout});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();

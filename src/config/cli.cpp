@@ -1,6 +1,7 @@
 // The superlance-compatible command line: Python getopt splitting (getopt.cpp), then the
 // same order of checks as superlance's main(): getopt errors, -h, the URL count, and
 // last the option values (which superlance left to int() and its tracebacks).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,7 @@ enum Id : int {
   kVersion,
   kMaxBody,
   kRpcTimeout,
+  kWaitTimeout,
   kActionTimeout,
   kInsecure,
   kCafile,
@@ -43,7 +45,7 @@ enum Id : int {
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 24> kOptions{{
+constexpr std::array<OptionSpec, 25> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -60,6 +62,7 @@ constexpr std::array<OptionSpec, 24> kOptions{{
     {kVersion, '\0', "version", false, false},
     {kMaxBody, '\0', "max-body", true, false},
     {kRpcTimeout, '\0', "rpc-timeout", true, false},
+    {kWaitTimeout, '\0', "wait-timeout", true, false},
     {kActionTimeout, '\0', "action-timeout", true, false},
     {kInsecure, '\0', "insecure", false, false},
     {kCafile, '\0', "cafile", true, false},
@@ -164,21 +167,23 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       case kTimeout:
       case kRpcTimeout:
+      case kWaitTimeout:
       case kActionTimeout: {
         auto duration = parse_seconds(option.id, value);
         if (!duration) {
           return usage_error(duration.error());
         }
-        (option.id == kTimeout      ? target.timeout
-         : option.id == kRpcTimeout ? config.rpc_timeout
-                                    : config.action_timeout) = duration.value();
+        (option.id == kTimeout       ? target.timeout
+         : option.id == kRpcTimeout  ? config.rpc_timeout
+         : option.id == kWaitTimeout ? config.wait_timeout
+                                     : config.action_timeout) = duration.value();
         break;
       }
       case kCode: {
         const auto code = config_detail::parse_python_int(value);
-        if (!code || *code < 100 || *code > 599) {
+        if (!code || *code < 100 || *code > 999) {
           return usage_error(
-              invalid_value(option.id, value, "expected an HTTP status code from 100 to 599"));
+              invalid_value(option.id, value, "expected an HTTP status code from 100 to 999"));
         }
         target.codes.push_back(static_cast<int>(*code));
         break;
@@ -236,9 +241,20 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kClientKey:
         target.tls.client_key = value;
         break;
-      case kTlsServerName:
+      case kTlsServerName: {
+        // A name to verify: "." or "" would leave none, and TLS would check no name.
+        const std::string_view name = !value.empty() && value.back() == '.'
+                                          ? std::string_view(value).substr(0, value.size() - 1)
+                                          : std::string_view(value);
+        const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
+          return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+        });
+        if (name.empty() || !printable) {
+          return usage_error(invalid_value(option.id, value, "expected a host name or IP address"));
+        }
         target.tls.server_name = value;
         break;
+      }
       case kNoSessionResumption:
         target.tls.session_resumption = false;
         break;

@@ -75,8 +75,13 @@ Options of this implementation (not in superlance's httpok):
       1048576 bytes), from 1 to 1G. Default: 1M.
 
 --rpc-timeout SECONDS
-      Time limit of each XML-RPC call to supervisord (1 to 86400).
-      Default: 30.
+      Time limit of getAllProcessInfo, the call that lists supervisord's
+      processes (1 to 86400). Default: 30.
+
+--wait-timeout SECONDS
+      Time limit of stopProcess and startProcess, which supervisord answers
+      only once the process has stopped (stopwaitsecs) or started
+      (startsecs) (1 to 86400). Default: 300.
 
 --action-timeout SECONDS
       Time limit of each gcore and sendmail run (1 to 86400). Default: 60.

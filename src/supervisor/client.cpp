@@ -8,6 +8,20 @@ namespace httpok {
 
 namespace {
 
+// The parser's message on one line of reasonable length: it lands inside superlance's
+// one-line "Exception retrieving process info ..." and "Failed to ..." messages.
+std::string one_short_line(std::string_view text) {
+  constexpr std::size_t kMax = 200;
+  std::string out;
+  for (const char c : text.substr(0, kMax))
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  if (text.size() > kMax)
+    out += "...";
+  return out;
+}
+
 RpcResult<xmlrpc::Value> error_result(std::string text) {
   RpcResult<xmlrpc::Value> r;
   r.error.text = std::move(text);
@@ -20,9 +34,11 @@ RpcResult<xmlrpc::Value> error_result(std::string text) {
 // an answer, before the user's callback runs.
 class SupervisorClient::Call final : private net::Stream::Handler {
  public:
-  Call(SupervisorClient& client, std::string method, std::string request, ValueCallback done)
+  Call(SupervisorClient& client, std::string method, std::string request,
+       std::chrono::milliseconds timeout, ValueCallback done)
       : client_(client),
         method_(std::move(method)),
+        timeout_(timeout),
         request_(std::move(request)),
         done_(std::move(done)),
         stream_(client.loop_, *this),
@@ -32,9 +48,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
 
   void start() {
     parser_.reset(ResponseParser::Options{xmlrpc::kMaxResponseBytes + 1, "", true});
-    deadline_.start(static_cast<std::uint64_t>(client_.settings_.timeout.count()), [this] {
-      fail("supervisord did not answer " + method_ + " within " +
-           net::duration_text(client_.settings_.timeout));
+    deadline_.start(static_cast<std::uint64_t>(timeout_.count()), [this] {
+      fail("supervisord did not answer " + method_ + " within " + net::duration_text(timeout_));
     });
     if (client_.unix_socket_) {
       const int rc = stream_.connect_unix(client_.socket_path_);
@@ -136,8 +151,8 @@ class SupervisorClient::Call final : private net::Stream::Handler {
         result.error.fault = std::move(response.fault);
         break;
       case xmlrpc::Response::Kind::error:
-        result.error.text =
-            "malformed XML-RPC answer from supervisord to " + method_ + ": " + response.error;
+        result.error.text = "malformed XML-RPC answer from supervisord to " + method_ + ": " +
+                            one_short_line(response.error);
         break;
     }
     client_.finished(this, std::move(result));
@@ -151,6 +166,7 @@ class SupervisorClient::Call final : private net::Stream::Handler {
  private:
   SupervisorClient& client_;
   std::string method_;
+  std::chrono::milliseconds timeout_;
   std::string request_;
   ValueCallback done_;
   net::Stream stream_;
@@ -195,10 +211,11 @@ Result<std::unique_ptr<SupervisorClient>> SupervisorClient::create(
 }
 
 void SupervisorClient::call(const std::string& method, std::vector<xmlrpc::Value> params,
-                            ValueCallback done) {
+                            std::chrono::milliseconds timeout, ValueCallback done) {
   std::string request = build_post_request(host_header_, "/RPC2", authorization_,
                                            xmlrpc::encode_call(method, params));
-  calls_.push_back(std::make_unique<Call>(*this, method, std::move(request), std::move(done)));
+  calls_.push_back(
+      std::make_unique<Call>(*this, method, std::move(request), timeout, std::move(done)));
   calls_.back()->start();
 }
 
@@ -211,14 +228,15 @@ void SupervisorClient::finished(Call* call, RpcResult<xmlrpc::Value> result) {
 }
 
 void SupervisorClient::get_all_process_info(InfoCallback done) {
-  call("supervisor.getAllProcessInfo", {}, [done = std::move(done)](RpcResult<xmlrpc::Value> r) {
-    if (!r.ok()) {
-      RpcResult<std::vector<ProcessInfo>> failed;
-      failed.error = std::move(r.error);
-      return done(std::move(failed));
-    }
-    done(process_infos_from(*r.value));
-  });
+  call("supervisor.getAllProcessInfo", {}, settings_.timeout,
+       [done = std::move(done)](RpcResult<xmlrpc::Value> r) {
+         if (!r.ok()) {
+           RpcResult<std::vector<ProcessInfo>> failed;
+           failed.error = std::move(r.error);
+           return done(std::move(failed));
+         }
+         done(process_infos_from(*r.value));
+       });
 }
 
 namespace {
@@ -238,14 +256,14 @@ void as_bool(SupervisorApi::BoolCallback done, RpcResult<xmlrpc::Value> r) {
 
 void SupervisorClient::stop_process(const std::string& namespec, BoolCallback done) {
   call("supervisor.stopProcess", {xmlrpc::Value(namespec), xmlrpc::Value(true)},
-       [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
+       settings_.wait_timeout, [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
          as_bool(std::move(done), std::move(r));
        });
 }
 
 void SupervisorClient::start_process(const std::string& namespec, BoolCallback done) {
   call("supervisor.startProcess", {xmlrpc::Value(namespec), xmlrpc::Value(true)},
-       [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
+       settings_.wait_timeout, [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
          as_bool(std::move(done), std::move(r));
        });
 }

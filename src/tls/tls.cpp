@@ -453,6 +453,14 @@ ClientSession::ClientSession(std::shared_ptr<ClientContext> context, std::string
     return;
   }
   if (!options.insecure) {
+    if (!ip && dns_name.empty()) {
+      // SSL_set1_host("") sets no name at all: any trusted certificate would pass.
+      s.fail("invalid host name to verify '" + printable(name) + "'");
+      return;
+    }
+    // As Python's ssl module: "*" must be a whole label ("f*.example" matches nothing).
+    X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(s.ssl.get()),
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s.ssl.get()), ip->c_str())
                  : SSL_set1_host(s.ssl.get(), dns_name.c_str());
     if (set != 1) {

@@ -121,6 +121,7 @@ TEST(CliOptions, Code) {
   EXPECT_EQ(run_target({"--code", "301", "u"}).codes, std::vector<int>{301});
   EXPECT_EQ(run_target({"--code=100", "u"}).codes, std::vector<int>{100});
   EXPECT_EQ(run_target({"-c", "599", "u"}).codes, std::vector<int>{599});
+  EXPECT_EQ(run_target({"-c", "999", "u"}).codes, std::vector<int>{999});  // some sites use it
 }
 
 TEST(CliOptions, CodesAccumulateAndReplaceTheDefault) {
@@ -208,6 +209,9 @@ TEST(CliOptions, RpcTimeout) {
 TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_config({"--action-timeout", "5", "u"}).action_timeout, 5s);
   EXPECT_EQ(run_config({"--action-timeout=600", "u"}).action_timeout, 600s);
+  EXPECT_EQ(run_config({"u"}).wait_timeout, 300s);
+  EXPECT_EQ(run_config({"--wait-timeout", "45", "u"}).wait_timeout, 45s);
+  EXPECT_EQ(run_config({"--w=46", "u"}).wait_timeout, 46s);
 }
 
 TEST(CliOptions, TlsOptions) {
@@ -454,7 +458,7 @@ TEST(CliErrors, ErrorsStopAtTheFirstProblem) {
             "1 or more)");
   EXPECT_EQ(usage_error({"-c", "y", "-t", "x", "u"}),
             "httpok: invalid value for -c/--code: 'y' (expected an HTTP status code from 100 "
-            "to 599)");
+            "to 999)");
 }
 
 // ---- bad values ----
@@ -480,15 +484,15 @@ TEST(CliValues, BadTimeouts) {
 }
 
 TEST(CliValues, BadCodes) {
-  const std::string expected = "(expected an HTTP status code from 100 to 599)";
+  const std::string expected = "(expected an HTTP status code from 100 to 999)";
   EXPECT_EQ(usage_error({"-c", "99x", "u"}),
             "httpok: invalid value for -c/--code: '99x' " + expected);
   EXPECT_EQ(usage_error({"-c", "42", "u"}),
             "httpok: invalid value for -c/--code: '42' " + expected);
   EXPECT_EQ(usage_error({"--code", "99", "u"}),
             "httpok: invalid value for -c/--code: '99' " + expected);
-  EXPECT_EQ(usage_error({"-c", "600", "u"}),
-            "httpok: invalid value for -c/--code: '600' " + expected);
+  EXPECT_EQ(usage_error({"-c", "1000", "u"}),
+            "httpok: invalid value for -c/--code: '1000' " + expected);
   EXPECT_EQ(usage_error({"-c", "200", "-c", "", "u"}),
             "httpok: invalid value for -c/--code: '' " + expected);
 }
@@ -520,7 +524,7 @@ TEST(CliValues, ValuesAreQuotedOnOneLine) {
             "seconds, 1 or more)");
   EXPECT_EQ(usage_error({"-c", "it's", "u"}),
             "httpok: invalid value for -c/--code: \"it's\" (expected an HTTP status code from "
-            "100 to 599)");
+            "100 to 999)");
 }
 
 // ---- validate ----
@@ -587,15 +591,42 @@ TEST(CliTexts, UsageListsEveryOption) {
   const std::string usage = usage_text();
   ASSERT_FALSE(usage.empty());
   EXPECT_EQ(usage.back(), '\n');
-  for (const char* option : {"-p, --program", "-a, --any",         "-t, --timeout",
-                             "-c, --code",    "-b, --body",        "-s, --sendmail_program",
-                             "-m, --email",   "-g, --gcore",       "-d, --coredir",
-                             "-e, --eager",   "-E, --not-eager",   "-n, --name",
-                             "-h, --help",    "--version",         "--max-body",
-                             "--rpc-timeout", "--action-timeout",  "--insecure",
-                             "--cafile",      "--capath",          "--client-cert",
-                             "--client-key",  "--tls-server-name", "--no-session-resumption"}) {
+  for (const char* option : {"-p, --program",
+                             "-a, --any",
+                             "-t, --timeout",
+                             "-c, --code",
+                             "-b, --body",
+                             "-s, --sendmail_program",
+                             "-m, --email",
+                             "-g, --gcore",
+                             "-d, --coredir",
+                             "-e, --eager",
+                             "-E, --not-eager",
+                             "-n, --name",
+                             "-h, --help",
+                             "--version",
+                             "--max-body",
+                             "--rpc-timeout",
+                             "--action-timeout",
+                             "--insecure",
+                             "--wait-timeout",
+                             "--cafile",
+                             "--capath",
+                             "--client-cert",
+                             "--client-key",
+                             "--tls-server-name",
+                             "--no-session-resumption"}) {
     EXPECT_NE(usage.find(option), std::string::npos) << option;
+  }
+}
+
+TEST(CliValues, TlsServerNameMustNameSomething) {
+  EXPECT_EQ(run_target({"--tls-server-name", "api.example.", "u"}).tls.server_name, "api.example.");
+  for (const char* bad : {"", ".", "a b", "x\ny"}) {
+    EXPECT_NE(
+        usage_error({"--tls-server-name", bad, "u"}).find("invalid value for --tls-server-name: "),
+        std::string::npos)
+        << bad;
   }
 }
 

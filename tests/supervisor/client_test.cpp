@@ -37,8 +37,9 @@ class Loop {
 std::unique_ptr<SupervisorClient> make_client(uv_loop_t* loop, const std::string& url,
                                               const std::string& user = "",
                                               const std::string& password = "",
-                                              std::chrono::milliseconds timeout = 10s) {
-  auto c = SupervisorClient::create(loop, {url, user, password, timeout});
+                                              std::chrono::milliseconds timeout = 10s,
+                                              std::chrono::milliseconds wait_timeout = 10s) {
+  auto c = SupervisorClient::create(loop, {url, user, password, timeout, wait_timeout});
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
   return c.ok() ? std::move(c).value() : nullptr;
 }
@@ -160,11 +161,16 @@ TEST(SupervisorClient, CallDeadline) {
     c.hold();
   });
   Loop loop;
-  auto client =
-      make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "", "", 300ms);
+  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "", "",
+                            300ms, 600ms);
+  // stopProcess and startProcess wait for the process: they have their own, longer limit.
   const auto r = stop_or_start(loop, *client, true, "web");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error.describe(), "supervisord did not answer supervisor.stopProcess within 300 ms");
+  EXPECT_EQ(r.error.describe(), "supervisord did not answer supervisor.stopProcess within 600 ms");
+  const auto list = all_info(loop, *client);
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error.describe(),
+            "supervisord did not answer supervisor.getAllProcessInfo within 300 ms");
 }
 
 TEST(SupervisorClient, RequestBytesAndBadAnswers) {
@@ -189,6 +195,12 @@ TEST(SupervisorClient, RequestBytesAndBadAnswers) {
   r = stop_or_start(loop, *client, false, "web");
   EXPECT_NE(r.error.describe().find("malformed XML-RPC answer"), std::string::npos)
       << r.error.describe();
+  // The parser's message stays one line, however odd the document.
+  answer = ScriptedServer::response(
+      200, "OK", "<?xml version='1.0'?>\n<a>\xff\xfe\n" + std::string(10000, 'x') + "</a>");
+  r = stop_or_start(loop, *client, false, "web");
+  EXPECT_EQ(r.error.describe().find('\n'), std::string::npos) << r.error.describe();
+  EXPECT_LT(r.error.describe().size(), 400u);
 
   answer = ScriptedServer::response(
       200, "OK",
@@ -223,7 +235,7 @@ TEST(SupervisorClient, DestroyedWithCallsInFlightCallsNothing) {
 TEST(SupervisorClient, BadServerUrl) {
   Loop loop;
   for (const char* url : {"ftp://x", "unix://", "https://h:1"}) {
-    auto c = SupervisorClient::create(loop.get(), {url, "", "", 1s});
+    auto c = SupervisorClient::create(loop.get(), {url, "", "", 1s, 1s});
     ASSERT_FALSE(c.ok()) << url;
     EXPECT_NE(c.error().find(url), std::string::npos);
   }

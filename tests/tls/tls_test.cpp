@@ -233,6 +233,26 @@ TEST_F(TlsTest, ServerNameOptionIsWhatGetsVerified) {
   EXPECT_EQ(server.server_name(), "elsewhere.example");
 }
 
+TEST_F(TlsTest, AnEmptyNameToVerifyIsRefusedNotSkipped) {
+  // "." loses its root dot and leaves nothing: that must not mean "verify no name".
+  TestServerContext server_ctx(server_with(pki.issue("other", names({"other.example"}))));
+  TlsOptions options = trusting_ca();
+  options.server_name = ".";
+  TestServer server(server_ctx);
+  ClientSession client(context(options), "127.0.0.1", 443);
+  EXPECT_EQ(testing::handshake(client, server), Status::error);
+  EXPECT_EQ(client.error_text(), "invalid host name to verify '.'");
+}
+
+TEST_F(TlsTest, PartialWildcardsDoNotMatch) {
+  TestServerContext server_ctx(server_with(pki.issue("wild", names({"w*.example"}))));
+  TestServer server(server_ctx);
+  ClientSession client(context(trusting_ca()), "www.example", 443);
+  EXPECT_EQ(testing::handshake(client, server), Status::error);
+  EXPECT_NE(client.error_text().find("host name mismatch"), std::string::npos)
+      << client.error_text();
+}
+
 TEST_F(TlsTest, InsecureAcceptsSelfSignedCertificateForAnotherHost) {
   TestServerContext server_ctx(server_with(pki.self_signed("self", names({"other.example"}))));
   TlsOptions options;
