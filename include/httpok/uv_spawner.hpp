@@ -33,9 +33,13 @@ struct UvSpawnerOptions {
 // called exactly once, from the loop, after the process has exited and every handle of
 // that child is closed; the callback must not throw and may destroy the spawner.
 //
-// Destroying the spawner kills (SIGKILL) and reaps every child still running, closes
-// their handles and drops their callbacks: none is called afterwards. The loop must run
-// once more after that so the close callbacks free the memory, and then it can be closed.
+// Once a child has exited, its output is waited for only briefly (a descendant that left
+// its group may hold the pipe): the result is then the exit status, not a time-out.
+//
+// Destroying the spawner stops every child still running (SIGTERM, up to 0.1 s, then
+// SIGKILL; it never blocks longer), closes their handles and drops their callbacks: none
+// is called afterwards. The loop must run once more after that so the close callbacks
+// free the memory, and then it can be closed.
 //
 // The constructor sets SIGPIPE to SIG_IGN (when it is at its default): a child that exits
 // without reading its stdin would otherwise kill this process on the next write.

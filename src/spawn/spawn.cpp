@@ -1,6 +1,7 @@
 // UvSpawner: child processes on the libuv loop. See include/httpok/uv_spawner.hpp.
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -113,17 +114,30 @@ class UvSpawner::Child {
     uv_timer_start(&timer_, &Child::on_timer, to_timeout(deadline_), 0);
   }
 
-  // The spawner is going away: no callback any more; a running child is killed and reaped
-  // here so that it never becomes a zombie nobody waits for.
+  // The spawner is going away: no callback any more. A running child gets SIGTERM (gdb,
+  // inside gcore, detaches from its target on it; SIGKILL could leave the target
+  // stopped), a moment to go, then SIGKILL. Nothing here blocks for long: a child that
+  // is still there (say, stuck writing a core to a hung disk) is left to init, which
+  // reaps it once httpok has exited.
   void cancel() noexcept {
     owner_ = nullptr;
     done_ = nullptr;
     if (result_.started && !exited_) {
-      signal_group(SIGKILL);
+      signal_group(SIGTERM);
       int status = 0;
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      for (int i = 0; i < 20 && !exited_; ++i) {
+        const pid_t r = waitpid(pid_, &status, WNOHANG);
+        if (r == pid_ || (r < 0 && errno != EINTR)) {
+          exited_ = true;
+        } else {
+          ::usleep(5000);
+        }
       }
-      exited_ = true;
+      if (!exited_) {
+        signal_group(SIGKILL);
+        (void)waitpid(pid_, &status, WNOHANG);
+        exited_ = true;
+      }
     }
     close_everything();
   }
@@ -189,6 +203,13 @@ class UvSpawner::Child {
     self->result_.term_signal = term_signal;
     self->result_.exit_status = term_signal != 0 ? -1 : static_cast<int>(exit_status);
     self->close_handle(process);
+    if (!self->stdout_done_ && self->kill_stage_ != KillStage::killed) {
+      // A descendant that left the group (a daemonizing MTA, say) may hold stdout open
+      // for long: the command itself is done, so its output is only waited for briefly,
+      // and no signal goes to a group that may be gone (its id could be reused).
+      self->kill_stage_ = KillStage::killed;
+      uv_timer_start(&self->timer_, &Child::on_timer, kDrainAfterExitMs, 0);
+    }
     self->close_if_done();
   }
 
@@ -284,6 +305,7 @@ class UvSpawner::Child {
   }
 
   enum class KillStage { none, terminated, killed };
+  static constexpr std::uint64_t kDrainAfterExitMs = 500;
 
   UvSpawner* owner_;  // null once cancelled
   Callback done_;
