@@ -98,7 +98,7 @@ class UvSpawner::Child {
     const int err = uv_spawn(loop, &process_, &options);
     ++open_handles_;
     if (err != 0) {
-      result_.error = "cannot run '" + command_ + "': " + shell + ": " + uv_strerror(err);
+      result_.error = "'" + command_ + "' could not be started: " + shell + ": " + uv_strerror(err);
       close_everything();
       return;
     }

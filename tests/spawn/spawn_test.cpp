@@ -187,7 +187,8 @@ TEST_F(SpawnTest, AShellThatCannotBeSpawnedIsReportedAsynchronously) {
   const SpawnResult r = run_one(request("true"));  // run_one checks: not inside run()
   EXPECT_FALSE(r.started);
   EXPECT_FALSE(r.success());
-  EXPECT_NE(r.error.find("cannot run 'true': /nonexistent/shell: "), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("'true' could not be started: /nonexistent/shell: "), std::string::npos)
+      << r.error;
   EXPECT_NE(r.error.find("no such file"), std::string::npos) << r.error;
 }
 
