@@ -61,11 +61,6 @@ std::string encode_call(std::string_view method, const std::vector<Value>& param
 // Never writes anything anywhere; libxml2's messages end up in Response::error.
 Response decode_response(std::string_view document);
 
-// Python's repr() of a str, as Python 3 prints it: 'x', "it's", escapes. Bytes that are
-// not valid UTF-8 show as \udcNN, as Python shows a str decoded with surrogateescape.
-std::string python_repr(std::string_view text);
-// Python's str() of a list of strings: ['foo', 'bar'].
-std::string python_list(const std::vector<std::string>& items);
 // How Python 3 prints an xmlrpc.client.Fault: <Fault 30: 'FAILED'>.
 std::string fault_text(const Fault& fault);
 

@@ -3,6 +3,8 @@
 // other over callbacks instead of blocking.
 #include "httpok/actions.hpp"
 
+#include "httpok/python_text.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -202,9 +204,9 @@ struct ActionRun::Impl {
         }
         plan(*infos.value);
         step = Step::next_process;
-        return write(settings.any ? std::string("Restarting all running processes")
-                                  : "Restarting selected processes " +
-                                        xmlrpc::python_list(settings.programs),
+        return write(settings.any
+                         ? std::string("Restarting all running processes")
+                         : "Restarting selected processes " + python_list(settings.programs),
                      token);
       }
 
@@ -283,8 +285,7 @@ struct ActionRun::Impl {
         if (!waiting.empty()) {
           const std::vector<std::string> missing = std::move(waiting);
           waiting.clear();
-          if (!write("Programs not restarted because they did not exist: " +
-                         xmlrpc::python_list(missing),
+          if (!write("Programs not restarted because they did not exist: " + python_list(missing),
                      token)) {
             return false;
           }

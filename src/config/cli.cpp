@@ -9,6 +9,7 @@
 
 #include "getopt.hpp"
 #include "httpok/config.hpp"
+#include "httpok/python_text.hpp"
 #include "values.hpp"
 
 namespace httpok {
@@ -91,8 +92,8 @@ std::string display_name(int id) {
 }
 
 std::string invalid_value(int id, std::string_view value, std::string_view expected) {
-  return "httpok: invalid value for " + display_name(id) + ": " +
-         config_detail::python_repr(value) + " (" + std::string(expected) + ")";
+  return "httpok: invalid value for " + display_name(id) + ": " + python_repr(value) + " (" +
+         std::string(expected) + ")";
 }
 
 CliResult usage_error(std::string error) {
@@ -120,7 +121,7 @@ std::string joined_repr(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& word : words) {
     out += out.empty() ? "" : " ";
-    out += config_detail::python_repr(word);
+    out += python_repr(word);
   }
   return out;
 }
@@ -290,11 +291,11 @@ std::optional<std::string> validate(const Config& config) {
   }
   for (const auto& target : config.targets) {
     if (!target.tls.client_key.empty() && target.tls.client_cert.empty()) {
-      return "httpok: --client-key " + config_detail::python_repr(target.tls.client_key) +
+      return "httpok: --client-key " + python_repr(target.tls.client_key) +
              " needs --client-cert as well";
     }
     if (!target.tls.client_cert.empty() && target.tls.client_key.empty()) {
-      return "httpok: --client-cert " + config_detail::python_repr(target.tls.client_cert) +
+      return "httpok: --client-cert " + python_repr(target.tls.client_cert) +
              " needs --client-key as well";
     }
   }

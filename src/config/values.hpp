@@ -19,10 +19,4 @@ std::optional<std::int64_t> parse_python_int(std::string_view text);
 // (x 1024 * 1024), nothing else. Saturates like parse_python_int().
 std::optional<std::int64_t> parse_byte_count(std::string_view text);
 
-// Quotes text the way Python's repr() quotes a str: in single quotes, or in double quotes
-// when it holds a ' and no "; backslash, the chosen quote and control characters escaped
-// (\t \n \r, else \xNN). Bytes that are not valid UTF-8 are shown as \xNN so that an error
-// line is always printable.
-std::string python_repr(std::string_view text);
-
 }  // namespace httpok::config_detail

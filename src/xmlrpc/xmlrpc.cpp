@@ -3,6 +3,8 @@
 // output of libxml2's own on stdout or stderr.
 #include "httpok/xmlrpc.hpp"
 
+#include "httpok/python_text.hpp"
+
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -735,6 +737,10 @@ Response decode_response(std::string_view document) {
     return error_response("invalid XML-RPC response: " + decoder.error());
   }
   return response;
+}
+
+std::string fault_text(const Fault& fault) {
+  return "<Fault " + std::to_string(fault.code) + ": " + python_repr(fault.string) + ">";
 }
 
 }  // namespace httpok::xmlrpc

@@ -49,29 +49,5 @@ TEST(ParseByteCount, RejectsEverythingElse) {
   }
 }
 
-TEST(PythonRepr, QuotesLikePython) {
-  EXPECT_EQ(python_repr(""), "''");
-  EXPECT_EQ(python_repr("abc"), "'abc'");
-  EXPECT_EQ(python_repr("it's"), "\"it's\"");
-  EXPECT_EQ(python_repr("say \"hi\""), "'say \"hi\"'");
-  EXPECT_EQ(python_repr("it's \"x\""), "'it\\'s \"x\"'");
-  EXPECT_EQ(python_repr("a\\b"), "'a\\\\b'");
-}
-
-TEST(PythonRepr, EscapesControlCharacters) {
-  EXPECT_EQ(python_repr("a\nb\rc\td"), "'a\\nb\\rc\\td'");
-  EXPECT_EQ(python_repr(std::string_view("\x00\x01\x1f\x7f", 4)), "'\\x00\\x01\\x1f\\x7f'");
-  EXPECT_EQ(python_repr("\xc2\x85"), "'\\x85'");  // U+0085, a C1 control
-}
-
-TEST(PythonRepr, KeepsValidUtf8AndEscapesInvalidBytes) {
-  EXPECT_EQ(python_repr("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
-            "'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'");
-  EXPECT_EQ(python_repr("\xff"), "'\\xff'");
-  EXPECT_EQ(python_repr("\xc3"), "'\\xc3'");                    // truncated sequence
-  EXPECT_EQ(python_repr("\xc0\xaf"), "'\\xc0\\xaf'");           // overlong form
-  EXPECT_EQ(python_repr("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");  // surrogate
-}
-
 }  // namespace
 }  // namespace httpok::config_detail

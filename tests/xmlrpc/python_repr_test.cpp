@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "httpok/python_text.hpp"
 #include "httpok/xmlrpc.hpp"
 
 namespace httpok::xmlrpc {

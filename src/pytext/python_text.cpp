@@ -1,11 +1,9 @@
-// Python 3's repr() of a str, of a list of str and of an xmlrpc Fault, because superlance's
-// messages embed them and users grep their logs and mails for those exact forms.
+#include "httpok/python_text.hpp"
+
 #include <cstdint>
 #include <string>
 
-#include "httpok/xmlrpc.hpp"
-
-namespace httpok::xmlrpc {
+namespace httpok {
 
 namespace {
 
@@ -162,8 +160,4 @@ std::string python_list(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string fault_text(const Fault& fault) {
-  return "<Fault " + std::to_string(fault.code) + ": " + python_repr(fault.string) + ">";
-}
-
-}  // namespace httpok::xmlrpc
+}  // namespace httpok
