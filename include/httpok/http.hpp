@@ -67,6 +67,8 @@ class ResponseParser {
   ResponseParser& operator=(const ResponseParser&) = delete;
 
   void reset(Options options);
+  // Starts a new exchange with the same options (nothing is allocated for them again).
+  void reset();
   State feed(std::string_view bytes);
   // The peer closed the connection (ends a close-delimited body).
   State finish();

@@ -27,6 +27,10 @@ ResponseParser::~ResponseParser() = default;
 
 void ResponseParser::reset(Options options) {
   options_ = std::move(options);
+  reset();
+}
+
+void ResponseParser::reset() {
   llhttp_init(&llhttp_->parser, HTTP_RESPONSE, &llhttp_->settings);
   llhttp_->parser.data = this;
   // As lenient as Python's http.client, which superlance used: a health check must not

@@ -24,7 +24,11 @@ Probe::Probe(uv_loop_t* loop, Target target, Url url,
       resolver_(loop),
       deadline_(loop),
       retry_timer_(loop),
-      attempt_timer_(loop) {}
+      attempt_timer_(loop) {
+  // The options (and the -b needle) are set once; each probe only resets the parser.
+  parser_.reset(
+      ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}), false});
+}
 
 Probe::~Probe() {
   cancel();
@@ -43,8 +47,7 @@ bool Probe::start(Callback done) {
   started_ns_ = uv_hrtime();
   last_connect_error_ = 0;
   next_address_ = 0;
-  parser_.reset(
-      ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}), false});
+  parser_.reset();
   deadline_.start(static_cast<std::uint64_t>(target_.timeout.count()), [this] { on_deadline(); });
 
   if (url_.https() && tls_context_ == nullptr) {

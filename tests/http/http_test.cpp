@@ -247,6 +247,17 @@ TEST(ResponseParser, EndlessHeadersAreCut) {
   EXPECT_LE(p.reason().size(), ResponseParser::kMaxHeaderBytes + junk.size());
 }
 
+TEST(ResponseParser, ResetKeepsTheOptions) {
+  ResponseParser p;
+  p.reset({1024, "needle", false});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nneedle"), State::complete);
+  EXPECT_TRUE(p.needle_found());
+  p.reset();
+  EXPECT_FALSE(p.needle_found());
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nneedle"), State::complete);
+  EXPECT_TRUE(p.needle_found());
+}
+
 TEST(ResponseParser, ReusableAfterReset) {
   ResponseParser p;
   p.reset({});
