@@ -29,7 +29,7 @@ Options:
       and response. A whole number from 1 to 86400. Default: 10.
 
 -c, --code STATUS
-      An expected HTTP status code (100 to 599). May be given more than once.
+      An expected HTTP status code (100 to 999). May be given more than once.
       Default: 200.
 
 -b, --body TEXT
