@@ -2,6 +2,7 @@
 // and against scripted servers for what supervisord cannot be made to do.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <optional>
 
 #include "httpok/supervisor_client.hpp"
@@ -174,42 +175,60 @@ TEST(SupervisorClient, CallDeadline) {
 }
 
 TEST(SupervisorClient, RequestBytesAndBadAnswers) {
-  std::string request;
-  std::string answer;
+  // Shared with the server thread. The thread sends its own copy of the answer: ASan checks
+  // send()'s buffer after the syscall, when the client may already have read the bytes and the
+  // test moved on to the next answer.
+  std::mutex mutex;
+  std::string request_seen;
+  std::string answer_text;
   ScriptedServer server([&](ScriptedServer::Connection& c) {
-    request = c.read_request();
-    c.send(answer);
+    std::string got = c.read_request();
+    std::string reply;
+    {
+      const std::lock_guard lock(mutex);
+      request_seen = std::move(got);
+      reply = answer_text;
+    }
+    c.send(reply);
   });
+  const auto set_answer = [&](std::string a) {
+    const std::lock_guard lock(mutex);
+    answer_text = std::move(a);
+  };
+  const auto request = [&] {
+    const std::lock_guard lock(mutex);
+    return request_seen;
+  };
   Loop loop;
   auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
 
-  answer = ScriptedServer::response(500, "Internal Server Error", "boom");
+  set_answer(ScriptedServer::response(500, "Internal Server Error", "boom"));
   auto r = stop_or_start(loop, *client, false, "web");
   EXPECT_EQ(r.error.describe(),
             "supervisord answered supervisor.startProcess with HTTP 500 Internal Server Error");
-  EXPECT_NE(request.find("POST /RPC2 HTTP/1.1\r\n"), std::string::npos);
-  EXPECT_NE(request.find("Authorization: Basic Og==\r\n"), std::string::npos);  // empty user:pass
-  EXPECT_NE(request.find("Content-Type: text/xml\r\n"), std::string::npos);
+  EXPECT_NE(request().find("POST /RPC2 HTTP/1.1\r\n"), std::string::npos);
+  EXPECT_NE(request().find("Authorization: Basic Og==\r\n"), std::string::npos);  // empty user:pass
+  EXPECT_NE(request().find("Content-Type: text/xml\r\n"), std::string::npos);
 
-  answer = ScriptedServer::response(200, "OK", "<?xml version='1.0'?><methodResponse><params>");
+  set_answer(ScriptedServer::response(200, "OK", "<?xml version='1.0'?><methodResponse><params>"));
   r = stop_or_start(loop, *client, false, "web");
   EXPECT_NE(r.error.describe().find("malformed XML-RPC answer"), std::string::npos)
       << r.error.describe();
   // The parser's message stays one line, however odd the document.
-  answer = ScriptedServer::response(
-      200, "OK", "<?xml version='1.0'?>\n<a>\xff\xfe\n" + std::string(10000, 'x') + "</a>");
+  set_answer(ScriptedServer::response(
+      200, "OK", "<?xml version='1.0'?>\n<a>\xff\xfe\n" + std::string(10000, 'x') + "</a>"));
   r = stop_or_start(loop, *client, false, "web");
   EXPECT_EQ(r.error.describe().find('\n'), std::string::npos) << r.error.describe();
   EXPECT_LT(r.error.describe().size(), 400u);
 
-  answer = ScriptedServer::response(
+  set_answer(ScriptedServer::response(
       200, "OK",
       "<?xml "
       "version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n<name>faultCode</"
       "name>\n"
       "<value><int>6</int></value>\n</member>\n<member>\n<name>faultString</name>\n"
       "<value><string>SHUTDOWN_STATE</string></value>\n</member>\n</struct></value>\n</fault>\n"
-      "</methodResponse>\n");
+      "</methodResponse>\n"));
   const auto f = all_info(loop, *client);
   EXPECT_EQ(f.error.describe(), "<Fault 6: 'SHUTDOWN_STATE'>");
 }
