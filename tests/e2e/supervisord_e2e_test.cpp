@@ -65,11 +65,16 @@ class HungApp : public ::testing::Test {
         "[eventlistener:httpok]\ncommand=" +
         httpok_binary() + " -p web -t 2 " + options_extra + " -m ops@example.com -s '" + sendmail +
         "' -d " + (dir / "cores").string() + " -g '" + (support / "fake-gcore.sh").string() +
-        " -o' " + url_ + "\nevents=TICK_5\nstartsecs=0\nbuffer_size=10\n" +
+        " -o' " + url_ + "\nevents=TICK_5\nstartsecs=0\nbuffer_size=10\nautostart=false\n" +
         (s.over_tcp ? "serverurl=http://127.0.0.1:" + std::to_string(options.inet_port) + "\n"
                     : "") +
         "stderr_logfile=" + (dir / "httpok.err").string() + "\nenvironment=" + env + "\n");
+    // The listener starts once the app answers: a TICK while the app is still STARTING
+    // would (rightly) fail the probe and mail "not in RUNNING state", which these
+    // scenarios do not expect.
     ASSERT_TRUE(sv_->wait_for_state("web", "RUNNING", 20s)) << sv_->log();
+    ASSERT_TRUE(wait_until([&] { return tcp_accepts(port_); }, 20s)) << sv_->log();
+    sv_->ctl({"start", "httpok"});
     ASSERT_TRUE(sv_->wait_for_state("httpok", "RUNNING", 20s)) << sv_->log();
   }
 

@@ -70,6 +70,7 @@ TEST(Probe, Ok200AndTheRequestIsSuperlances) {
     c.send(ScriptedServer::response(200, "OK", "hello"));
   });
   const ProbeResult r = run_probe(make_target(server.url("/tasty?x=1#frag")));
+  ASSERT_TRUE(server.wait_finished(1, std::chrono::seconds(10)));
   EXPECT_TRUE(r.ok()) << r.outcome;
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.outcome, "status contacting " + server.url("/tasty?x=1#frag") + ": 200 OK");

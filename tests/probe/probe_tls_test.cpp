@@ -82,6 +82,7 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_TRUE(second.ok()) << second.outcome;
   EXPECT_TRUE(probe->last_tls_resumed());
   probe.reset();
+  ASSERT_TRUE(server.wait_finished(2, std::chrono::seconds(10)));
   ASSERT_EQ(served.size(), 2u);
   EXPECT_FALSE(served[0].session_reused);
   EXPECT_TRUE(served[1].session_reused);

@@ -101,6 +101,11 @@ std::string ScriptedServer::response(int status, const std::string& reason,
          body;
 }
 
+bool ScriptedServer::wait_finished(int n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(finished_mutex_);
+  return finished_cv_.wait_for(lock, timeout, [&] { return finished_ >= n; });
+}
+
 void ScriptedServer::run() {
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
@@ -117,6 +122,11 @@ void ScriptedServer::run() {
     Connection c(conn, stop_pipe_[0]);
     behaviour_(c);
     ::close(conn);
+    {
+      const std::lock_guard lock(finished_mutex_);
+      ++finished_;
+    }
+    finished_cv_.notify_all();
   }
 }
 

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -44,7 +47,9 @@ class ScriptedServer {
   bool listening() const { return listen_fd_ >= 0; }
   std::uint16_t port() const { return port_; }
   int connections() const { return connections_.load(); }
-  const std::string& last_request() const { return last_request_; }  // after the thread ran
+  // Waits until `n` behaviour calls have returned, so what they wrote can be read safely
+  // (the client may see the last byte before the behaviour ends). False on time-out.
+  bool wait_finished(int n, std::chrono::milliseconds timeout);
   std::string url(const std::string& path = "/") const;
 
   // A response with Content-Length.
@@ -59,7 +64,9 @@ class ScriptedServer {
   int stop_pipe_[2] = {-1, -1};
   std::uint16_t port_ = 0;
   std::atomic<int> connections_{0};
-  std::string last_request_;
+  std::mutex finished_mutex_;
+  std::condition_variable finished_cv_;
+  int finished_ = 0;
   std::thread thread_;
 };
 

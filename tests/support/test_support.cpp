@@ -211,6 +211,19 @@ std::string exchange_tcp(int port, const std::string& request, std::chrono::mill
   return exchange_on(fd.get(), request, deadline);
 }
 
+bool tcp_accepts(int port) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (fd.get() < 0) {
+    return false;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  return connect_by(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr,
+                    Clock::now() + std::chrono::seconds(1));
+}
+
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   std::array<int, 2> out{};
   if (::pipe2(out.data(), O_CLOEXEC) != 0) {

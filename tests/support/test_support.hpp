@@ -54,6 +54,9 @@ std::string exchange_unix(const std::string& socket_path, const std::string& req
 std::string exchange_tcp(int port, const std::string& request,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// True when something accepts a TCP connection on 127.0.0.1:port (within 1 s).
+bool tcp_accepts(int port);
+
 // Result of a finished child process run by run_command.
 struct CommandResult {
   int exit_status = -1;  // -1 when killed by a signal or not started
