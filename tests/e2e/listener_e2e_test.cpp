@@ -124,7 +124,7 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
   });
   TempDir dir;
   const std::string mail_out = (dir / "mail.txt").string();
-  const std::string sendmail = "sleep 0.3; " + (support_dir() / "fake-sendmail.sh").string();
+  const std::string sendmail = "sleep 0.1; " + (support_dir() / "fake-sendmail.sh").string();
   Child child({httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail, app.url()},
               {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
                {"FAKE_SENDMAIL_OUT", mail_out}});
