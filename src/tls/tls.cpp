@@ -471,10 +471,15 @@ ClientSession::ClientSession(std::shared_ptr<ClientContext> context, std::string
   }
   if (options.session_resumption) {
     auto cached = s.shared->sessions.find(s.resumption_key);
-    if (cached != s.shared->sessions.end() &&
-        SSL_set_session(s.ssl.get(), cached->second.get()) != 1) {
-      s.shared->sessions.erase(cached);
-      ERR_clear_error();
+    if (cached != s.shared->sessions.end()) {
+      if (SSL_set_session(s.ssl.get(), cached->second.get()) != 1) {
+        s.shared->sessions.erase(cached);
+        ERR_clear_error();
+      } else if (SSL_SESSION_get_protocol_version(cached->second.get()) == TLS1_3_VERSION) {
+        // RFC 8446 C.4: a TLS 1.3 ticket is offered once (the SSL holds its own
+        // reference). The server's next ticket, if it sends one, takes its place.
+        s.shared->sessions.erase(cached);
+      }
     }
   }
 }

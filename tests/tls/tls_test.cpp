@@ -483,8 +483,10 @@ struct Connection {
 };
 
 Connection connect_once(const std::shared_ptr<ClientContext>& ctx, TestServerContext& server_ctx,
-                        const std::string& host, std::uint16_t port) {
+                        const std::string& host, std::uint16_t port, int tickets = -1) {
   TestServer server(server_ctx);
+  if (tickets >= 0)
+    server.set_num_tickets(static_cast<std::size_t>(tickets));
   ClientSession client(ctx, host, port);
   Connection result;
   result.ok = testing::handshake(client, server) == Status::ok;
@@ -545,6 +547,36 @@ INSTANTIATE_TEST_SUITE_P(Versions, TlsResumptionTest,
                            return param_info.param == TLS1_3_VERSION ? std::string("Tls13")
                                                                      : std::string("Tls12");
                          });
+
+// RFC 8446 C.4: a TLS 1.3 ticket is used once. A server that issues no new ticket on
+// resumption gets a full handshake next time, never the same ticket again.
+TEST_F(TlsTest, Tls13TicketIsUsedOnce) {
+  ServerOptions server_options = server_with(localhost());
+  server_options.max_version = TLS1_3_VERSION;
+  TestServerContext server_ctx(server_options);
+  auto ctx = context(trusting_ca());
+  EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
+  ASSERT_EQ(ctx->cached_sessions(), 1u);
+  // Resumed, and the server sends no new ticket: nothing is left to offer.
+  EXPECT_TRUE(connect_once(ctx, server_ctx, "localhost", 443, /*tickets=*/0).reused);
+  EXPECT_EQ(ctx->cached_sessions(), 0u);
+  EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
+  // With a fresh ticket on every connection, every later connection resumes.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(connect_once(ctx, server_ctx, "localhost", 443, /*tickets=*/1).reused) << i;
+}
+
+// TLS 1.2 sessions may be resumed again and again.
+TEST_F(TlsTest, Tls12SessionIsKept) {
+  ServerOptions server_options = server_with(localhost());
+  server_options.max_version = TLS1_2_VERSION;
+  TestServerContext server_ctx(server_options);
+  auto ctx = context(trusting_ca());
+  EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(connect_once(ctx, server_ctx, "localhost", 443).reused) << i;
+  EXPECT_EQ(ctx->cached_sessions(), 1u);
+}
 
 TEST_F(TlsTest, FailedHandshakeDropsTheCachedSession) {
   TestServerContext server_ctx(server_with(localhost()));

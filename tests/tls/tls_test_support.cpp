@@ -232,6 +232,12 @@ TestServer::~TestServer() {
   SSL_free(ssl_);
 }
 
+void TestServer::set_num_tickets(std::size_t tickets) {
+  if (SSL_set_num_tickets(ssl_, tickets) != 1) {
+    openssl_failure("SSL_set_num_tickets");
+  }
+}
+
 void TestServer::feed(std::string_view ciphertext) {
   if (!ciphertext.empty()) {
     BIO_write(in_, ciphertext.data(), static_cast<int>(ciphertext.size()));

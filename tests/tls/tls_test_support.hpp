@@ -98,6 +98,8 @@ class TestServer {
   std::string read_available();
   // Queues close_notify.
   void shutdown();
+  // How many TLS 1.3 session tickets this connection issues (before the handshake).
+  void set_num_tickets(std::size_t tickets);
 
   bool handshake_done() const;
   bool session_reused() const;
