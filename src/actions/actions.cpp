@@ -200,7 +200,7 @@ struct ActionRun::Impl {
                      token)) {
             return false;
           }
-          return finish();
+          return finish(token);
         }
         plan(*infos.value);
         step = Step::next_process;
@@ -244,10 +244,10 @@ struct ActionRun::Impl {
         if (!write("gcore output for " + namespec + ":\n\n " + result.stdout_data, token)) {
           return false;
         }
-        if (!result.success() && !note("gcore for " + namespec +
-                                           " failed: " + spawn_failure_text(settings.gcore, result),
-                                       token)) {
-          return false;
+        if (!result.success()) {
+          // Noted once the block is complete: nothing of ours goes inside it.
+          late_notes.push_back("gcore for " + namespec +
+                               " failed: " + spawn_failure_text(settings.gcore, result));
         }
         if (!write(namespec + " is in RUNNING state, restarting", token)) {
           return false;
@@ -292,7 +292,7 @@ struct ActionRun::Impl {
         }
         if (!settings.email) {
           step = Step::finished;
-          return finish();
+          return finish(token);
         }
         mail = format_mail(*settings.email, subject, messages);
         step = Step::mail_sent;
@@ -313,18 +313,25 @@ struct ActionRun::Impl {
         if (token.expired()) {
           return false;
         }
-        if (!result.success() &&
-            !note("failed to send mail: " + spawn_failure_text(settings.sendmail, result), token)) {
-          return false;
+        if (!result.success()) {
+          late_notes.push_back("failed to send mail: " +
+                               spawn_failure_text(settings.sendmail, result));
         }
-        return finish();
+        return finish(token);
       }
     }
     return false;
   }
 
-  // Calls `done` last: it may destroy us, so nothing follows it.
-  bool finish() {
+  // Writes the notes held back during the block, then calls `done` last: it may destroy
+  // us, so nothing follows it.
+  bool finish(const Token& token) {
+    for (const std::string& line : late_notes) {
+      if (!note(line, token)) {
+        return false;
+      }
+    }
+    late_notes.clear();
     driving = false;
     auto callback = std::move(done);
     done = nullptr;
@@ -346,6 +353,7 @@ struct ActionRun::Impl {
   std::vector<std::string> waiting;
   std::size_t index = 0;
   std::string mail;
+  std::vector<std::string> late_notes;  // ours, written after the block
 
   Step step = Step::idle;
   bool awaiting = false;        // a call is out and its callback has not come yet

@@ -546,7 +546,7 @@ TEST_P(ActionsTest, ProcessInfoTransportErrorIsAnExceptionLine) {
             "not acting\n");
 }
 
-TEST_P(ActionsTest, FailedGcoreStillWritesItsOutputThenOurNote) {
+TEST_P(ActionsTest, FailedGcoreStillWritesItsOutputAndOurNoteFollowsTheBlock) {
   rpc_.infos = dummy_processes();
   SpawnResult killed;
   killed.started = true;
@@ -564,15 +564,53 @@ TEST_P(ActionsTest, FailedGcoreStillWritesItsOutputThenOurNote) {
       "foo restarted\n";
   const std::string mail = kMailHead + block.substr(0, block.size() - 1);
   EXPECT_EQ(act(settings),
-            "Restarting selected processes ['foo']\n"
-            "gcore output for foo:\n\n partial\n\n"
-            "httpok: gcore for foo failed: 'gcore -o' timed out after 1.234 s and was killed\n"
-            "foo is in RUNNING state, restarting\n"
-            "foo restarted\n"
-            "Mailed:\n\n" +
-                mail + "\n");
+            block + "Mailed:\n\n" + mail +
+                "\nhttpok: gcore for foo failed: 'gcore -o' timed out after 1.234 s and was "
+                "killed\n");
   EXPECT_EQ(mailed(), mail);  // our note is not part of the mail
   EXPECT_THAT(spawner_.requests.at(0).args, ElementsAre("/cores/foo", "11"));
+}
+
+TEST_P(ActionsTest, OurNotesFollowTheWholeBlockInTheOrderTheyCameUp) {
+  rpc_.infos = {{"foo", "foo", "RUNNING", kStateRunning, 11},
+                {"bar", "bar", "RUNNING", kStateRunning, 12}};
+  SpawnResult gcore_failed;
+  gcore_failed.started = true;
+  gcore_failed.exit_status = 1;
+  gcore_failed.error = "'gcore -o' exited with status 1";
+  spawner_.results["gcore -o"] = gcore_failed;
+  SpawnResult mail_failed;
+  mail_failed.started = true;
+  mail_failed.exit_status = 75;
+  mail_failed.error = "'cat - > /dev/null' exited with status 75";
+  spawner_.results["cat - > /dev/null"] = mail_failed;
+  ActionSettings settings = superlance_settings({"foo", "bar"});
+  settings.gcore = "gcore -o";
+  settings.coredir = "/cores";
+  const std::string block =
+      "Restarting selected processes ['foo', 'bar']\n"
+      "gcore output for foo:\n\n \n"
+      "foo is in RUNNING state, restarting\n"
+      "foo restarted\n"
+      "gcore output for bar:\n\n \n"
+      "bar is in RUNNING state, restarting\n"
+      "bar restarted\n";
+  const std::string err = act(settings);
+  EXPECT_EQ(err, block + "Mailed:\n\n" + mailed() +
+                     "\nhttpok: gcore for foo failed: 'gcore -o' exited with status 1\n"
+                     "httpok: gcore for bar failed: 'gcore -o' exited with status 1\n"
+                     "httpok: failed to send mail: 'cat - > /dev/null' exited with "
+                     "status 75\n");
+
+  // Without mail, the notes follow the last line of the block.
+  stderr_.clear();
+  done_calls_ = 0;
+  rpc_.infos = {{"foo", "foo", "RUNNING", kStateRunning, 11},
+                {"bar", "bar", "RUNNING", kStateRunning, 12}};
+  settings.email.reset();
+  EXPECT_EQ(act(settings), block +
+                               "httpok: gcore for foo failed: 'gcore -o' exited with status 1\n"
+                               "httpok: gcore for bar failed: 'gcore -o' exited with status 1\n");
 }
 
 TEST_P(ActionsTest, GcoreForEveryRunningProcessWithItsNamespec) {
