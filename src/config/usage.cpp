@@ -36,8 +36,8 @@ Options:
       Text the response body must contain. Default: the body is not checked.
 
 -m, --email ADDRESS
-      Mail a report to this address whenever processes are restarted.
-      Default: no mail.
+      Mail a report to this address whenever the check fails and httpok
+      acts. Default: no mail.
 
 -s, --sendmail_program COMMAND
       The shell command that sends the mail (headers and message on its
@@ -72,7 +72,7 @@ Options of this implementation (not in superlance's httpok):
 --max-body BYTES
       Read at most this much of the response body; a -b match must lie
       inside it. A whole number, optionally followed by K or M (1024 and
-      1048576 bytes), from 1 to 1G. Default: 1M.
+      1048576 bytes), from 1 to 1024M. Default: 1M.
 
 --rpc-timeout SECONDS
       Time limit of getAllProcessInfo, the call that lists supervisord's
