@@ -1,5 +1,6 @@
 #include "httpok/app.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -80,6 +81,7 @@ class App final : private EventListener::Handler {
   }
 
   int exit_status() const { return exit_status_; }
+  bool stopping() const { return stopping_; }
 
  private:
   void on_event(const Event& event) override {
@@ -230,6 +232,38 @@ class App final : private EventListener::Handler {
 
 }  // namespace
 
+namespace {
+
+// After shutdown, the loop normally ends within an iteration or two. What can keep it
+// alive is work that cannot be cancelled: a getaddrinfo() already running in libuv's
+// thread pool waits for the resolver's own time-out (5 s and more per name server).
+// This watchdog (unreferenced: it never keeps the loop alive by itself) stops the loop
+// when shutdown has not ended it in time, so stdin's EOF still means exit within 1 s.
+struct Watchdog {
+  static constexpr std::uint64_t kGraceMs = 150;
+  static constexpr std::uint64_t kPeriodMs = 50;
+
+  uv_timer_t timer{};
+  const App* app = nullptr;
+  std::uint64_t stopping_since = 0;  // uv_now() when shutdown was first seen; 0: not yet
+  bool fired = false;
+
+  static void on_timer(uv_timer_t* handle) {
+    auto* self = static_cast<Watchdog*>(handle->data);
+    if (!self->app->stopping())
+      return;
+    const std::uint64_t now = uv_now(handle->loop);
+    if (self->stopping_since == 0) {
+      self->stopping_since = now;
+    } else if (now - self->stopping_since >= kGraceMs) {
+      self->fired = true;
+      uv_stop(handle->loop);
+    }
+  }
+};
+
+}  // namespace
+
 int run_listener(const Config& config, const ListenerEnvironment& env) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) < 0) {
@@ -237,17 +271,31 @@ int run_listener(const Config& config, const ListenerEnvironment& env) {
     return 2;
   }
   int status = 0;
+  Watchdog watchdog;
+  uv_timer_init(&loop, &watchdog.timer);
+  watchdog.timer.data = &watchdog;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watchdog.timer));
   {
     App app(&loop, config, env);
+    watchdog.app = &app;
     if (auto error = app.prepare()) {
       log::line(*error);
       status = 2;
     } else {
+      uv_timer_start(&watchdog.timer, Watchdog::on_timer, Watchdog::kPeriodMs, Watchdog::kPeriodMs);
       app.start();
       uv_run(&loop, UV_RUN_DEFAULT);
       status = app.exit_status();
     }
+    if (watchdog.fired) {
+      // The loop cannot be closed while such work is pending, and libuv's exit-time
+      // clean-up would join its thread pool and wait for it: leave without either.
+      // Nothing is buffered: stdout and stderr are written with write(2).
+      std::_Exit(status);
+    }
+    watchdog.app = nullptr;
   }
+  uv_close(reinterpret_cast<uv_handle_t*>(&watchdog.timer), nullptr);
   // Let the handles closed by the destructors finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0)

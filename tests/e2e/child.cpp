@@ -35,6 +35,8 @@ Child::Child(const std::vector<std::string>& argv, const std::map<std::string, s
     const std::string kv = *e;
     if (kv.rfind("SUPERVISOR_", 0) == 0)
       continue;  // only what the test gives
+    if (env.count(kv.substr(0, kv.find('='))) != 0)
+      continue;  // the test's value replaces the inherited one
     envs.push_back(kv);
   }
   for (const auto& [k, v] : env)

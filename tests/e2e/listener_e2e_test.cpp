@@ -2,6 +2,8 @@
 // acknowledgement before the probe ends, clean exit on EOF, command-line exits.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
 #include <string>
 
 #include "child.hpp"
@@ -57,6 +59,31 @@ TEST(Binary, AcknowledgesBeforeTheProbeEndsAndExitsOnEof) {
   EXPECT_EQ(*status, 0) << child.err();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // "within 1 s", with slack for CI
   EXPECT_EQ(child.out(), protocol(1));
+}
+
+TEST(Binary, EofExitsWithinASecondEvenDuringAHostNameLookup) {
+  // getaddrinfo() cannot be cancelled once libuv's thread pool runs it; a name server
+  // that does not answer holds it for seconds. The exit must not wait for it.
+  TempDir dir;
+  const std::string mark = (dir / "lookup-started").string();
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  std::map<std::string, std::string> env = kListenerEnv;
+  env["LD_PRELOAD"] = std::getenv("HTTPOK_SLOW_DNS");
+  env["SLOW_DNS_HOST"] = "slow-dns.invalid";
+  env["SLOW_DNS_MARK"] = mark;
+  // The stand-in comes before the sanitizer runtime in the ASan build.
+  env["ASAN_OPTIONS"] = std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0";
+  Child child({httpok_binary(), "-t", "30", "http://slow-dns.invalid/"}, env);
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return read_file(mark).has_value(); }, 10s)) << child.err();
+  child.close_stdin();
+  const auto start = std::chrono::steady_clock::now();
+  const auto status = child.wait_exit(8s);  // the lookup holds on for 10 s
+  ASSERT_TRUE(status.has_value()) << child.err();
+  EXPECT_EQ(*status, 0) << child.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // "within 1 s", with slack for CI
+  EXPECT_EQ(child.out(), protocol(1));
+  EXPECT_EQ(child.err(), "");
 }
 
 TEST(Binary, FailedProbeLogsOneLineOnStderrOnly) {
