@@ -4,6 +4,34 @@
 
 namespace httpok {
 
+namespace {
+
+// Whitespace to Python's str.strip() once the line is decoded as Latin-1.
+bool python_latin1_space(unsigned char c) {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0;
+}
+
+}  // namespace
+
+std::string python_reason(std::string_view raw) {
+  while (!raw.empty() && python_latin1_space(static_cast<unsigned char>(raw.front())))
+    raw.remove_prefix(1);
+  while (!raw.empty() && python_latin1_space(static_cast<unsigned char>(raw.back())))
+    raw.remove_suffix(1);
+  std::string out;
+  out.reserve(raw.size());
+  for (const char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out += ch;
+    } else {
+      out += static_cast<char>(0xc0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3f));
+    }
+  }
+  return out;
+}
+
 // llhttp's parser and settings, kept out of the public header.
 struct ResponseParser::Llhttp {
   llhttp_t parser;
@@ -60,6 +88,7 @@ int ResponseParser::on_headers_complete(void* self) {
   auto* me = static_cast<ResponseParser*>(self);
   me->headers_complete_ = true;
   me->status_ = llhttp_get_status_code(&me->llhttp_->parser);
+  me->reason_ = python_reason(me->reason_);
   return 0;
 }
 

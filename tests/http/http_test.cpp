@@ -212,6 +212,26 @@ TEST(ResponseParser, Garbage) {
   EXPECT_NE(p.error().find("malformed HTTP response"), std::string::npos);
 }
 
+TEST(ResponseParser, ReasonReadsAsPythonsStrippedLatin1) {
+  ResponseParser p;
+  p.reset({});
+  EXPECT_EQ(p.feed("HTTP/1.1 500  Internal  Error \t\r\nContent-Length: 0\r\n\r\n"),
+            State::complete);
+  EXPECT_EQ(p.reason(), "Internal  Error");  // inner spaces stay, as in Python
+  p.reset({});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 Caf\xe9\r\nContent-Length: 0\r\n\r\n"), State::complete);
+  EXPECT_EQ(p.reason(), "Caf\xc3\xa9");
+}
+
+TEST(PythonReason, StripsPythonsWhitespaceAndEncodesLatin1AsUtf8) {
+  EXPECT_EQ(python_reason(""), "");
+  EXPECT_EQ(python_reason(" \t\x0b\x0c\x1c\x1f "), "");
+  EXPECT_EQ(python_reason("\xa0Not Found\x85"), "Not Found");
+  EXPECT_EQ(python_reason("\xff"), "\xc3\xbf");
+  const std::string control_c1 = std::string("A\x80") + "B";  // U+0080 in Latin-1
+  EXPECT_EQ(python_reason(control_c1), std::string("A\xc2\x80") + "B");
+}
+
 TEST(ResponseParser, InterimResponsesAreSkipped) {
   ResponseParser p;
   p.reset({1024, "", true});
