@@ -26,8 +26,9 @@ struct EventListener::Io {
   int out_fd = 1;
   char buffer[4096];
 
+  // Only once the listener let go of it (close()), whatever finished last.
   void maybe_free() {
-    if (!in_open && !out_open && !file_reading)
+    if (owner == nullptr && !in_open && !out_open && !file_reading)
       delete this;
   }
 };
@@ -72,6 +73,11 @@ int EventListener::start() {
   io_->out_fd = out_fd_;
   io_->in_type = uv_guess_handle(in_fd_);
   io_->out_type = uv_guess_handle(out_fd_);
+  // Pipes and terminals (supervisord's pipes), or regular files (tests, replays). Checked
+  // before READY goes out: a listener that cannot work says so without starting.
+  const auto usable = [](uv_handle_type type) { return is_stream(type) || type == UV_FILE; };
+  if (!usable(io_->in_type) || !usable(io_->out_type))
+    return UV_EINVAL;
 
   if (is_stream(io_->out_type)) {
     const int rc =
@@ -80,7 +86,6 @@ int EventListener::start() {
     if (rc < 0)
       return rc;
   }
-  write_out(kReady);
 
   if (is_stream(io_->in_type)) {
     int rc = open_stream(loop_, io_->in_type, in_fd_, true, &io_->in.handle, io_->in_open);
@@ -106,7 +111,11 @@ int EventListener::start() {
             self->handler_.on_input_end(self->parser_.idle());
           }
         });
-    return rc;
+    if (rc < 0)
+      return rc;
+    // Events are read on the next loop iteration, after this.
+    write_out(kReady);
+    return 0;
   }
   if (io_->in_type == UV_FILE) {
     // A regular file on stdin (tests, replays): read it through the loop's fs requests.
@@ -147,6 +156,7 @@ int EventListener::start() {
         }
       }
     };
+    write_out(kReady);
     Reader::next(io_);
     return 0;
   }
