@@ -230,10 +230,6 @@ class App final : private EventListener::Handler {
   std::vector<std::string> held_lines_;
 };
 
-}  // namespace
-
-namespace {
-
 // After shutdown, the loop normally ends within an iteration or two. What can keep it
 // alive is work that cannot be cancelled: a getaddrinfo() already running in libuv's
 // thread pool waits for the resolver's own time-out (5 s and more per name server).
