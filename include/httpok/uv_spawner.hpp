@@ -4,6 +4,8 @@
 
 #include <uv.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -23,6 +25,9 @@ struct UvSpawnerOptions {
   // their target on it); SIGKILL follows after this grace, and after another grace the
   // output pipes are abandoned in case a descendant escaped the group and still holds them.
   std::chrono::milliseconds kill_grace{2000};
+  // Sends a signal (kill(2)). Tests replace it: a process that outlives SIGKILL (stuck in
+  // the kernel, say writing a core to a hung disk) cannot be made on purpose.
+  int (*send_signal)(pid_t pid, int sig) = ::kill;
 };
 
 // Runs child processes on one libuv loop, each as the leader of its own process group so
@@ -35,6 +40,10 @@ struct UvSpawnerOptions {
 //
 // Once a child has exited, its output is waited for only briefly (a descendant that left
 // its group may hold the pipe): the result is then the exit status, not a time-out.
+//
+// A child that is still there a grace after SIGKILL (uninterruptible sleep) is reported
+// at once as timed out, so that whoever waits for it can go on; its handles stay until it
+// exits (or the spawner is destroyed), and no second callback comes.
 //
 // Destroying the spawner stops every child still running (SIGTERM, up to 0.1 s, then
 // SIGKILL; it never blocks longer), closes their handles and drops their callbacks: none
@@ -52,7 +61,7 @@ class UvSpawner final : public Spawner {
 
   void run(SpawnRequest request, Callback done) override;
 
-  // Children whose callback has not been called yet.
+  // Children not finished yet (one that outlived SIGKILL stays here after its callback).
   std::size_t pending() const noexcept { return children_.size(); }
 
  private:

@@ -47,6 +47,7 @@ class UvSpawner::Child {
         stdin_data_(std::move(request.stdin_data)),
         deadline_(request.deadline),
         kill_grace_(owner.options_.kill_grace),
+        send_signal_(owner.options_.send_signal),
         max_stdout_(owner.options_.max_stdout) {
     process_.data = this;
     stdin_.data = this;
@@ -182,9 +183,9 @@ class UvSpawner::Child {
     if (pid_ <= 1) {
       return;  // kill(0) or kill(-1) would hit far more than our child
     }
-    ::kill(-pid_, sig);
+    send_signal_(-pid_, sig);
     if (!exited_) {
-      ::kill(pid_, sig);
+      send_signal_(pid_, sig);
     }
   }
 
@@ -255,11 +256,15 @@ class UvSpawner::Child {
         uv_timer_start(timer, &Child::on_timer, to_timeout(self->kill_grace_), 0);
         break;
       case KillStage::killed:
-        // Something outside the group holds stdout open: stop waiting for its end. The
-        // process itself is still waited for (it cannot outlive SIGKILL for long).
+        // Something outside the group holds stdout open: stop waiting for its end.
         self->stdout_done_ = true;
         self->close_handle(&self->stdout_);
         self->close_handle(&self->stdin_);
+        if (!self->exited_) {
+          // The process itself outlived SIGKILL: report now, reap whenever it ends.
+          self->report_early();
+          return;  // the callback may have destroyed the spawner, and cancelled us
+        }
         self->close_if_done();
         break;
     }
@@ -269,6 +274,18 @@ class UvSpawner::Child {
     auto* self = static_cast<Child*>(handle->data);
     if (--self->open_handles_ == 0) {
       self->finish();
+    }
+  }
+
+  // For a process that outlived SIGKILL: the callback now, the clean-up once it exits.
+  void report_early() noexcept {
+    outlived_kill_ = true;
+    Callback done = std::move(done_);
+    done_ = nullptr;
+    SpawnResult result = result_;
+    result.error = failure_text(result);
+    if (owner_ != nullptr && done) {
+      done(std::move(result));
     }
   }
 
@@ -293,7 +310,8 @@ class UvSpawner::Child {
   std::string failure_text(const SpawnResult& r) const {
     const std::string quoted = "'" + command_ + "'";
     if (r.timed_out) {
-      return quoted + " timed out after " + seconds_text(deadline_) + " s and was killed";
+      return quoted + " timed out after " + seconds_text(deadline_) +
+             (outlived_kill_ ? " s and did not exit after SIGKILL" : " s and was killed");
     }
     if (r.term_signal != 0) {
       return quoted + " killed by signal " + std::to_string(r.term_signal);
@@ -313,6 +331,7 @@ class UvSpawner::Child {
   std::string stdin_data_;  // stays here until the write finished or was cancelled
   std::chrono::milliseconds deadline_;
   std::chrono::milliseconds kill_grace_;
+  int (*send_signal_)(pid_t, int);
   std::size_t max_stdout_;
 
   uv_process_t process_{};
@@ -326,6 +345,7 @@ class UvSpawner::Child {
   int pid_ = 0;
   bool exited_ = false;
   bool stdout_done_ = false;
+  bool outlived_kill_ = false;
   KillStage kill_stage_ = KillStage::none;
   std::array<char, 64 * 1024> read_buf_{};
 };

@@ -219,6 +219,55 @@ TEST_F(SpawnTest, SigkillFollowsWhenSigtermIsIgnored) {
   EXPECT_LT(elapsed, 5s);
 }
 
+// Stands in for the kernel with a process stuck in uninterruptible sleep: SIGKILL is
+// dropped, everything else is delivered.
+int kill_but_not_sigkill(pid_t pid, int sig) {
+  return sig == SIGKILL ? 0 : ::kill(pid, sig);
+}
+
+TEST_F(SpawnTest, AChildThatOutlivesSigkillIsReportedAndReapedLater) {
+  TempDir dir;
+  const std::string pid_file = (dir / "pid").string();
+  UvSpawnerOptions options;
+  options.kill_grace = 100ms;
+  options.send_signal = kill_but_not_sigkill;
+  spawner(options);
+  int calls = 0;
+  SpawnResult result;
+  spawner().run(
+      request("trap '' TERM; f() { echo $$ > \"$1\"; exec sleep 30; }; f", {pid_file}, {}, 200ms),
+      [&](SpawnResult r) {
+        ++calls;
+        result = std::move(r);
+      });
+  // The callback comes although the process is still there...
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        return calls == 1;
+      },
+      10s));
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_FALSE(result.success());
+  EXPECT_EQ(result.error,
+            "'trap '' TERM; f() { echo $$ > \"$1\"; exec sleep 30; }; f' timed out after 0.2 s "
+            "and did not exit after SIGKILL");
+  const pid_t pid = std::stoi(read_file_or_empty(pid_file));
+  EXPECT_EQ(::kill(pid, 0), 0);
+  EXPECT_EQ(spawner().pending(), 1u);
+  // ...and once it does end, it is reaped and freed, with no second callback.
+  ::kill(pid, SIGKILL);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        return spawner().pending() == 0;
+      },
+      10s));
+  EXPECT_EQ(calls, 1);
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, WNOHANG), -1);  // not left as our zombie
+}
+
 // True when `pid` is gone or a zombie waiting for a parent that is not us.
 bool process_is_dead(pid_t pid) {
   if (::kill(pid, 0) != 0) {
@@ -369,7 +418,7 @@ TEST_F(SpawnTest, ADescendantHoldingStdoutDoesNotTurnAnExitIntoATimeout) {
 TEST_F(SpawnTest, DestroyingTheSpawnerDoesNotWaitForAChildThatIgnoresSigterm) {
   TempDir dir;
   const std::string pid_file = (dir / "pid").string();
-  spawner().run(request("trap '' TERM; echo $$ > \"$1\"; exec sleep 30", {pid_file}),
+  spawner().run(request("trap '' TERM; f() { echo $$ > \"$1\"; exec sleep 30; }; f", {pid_file}),
                 [](SpawnResult) {});
   ASSERT_TRUE(test::wait_until(
       [&] {
