@@ -48,6 +48,9 @@ bool Probe::start(Callback done) {
   last_connect_error_ = 0;
   next_address_ = 0;
   parser_.reset();
+  // The deadline counts from now, not from the start of this loop iteration (which may
+  // lie far back after slow work, such as loading TLS files at start-up).
+  uv_update_time(loop_);
   deadline_.start(static_cast<std::uint64_t>(target_.timeout.count()), [this] { on_deadline(); });
 
   if (url_.https() && tls_context_ == nullptr) {
@@ -166,7 +169,9 @@ void Probe::fail_tls() {
 
 void Probe::drive_tls() {
   tls::ClientSession& session = *tls_session_;
-  if (!session.handshake_done()) {
+  // Our phase, not OpenSSL's: a TLS 1.2 server may ask for a new handshake later, which
+  // read() goes through by itself (the request must not be sent again).
+  if (phase_ == Phase::tls_handshake) {
     const tls::Status s = session.handshake();
     if (s == tls::Status::error)
       return fail_tls();

@@ -1,5 +1,6 @@
 // HTTPS probes against a real TLS server on a loopback port, certificates made at run time.
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <optional>
 
@@ -159,6 +160,73 @@ TEST_F(ProbeTls, PlainHttpServerIsATlsFailure) {
   const ProbeResult r = run(*probe);
   EXPECT_EQ(r.failure, ProbeFailure::tls);
   EXPECT_NE(r.outcome.find("TLS handshake failed"), std::string::npos) << r.outcome;
+}
+
+// A TLS 1.2 server that asks for a new handshake after the request (as a server wanting
+// a client certificate for one path does): the probe goes along, sends its request once
+// and reads the response.
+TEST_F(ProbeTls, ServerRenegotiationAfterTheRequest) {
+  ServerOptions options;
+  options.identity = leaf_;
+  options.max_version = TLS1_2_VERSION;
+  TestServerContext tls12(options);
+  std::string requests;
+  bool renegotiated = false;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    tls::testing::TestServer s(tls12);
+    auto flush = [&] {
+      const std::string out = s.take_output();
+      if (!out.empty())
+        c.send(out);
+    };
+    // Reads what comes next into the session; false on EOF or after 10 s of silence.
+    auto receive = [&] {
+      pollfd p{c.fd(), POLLIN, 0};
+      char buf[16384];
+      if (::poll(&p, 1, 10000) != 1)
+        return false;
+      const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+      if (n <= 0)
+        return false;
+      s.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      return true;
+    };
+    while (requests.find("\r\n\r\n") == std::string::npos) {
+      if (!receive())
+        return;
+      if (s.accept() < 0)
+        return;
+      flush();
+      if (s.handshake_done())
+        requests += s.read_available();
+    }
+    s.renegotiate();
+    flush();
+    while (s.renegotiating() || !s.handshake_done()) {
+      if (!receive() || s.accept() < 0)
+        return;
+      requests += s.read_available();
+      flush();
+    }
+    renegotiated = true;
+    s.write(ok_);
+    s.shutdown();
+    flush();
+    // Everything the client still sends until it hangs up: a second request would show.
+    while (receive())
+      requests += s.read_available();
+  });
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca());
+  const ProbeResult r = run(*probe);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  probe.reset();
+  ASSERT_TRUE(server.wait_finished(1, std::chrono::seconds(20)));
+  EXPECT_TRUE(renegotiated);
+  std::size_t gets = 0;
+  for (auto at = requests.find("GET / "); at != std::string::npos;
+       at = requests.find("GET / ", at + 1))
+    ++gets;
+  EXPECT_EQ(gets, 1u) << requests;
 }
 
 // A corrupt record and then a reset: OpenSSL's alert cannot be sent any more. The probe

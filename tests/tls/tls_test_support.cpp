@@ -232,6 +232,19 @@ TestServer::~TestServer() {
   SSL_free(ssl_);
 }
 
+void TestServer::renegotiate() {
+  if (SSL_renegotiate(ssl_) != 1) {
+    openssl_failure("SSL_renegotiate");
+  }
+  ERR_clear_error();
+  SSL_do_handshake(ssl_);  // queues the HelloRequest; the rest needs the client
+  ERR_clear_error();
+}
+
+bool TestServer::renegotiating() const {
+  return SSL_renegotiate_pending(ssl_) == 1;
+}
+
 void TestServer::set_num_tickets(std::size_t tickets) {
   if (SSL_set_num_tickets(ssl_, tickets) != 1) {
     openssl_failure("SSL_set_num_tickets");

@@ -98,6 +98,10 @@ class TestServer {
   std::string read_available();
   // Queues close_notify.
   void shutdown();
+  // TLS 1.2: asks the client for a new handshake (HelloRequest); accept() drives it.
+  void renegotiate();
+  // True while a renegotiation asked for has not completed.
+  bool renegotiating() const;
   // How many TLS 1.3 session tickets this connection issues (before the handshake).
   void set_num_tickets(std::size_t tickets);
 
