@@ -46,9 +46,9 @@ struct UvSpawnerOptions {
 // exits (or the spawner is destroyed), and no second callback comes.
 //
 // Destroying the spawner stops every child still running (SIGTERM, up to 0.1 s, then
-// SIGKILL; it never blocks longer), closes their handles and drops their callbacks: none
-// is called afterwards. The loop must run once more after that so the close callbacks
-// free the memory, and then it can be closed.
+// SIGKILL and up to 0.05 s for it to take; it never blocks longer), closes their handles
+// and drops their callbacks: none is called afterwards. The loop must run once more after
+// that so the close callbacks free the memory, and then it can be closed.
 //
 // The constructor sets SIGPIPE to SIG_IGN (when it is at its default): a child that exits
 // without reading its stdin would otherwise kill this process on the next write.

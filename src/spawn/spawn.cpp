@@ -117,9 +117,9 @@ class UvSpawner::Child {
 
   // The spawner is going away: no callback any more. A running child gets SIGTERM (gdb,
   // inside gcore, detaches from its target on it; SIGKILL could leave the target
-  // stopped), a moment to go, then SIGKILL. Nothing here blocks for long: a child that
-  // is still there (say, stuck writing a core to a hung disk) is left to init, which
-  // reaps it once httpok has exited.
+  // stopped), up to 0.1 s to go, then SIGKILL and up to 0.05 s more. Nothing here blocks
+  // for longer: a child that is still there (say, stuck writing a core to a hung disk)
+  // is left to init, which reaps it once httpok has exited.
   void cancel() noexcept {
     owner_ = nullptr;
     done_ = nullptr;
@@ -136,7 +136,15 @@ class UvSpawner::Child {
       }
       if (!exited_) {
         signal_group(SIGKILL);
-        (void)waitpid(pid_, &status, WNOHANG);
+        // Death by SIGKILL is prompt unless the process is stuck in the kernel: wait a
+        // little, so that it is reaped here rather than left a zombie until we exit.
+        for (int i = 0; i < 10; ++i) {
+          const pid_t r = waitpid(pid_, &status, WNOHANG);
+          if (r == pid_ || (r < 0 && errno != EINTR)) {
+            break;
+          }
+          ::usleep(5000);
+        }
         exited_ = true;
       }
     }

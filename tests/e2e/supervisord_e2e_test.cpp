@@ -61,7 +61,7 @@ class HungApp : public ::testing::Test {
     sv_->start(
         "[program:web]\ncommand=python3 " + (support / "webapp.py").string() + " " +
         std::to_string(port_) + " " + (dir / "hang").string() + tls_args +
-        "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+        "\nstartsecs=3\nstopwaitsecs=2\nautorestart=false\n\n"
         "[eventlistener:httpok]\ncommand=" +
         httpok_binary() + " -p web -t 2 " + options_extra + " -m ops@example.com -s '" + sendmail +
         "' -d " + (dir / "cores").string() + " -g '" + (support / "fake-gcore.sh").string() +

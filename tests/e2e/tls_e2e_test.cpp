@@ -43,12 +43,13 @@ class BinaryTls : public ::testing::Test {
     return served_.size();
   }
 
+  // Declared before the server, so they outlive its thread (members die in reverse order).
   TestPki pki_;
   std::unique_ptr<TestServerContext> context_;
-  std::unique_ptr<ScriptedServer> server_;
-  std::string url_;
   std::mutex mutex_;
   std::vector<TlsServed> served_;
+  std::string url_;
+  std::unique_ptr<ScriptedServer> server_;
 };
 
 TEST_F(BinaryTls, VerifiedWithCafileAndTheSecondProbeResumes) {

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <optional>
 #include <thread>
 
@@ -198,24 +200,46 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
   Target t = make_target(url, 5000ms);
   t.retry_time = 300ms;
-  // The service comes up after the first attempt was refused.
-  std::thread late([&] {
-    std::this_thread::sleep_for(100ms);  // a server thread's own timing, not the test's wait
-    ::listen(refusing.fd, 8);
-    const int conn = ::accept(refusing.fd, nullptr, nullptr);
-    char buf[1024];
-    (void)!::recv(conn, buf, sizeof buf, 0);
-    const std::string resp = ScriptedServer::response(200, "OK", "up");
-    (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
-    ::close(conn);
-  });
-  const ProbeResult r = run_probe(t);
-  late.join();
-  EXPECT_TRUE(r.ok()) << r.outcome;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  std::optional<ProbeResult> result;
+  std::thread server;
+  {
+    Probe probe(&loop, t, parse_url(url).value(), nullptr);
+    ASSERT_TRUE(probe.start([&](const ProbeResult& r) { result = r; }));
+    // The first attempt goes out on the first turn of the loop and is refused; the
+    // service comes up 0.1 s later, before the retry.
+    const auto up_at = std::chrono::steady_clock::now() + 100ms;
+    while (std::chrono::steady_clock::now() < up_at)
+      uv_run(&loop, UV_RUN_NOWAIT);
+    ASSERT_FALSE(result.has_value());
+    ASSERT_EQ(::listen(refusing.fd, 8), 0);
+    server = std::thread([&] {
+      pollfd p{refusing.fd, POLLIN, 0};
+      if (::poll(&p, 1, 10000) != 1)
+        return;
+      const int conn = ::accept(refusing.fd, nullptr, nullptr);
+      char buf[1024];
+      (void)!::recv(conn, buf, sizeof buf, 0);
+      const std::string resp = ScriptedServer::response(200, "OK", "up");
+      (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
+      ::close(conn);
+    });
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  server.join();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->ok()) << result->outcome;
+  EXPECT_GE(result->timings.connected_us, 300'000u);  // connected by the retry, not the first try
 }
 
 TEST(Probe, DnsFailure) {
-  const ProbeResult r = run_probe(make_target("http://nonexistent.invalid/"));
+  // A generous deadline: a name server that does not answer takes the resolver's own
+  // time-outs (seconds per try) to fail, and the text must still be the resolver's.
+  const ProbeResult r = run_probe(make_target("http://nonexistent.invalid/", 60s));
   EXPECT_EQ(r.failure, ProbeFailure::dns);
   // Python's socket.gaierror text, e.g. "[Errno -2] Name or service not known" (or
   // "[Errno -3] Temporary failure in name resolution" on a machine without DNS).
@@ -262,18 +286,27 @@ TEST(Probe, BodyBeyondMaxBodyIsNotSeen) {
 }
 
 TEST(Probe, LargeBodyWithoutMatchStopsReadingAtTheCap) {
-  // 4 MiB of body with a 64 KiB cap: the probe ends without reading it all.
-  ScriptedServer server([](ScriptedServer::Connection& c) {
+  // 64 MiB of body with a 64 KiB cap: the probe hangs up long before the server is done
+  // (socket buffers hold a few MiB at most), so the server cannot send it all.
+  constexpr std::size_t kTotal = std::size_t{64} << 20;
+  std::atomic<std::size_t> sent{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
     c.read_request();
-    c.send("HTTP/1.1 200 OK\r\nContent-Length: 4194304\r\n\r\n");
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kTotal) + "\r\n\r\n");
     const std::string chunk(65536, 'z');
-    for (int i = 0; i < 64; ++i)
-      c.send(chunk);
+    while (sent < kTotal) {
+      const ssize_t n = ::send(c.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0)
+        return;  // the probe hung up
+      sent += static_cast<std::size_t>(n);
+    }
   });
   Target t = make_target(server.url());
   t.max_body = 65536;
   const ProbeResult r = run_probe(t);
   EXPECT_TRUE(r.ok()) << r.outcome;
+  ASSERT_TRUE(server.wait_finished(1, 30s));
+  EXPECT_LT(sent.load(), kTotal);
 }
 
 TEST(Probe, Ipv6Loopback) {

@@ -232,6 +232,14 @@ TEST_F(SpawnTest, AChildThatOutlivesSigkillIsReportedAndReapedLater) {
   options.kill_grace = 100ms;
   options.send_signal = kill_but_not_sigkill;
   spawner(options);
+  struct KillAtEnd {  // whatever the test's outcome, the sleep does not outlive it
+    std::string pid_file;
+    ~KillAtEnd() {
+      const std::string pid = read_file_or_empty(pid_file);
+      if (!pid.empty())
+        ::kill(std::stoi(pid), SIGKILL);
+    }
+  } kill_at_end{pid_file};
   int calls = 0;
   SpawnResult result;
   spawner().run(
@@ -297,7 +305,7 @@ TEST_F(SpawnTest, AChildThatNeverReadsALargeStdinDoesNotBlockTheLoop) {
 
   int calls = 0;
   SpawnResult result;
-  spawner().run(request("sleep 0.3; echo done", {}, std::string(1 << 20, 'x')), [&](SpawnResult r) {
+  spawner().run(request("sleep 1; echo done", {}, std::string(1 << 20, 'x')), [&](SpawnResult r) {
     ++calls;
     result = std::move(r);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
@@ -306,7 +314,8 @@ TEST_F(SpawnTest, AChildThatNeverReadsALargeStdinDoesNotBlockTheLoop) {
   EXPECT_EQ(calls, 1);
   EXPECT_TRUE(result.success()) << result.error;  // EPIPE on stdin is not a failure
   EXPECT_EQ(result.stdout_data, "done\n");
-  EXPECT_GE(ticks, 5);  // the timer kept firing during the 300 ms the child ran
+  EXPECT_GE(ticks, 5);  // the timer kept firing during the second the child ran (a blocked
+                        // loop would see one late tick)
 }
 
 TEST_F(SpawnTest, AChildThatExitsWithoutReadingStdinIsNotAFailure) {
@@ -408,11 +417,13 @@ TEST_F(SpawnTest, DestroyingTheSpawnerKillsAndReapsChildrenWithoutCallbacks) {
 TEST_F(SpawnTest, ADescendantHoldingStdoutDoesNotTurnAnExitIntoATimeout) {
   // Like a daemonizing MTA: the command exits 0, a child of its own session keeps stdout.
   const auto start = std::chrono::steady_clock::now();
-  const SpawnResult r = run_one(request("setsid sleep 3 & echo queued", {}, {}, 10s));
+  const SpawnResult r = run_one(request("setsid sleep 30 & echo queued $!", {}, {}, 60s));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(r.success()) << r.error;
   EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.stdout_data, "queued\n");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms);  // not the 3 s of sleep
+  ASSERT_EQ(r.stdout_data.rfind("queued ", 0), 0u) << r.stdout_data;
+  ::kill(std::stoi(r.stdout_data.substr(7)), SIGKILL);  // the escaped "MTA"
+  EXPECT_LT(elapsed, 20s);  // not the 30 s of sleep, nor the 60 s deadline
 }
 
 TEST_F(SpawnTest, DestroyingTheSpawnerDoesNotWaitForAChildThatIgnoresSigterm) {

@@ -146,7 +146,8 @@ TEST(SupervisorClient, UnreachableSocket) {
 
 TEST(SupervisorClient, UnresolvableHostInPythonsWords) {
   Loop loop;
-  auto client = make_client(loop.get(), "http://nonexistent.invalid:9001");
+  // Generous limits: a name server that does not answer takes seconds per try to fail.
+  auto client = make_client(loop.get(), "http://nonexistent.invalid:9001", "", "", 60s, 60s);
   const auto r = all_info(loop, *client);
   ASSERT_FALSE(r.ok());
   // e.g. "[Errno -2] Name or service not known", as Python's socket.gaierror says it.

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -149,7 +151,10 @@ std::string read_file_or_empty(const std::filesystem::path& path) {
   return read_file(path).value_or(std::string());
 }
 
-int free_tcp_port() {
+namespace {
+
+// True when 127.0.0.1:port can be bound right now.
+bool can_bind(int port) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     throw system_error("socket");
@@ -157,13 +162,34 @@ int free_tcp_port() {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw system_error("bind 127.0.0.1:0");
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  return ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+// The first port of the kernel's ephemeral range (outgoing connections take theirs there).
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  return (in >> low >> high) ? low : 32768;
+}
+
+}  // namespace
+
+int free_tcp_port() {
+  // Below the ephemeral range, so that no connection made meanwhile (by this test or one
+  // running in parallel) takes the port before the program told to use it binds it. Each
+  // process starts somewhere else and never hands out the same port twice.
+  constexpr int kFirst = 10000;
+  const int span = std::max(ephemeral_low() - kFirst, 1000);
+  static std::atomic<int> next{static_cast<int>((::getpid() * 7919L) % span)};
+  for (int tries = 0; tries < span; ++tries) {
+    const int port = kFirst + next.fetch_add(1) % span;
+    if (port < 65536 && can_bind(port)) {
+      return port;
+    }
   }
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("no free TCP port below the ephemeral range");
 }
 
 bool wait_until(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) {

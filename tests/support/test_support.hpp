@@ -39,7 +39,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 // The whole file, or "" when it cannot be read.
 std::string read_file_or_empty(const std::filesystem::path& path);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range
+// (so no outgoing connection takes it meanwhile), never the same twice in one process.
 // For programs that must be told a port up front, such as supervisord's inet_http_server.
 int free_tcp_port();
 
