@@ -259,16 +259,20 @@ ClientSession::Impl* session_of(const SSL* ssl) {
 
 // Client-side session cache. TLS 1.3 delivers sessions after the handshake, as
 // NewSessionTicket messages read along with the response, so the callback (not
-// SSL_get1_session after the handshake) is what sees them. Returning 1 keeps the
-// reference OpenSSL passes in.
+// SSL_get1_session after the handshake) is what sees them. The cache keeps a copy: the
+// object passed in is the connection's own, which OpenSSL marks not resumable when the
+// connection later ends in an error, such as a TCP close without close_notify after a
+// complete close-delimited response (no reason to drop the session, RFC 5246 7.2.1).
 int on_new_session(SSL* ssl, SSL_SESSION* session) {
   ClientSession::Impl* impl = session_of(ssl);
   if (impl == nullptr || impl->shared == nullptr || !impl->shared->options.session_resumption ||
       !SSL_SESSION_is_resumable(session)) {
     return 0;
   }
-  impl->shared->sessions[impl->resumption_key] = SslSessionPtr(session);
-  return 1;
+  if (SSL_SESSION* copy = SSL_SESSION_dup(session)) {
+    impl->shared->sessions[impl->resumption_key] = SslSessionPtr(copy);
+  }
+  return 0;  // OpenSSL keeps (and frees) the reference it passed in
 }
 
 // Keeps OpenSSL's verdict; only remembers which names the leaf certificate carries when
@@ -665,6 +669,11 @@ Status ClientSession::read(char* buf, std::size_t cap, std::size_t& n) noexcept 
     Status status = s.classify(ret, Impl::Op::read);
     if (status == Status::want_more) {
       break;
+    }
+    if (status == Status::error) {
+      // A broken connection (a bad record, a fatal alert) is not resumed; a mere TCP close
+      // without close_notify is (see on_new_session).
+      s.shared->sessions.erase(s.resumption_key);
     }
     // A close or error after some plaintext: hand out the plaintext now; `terminal`
     // reports the close on the next call.

@@ -528,6 +528,52 @@ TEST_P(TlsResumptionTest, SecondConnectionToSameKeyResumes) {
   EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
 }
 
+// A server that ends its response by closing TCP without close_notify (a close-delimited
+// body): the response was read in full, and the session stays resumable (RFC 5246 7.2.1).
+TEST_P(TlsResumptionTest, CloseWithoutCloseNotifyKeepsTheSession) {
+  ServerOptions server_options = server_with(localhost());
+  server_options.max_version = GetParam();
+  TestServerContext server_ctx(server_options);
+  auto ctx = context(trusting_ca());
+  {
+    TestServer server(server_ctx);
+    ClientSession client(ctx, "localhost", 443);
+    ASSERT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
+    server.write("HTTP/1.0 200 OK\r\n\r\nbody");
+    testing::exchange(client, server);
+    client.feed_eof();  // TCP FIN, no close_notify
+    Status last = Status::ok;
+    EXPECT_EQ(read_all(client, last), "HTTP/1.0 200 OK\r\n\r\nbody");
+    EXPECT_EQ(last, Status::closed_abrupt);
+  }
+  ASSERT_EQ(ctx->cached_sessions(), 1u);
+  EXPECT_TRUE(connect_once(ctx, server_ctx, "localhost", 443).reused);
+}
+
+TEST_P(TlsResumptionTest, ACorruptRecordDropsTheSession) {
+  ServerOptions server_options = server_with(localhost());
+  server_options.max_version = GetParam();
+  TestServerContext server_ctx(server_options);
+  auto ctx = context(trusting_ca());
+  {
+    TestServer server(server_ctx);
+    ClientSession client(ctx, "localhost", 443);
+    ASSERT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
+    server.write("HTTP/1.0 200 OK\r\n\r\n");
+    testing::exchange(client, server);
+    Status last = Status::ok;
+    read_all(client, last);  // the response head, and a TLS 1.3 ticket
+    ASSERT_EQ(ctx->cached_sessions(), 1u);
+    std::string bogus("\x17\x03\x03\x00\x30", 5);
+    bogus += std::string(48, 'A');
+    client.feed(bogus);
+    read_all(client, last);
+    EXPECT_EQ(last, Status::error);
+  }
+  EXPECT_EQ(ctx->cached_sessions(), 0u);
+  EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
+}
+
 TEST_P(TlsResumptionTest, ResumptionOffNeverResumes) {
   ServerOptions server_options = server_with(localhost());
   server_options.max_version = GetParam();
