@@ -233,7 +233,9 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   EXPECT_EQ(uv_loop_close(&loop), 0);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->ok()) << result->outcome;
-  EXPECT_GE(result->timings.connected_us, 300'000u);  // connected by the retry, not the first try
+  // Connected by the retry, 0.3 s after the refusal (the loop's timers count whole
+  // milliseconds from a cached clock, hence the margin), not by the first try.
+  EXPECT_GE(result->timings.connected_us, 250'000u);
 }
 
 TEST(Probe, DnsFailure) {
