@@ -112,6 +112,8 @@ class UvSpawner::Child {
       close_handle(&stdout_);
     }
     write_stdin();
+    // The deadline counts from the spawn, not from the loop's cached clock.
+    uv_update_time(timer_.loop);
     uv_timer_start(&timer_, &Child::on_timer, to_timeout(deadline_), 0);
   }
 
