@@ -38,9 +38,9 @@ std::string base64_encode(std::string_view data);
 // GET request as superlance sends it, plus Connection: close and Basic auth from userinfo.
 std::string build_get_request(const Url& url);
 
-// The reason phrase as Python's http.client gives it: the status line decoded as Latin-1
-// (here: re-encoded as UTF-8) and stripped of surrounding whitespace.
-std::string python_reason(std::string_view raw);
+// Turns a raw reason phrase into what Python's http.client gives: the status line decoded
+// as Latin-1 (here: re-encoded as UTF-8) and stripped of surrounding whitespace. In place.
+void python_reason(std::string& reason);
 
 // POST request for XML-RPC.
 std::string build_post_request(std::string_view host_header, std::string_view target,

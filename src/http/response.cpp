@@ -1,5 +1,7 @@
 #include <llhttp.h>
 
+#include <utility>
+
 #include "httpok/http.hpp"
 
 namespace httpok {
@@ -13,14 +15,25 @@ bool python_latin1_space(unsigned char c) {
 
 }  // namespace
 
-std::string python_reason(std::string_view raw) {
-  while (!raw.empty() && python_latin1_space(static_cast<unsigned char>(raw.front())))
-    raw.remove_prefix(1);
-  while (!raw.empty() && python_latin1_space(static_cast<unsigned char>(raw.back())))
-    raw.remove_suffix(1);
+void python_reason(std::string& reason) {
+  const auto space = [](char c) { return python_latin1_space(static_cast<unsigned char>(c)); };
+  std::size_t end = reason.size();
+  while (end > 0 && space(reason[end - 1]))
+    --end;
+  std::size_t begin = 0;
+  while (begin < end && space(reason[begin]))
+    ++begin;
+  reason.erase(end);
+  reason.erase(0, begin);
+  // Latin-1 to UTF-8; the usual all-ASCII reason stays as it is.
+  std::size_t high = 0;
+  for (const char c : reason)
+    high += static_cast<unsigned char>(c) >= 0x80 ? 1 : 0;
+  if (high == 0)
+    return;
   std::string out;
-  out.reserve(raw.size());
-  for (const char ch : raw) {
+  out.reserve(reason.size() + high);
+  for (const char ch : reason) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x80) {
       out += ch;
@@ -29,7 +42,7 @@ std::string python_reason(std::string_view raw) {
       out += static_cast<char>(0x80 | (c & 0x3f));
     }
   }
-  return out;
+  reason = std::move(out);
 }
 
 // llhttp's parser and settings, kept out of the public header.
@@ -88,7 +101,7 @@ int ResponseParser::on_headers_complete(void* self) {
   auto* me = static_cast<ResponseParser*>(self);
   me->headers_complete_ = true;
   me->status_ = llhttp_get_status_code(&me->llhttp_->parser);
-  me->reason_ = python_reason(me->reason_);
+  python_reason(me->reason_);
   return 0;
 }
 
