@@ -153,17 +153,36 @@ std::string read_file_or_empty(const std::filesystem::path& path) {
 
 namespace {
 
+sockaddr_in loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  return addr;
+}
+
+// A non-blocking TCP socket connected to 127.0.0.1:port by `deadline`; -1 when not.
+int connect_loopback(int port, Clock::time_point deadline) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  const sockaddr_in addr = loopback(port);
+  if (!connect_by(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr, deadline)) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // True when 127.0.0.1:port can be bound right now.
 bool can_bind(int port) {
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     throw system_error("socket");
   }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  return ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const sockaddr_in addr = loopback(port);
+  return ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 // The first port of the kernel's ephemeral range (outgoing connections take theirs there).
@@ -223,31 +242,16 @@ std::string exchange_unix(const std::string& socket_path, const std::string& req
 
 std::string exchange_tcp(int port, const std::string& request, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  Fd fd(connect_loopback(port, deadline));
   if (fd.get() < 0) {
-    return {};
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (!connect_by(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr, deadline)) {
     return {};
   }
   return exchange_on(fd.get(), request, deadline);
 }
 
 bool tcp_accepts(int port) {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (fd.get() < 0) {
-    return false;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  return connect_by(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr,
-                    Clock::now() + std::chrono::seconds(1));
+  Fd fd(connect_loopback(port, Clock::now() + std::chrono::seconds(1)));
+  return fd.get() >= 0;
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
