@@ -63,9 +63,10 @@ class TlsTest : public ::testing::Test {
     return options;
   }
 
-  ServerOptions server_with(const CertFiles& identity) const {
+  ServerOptions server_with(const CertFiles& identity, int max_version = 0) const {
     ServerOptions options;
     options.identity = identity;
+    options.max_version = max_version;
     return options;
   }
 
@@ -505,9 +506,7 @@ Connection connect_once(const std::shared_ptr<ClientContext>& ctx, TestServerCon
 class TlsResumptionTest : public TlsTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(TlsResumptionTest, SecondConnectionToSameKeyResumes) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = GetParam();
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), GetParam()));
   auto ctx = context(trusting_ca());
 
   Connection first = connect_once(ctx, server_ctx, "localhost", 443);
@@ -531,9 +530,7 @@ TEST_P(TlsResumptionTest, SecondConnectionToSameKeyResumes) {
 // A server that ends its response by closing TCP without close_notify (a close-delimited
 // body): the response was read in full, and the session stays resumable (RFC 5246 7.2.1).
 TEST_P(TlsResumptionTest, CloseWithoutCloseNotifyKeepsTheSession) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = GetParam();
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), GetParam()));
   auto ctx = context(trusting_ca());
   {
     TestServer server(server_ctx);
@@ -551,9 +548,7 @@ TEST_P(TlsResumptionTest, CloseWithoutCloseNotifyKeepsTheSession) {
 }
 
 TEST_P(TlsResumptionTest, ACorruptRecordDropsTheSession) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = GetParam();
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), GetParam()));
   auto ctx = context(trusting_ca());
   {
     TestServer server(server_ctx);
@@ -575,9 +570,7 @@ TEST_P(TlsResumptionTest, ACorruptRecordDropsTheSession) {
 }
 
 TEST_P(TlsResumptionTest, ResumptionOffNeverResumes) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = GetParam();
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), GetParam()));
   TlsOptions options = trusting_ca();
   options.session_resumption = false;
   auto ctx = context(options);
@@ -597,9 +590,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, TlsResumptionTest,
 // RFC 8446 C.4: a TLS 1.3 ticket is used once. A server that issues no new ticket on
 // resumption gets a full handshake next time, never the same ticket again.
 TEST_F(TlsTest, Tls13TicketIsUsedOnce) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = TLS1_3_VERSION;
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), TLS1_3_VERSION));
   auto ctx = context(trusting_ca());
   EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
   ASSERT_EQ(ctx->cached_sessions(), 1u);
@@ -614,9 +605,7 @@ TEST_F(TlsTest, Tls13TicketIsUsedOnce) {
 
 // TLS 1.2 sessions may be resumed again and again.
 TEST_F(TlsTest, Tls12SessionIsKept) {
-  ServerOptions server_options = server_with(localhost());
-  server_options.max_version = TLS1_2_VERSION;
-  TestServerContext server_ctx(server_options);
+  TestServerContext server_ctx(server_with(localhost(), TLS1_2_VERSION));
   auto ctx = context(trusting_ca());
   EXPECT_FALSE(connect_once(ctx, server_ctx, "localhost", 443).reused);
   for (int i = 0; i < 3; ++i)
