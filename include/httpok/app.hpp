@@ -21,6 +21,7 @@ struct ListenerEnvironment {
   std::string password;      // SUPERVISOR_PASSWORD
   std::string group_name;    // SUPERVISOR_GROUP_NAME: the listener's own group
   std::string process_name;  // SUPERVISOR_PROCESS_NAME
+  bool credentials_given = false;  // SUPERVISOR_USERNAME or SUPERVISOR_PASSWORD is set
 };
 
 // Reads the variables above; nothing when SUPERVISOR_SERVER_URL is unset.

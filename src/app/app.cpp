@@ -22,8 +22,13 @@ std::optional<ListenerEnvironment> listener_environment() {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");
   };
-  return ListenerEnvironment{url, get("SUPERVISOR_USERNAME"), get("SUPERVISOR_PASSWORD"),
-                             get("SUPERVISOR_GROUP_NAME"), get("SUPERVISOR_PROCESS_NAME")};
+  return ListenerEnvironment{url,
+                             get("SUPERVISOR_USERNAME"),
+                             get("SUPERVISOR_PASSWORD"),
+                             get("SUPERVISOR_GROUP_NAME"),
+                             get("SUPERVISOR_PROCESS_NAME"),
+                             std::getenv("SUPERVISOR_USERNAME") != nullptr ||
+                                 std::getenv("SUPERVISOR_PASSWORD") != nullptr};
 }
 
 namespace {
@@ -46,7 +51,8 @@ class App final : private EventListener::Handler {
   std::optional<std::string> prepare() {
     auto client = SupervisorClient::create(
         loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
-                                        config_.rpc_timeout, config_.wait_timeout});
+                                        config_.rpc_timeout, config_.wait_timeout,
+                                        env_.credentials_given});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();

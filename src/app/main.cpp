@@ -1,5 +1,6 @@
 // httpok: entry point. Command-line handling as superlance does it, then the listener.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -16,6 +17,20 @@ void print_stdout(const std::string& text) {
   std::fflush(stdout);
 }
 
+// A usage error. At a terminal the usage goes to stdout, as superlance prints it; under
+// supervisord (SUPERVISOR_SERVER_URL set) stdout is the event protocol, where the usage
+// would put the listener into the UNKNOWN state on every retry, so it goes to stderr.
+int usage_error(const std::string& error) {
+  if (!error.empty())
+    httpok::log::line(error);
+  if (std::getenv("SUPERVISOR_SERVER_URL") != nullptr) {
+    httpok::log::raw(httpok::usage_text());
+  } else {
+    print_stdout(httpok::usage_text());
+  }
+  return 255;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,20 +45,14 @@ int main(int argc, char** argv) {
       print_stdout(httpok::version_text());
       return 0;
     case httpok::CliAction::usage_error:
-      if (!cli.error.empty())
-        httpok::log::line(cli.error);
-      print_stdout(httpok::usage_text());
-      return 255;
+      return usage_error(cli.error);
     case httpok::CliAction::run:
       break;
   }
   for (const httpok::Target& target : cli.config.targets) {
     const auto url = httpok::parse_url(target.url);
-    if (!url) {
-      httpok::log::line("httpok: " + url.error());
-      print_stdout(httpok::usage_text());
-      return 255;
-    }
+    if (!url)
+      return usage_error("httpok: " + url.error());
   }
   const auto env = httpok::listener_environment();
   if (!env) {

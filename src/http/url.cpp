@@ -62,8 +62,16 @@ Result<Url> parse_url(std::string_view text) {
   Url url;
   url.original = std::string(text);
   const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
+  // "127.0.0.1:8080/health", "localhost:8080", "example.com/health": a host without the
+  // scheme (what is before a colon followed by a digit is a host, not a scheme).
+  const bool port_after_colon = colon != std::string_view::npos && colon + 1 < text.size() &&
+                                std::isdigit(static_cast<unsigned char>(text[colon + 1]));
+  if (colon == 0) {
     return invalid(text, "no scheme (use http:// or https://)");
+  }
+  if (text.find("://") == std::string_view::npos &&
+      (colon == std::string_view::npos || port_after_colon)) {
+    return invalid(text, "missing scheme: write http://" + std::string(text));
   }
   url.scheme = std::string(text.substr(0, colon));
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
@@ -121,6 +129,13 @@ Result<Url> parse_url(std::string_view text) {
     url.host = std::string(netloc.substr(0, pc));
     if (pc != std::string_view::npos)
       port_text = netloc.substr(pc + 1);
+    // gunicorn's and curl's way of naming a UNIX socket, http://unix:/run/app.sock:/health,
+    // would otherwise look up a host called "unix" on every tick and fail each time.
+    if (url.host == "unix" && pc + 1 == netloc.size()) {
+      return invalid(text,
+                     "a UNIX socket in gunicorn's form (unix:/path:/url-path) is not supported; "
+                     "check the app on a TCP port");
+    }
   }
   if (url.host.empty())
     return invalid(text, "no host");

@@ -2,6 +2,7 @@
 
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
+#include "httpok/python_text.hpp"
 #include "httpok/supervisor_client.hpp"
 
 namespace httpok {
@@ -129,9 +130,12 @@ class SupervisorClient::Call final : private net::Stream::Handler {
     }
     const int status = parser_.status();
     if (status == 401) {
-      return fail(
-          "supervisord refused the credentials: set SUPERVISOR_USERNAME and "
-          "SUPERVISOR_PASSWORD in the listener's environment=");
+      // The user is named; the password never is.
+      return fail(client_.settings_.credentials_given
+                      ? "supervisord refused the credentials of user " +
+                            python_repr(client_.settings_.username)
+                      : "supervisord asks for credentials: set SUPERVISOR_USERNAME and "
+                        "SUPERVISOR_PASSWORD in the listener's environment=");
     }
     if (status != 200) {
       return fail("supervisord answered " + method_ + " with HTTP " + std::to_string(status) + " " +

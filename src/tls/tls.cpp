@@ -237,6 +237,7 @@ struct ClientSession::Impl {
   BIO* network_out = nullptr;  // OpenSSL writes here, take_output() reads; owned by ssl
   std::string resumption_key;
   std::string certificate_names;  // captured by the verify callback on a name mismatch
+  std::string checked_name;       // the host name or IP address the certificate must match
   std::string error;
   std::optional<Status> terminal;  // closed_clean, closed_abrupt or error, once reached
   bool eof = false;
@@ -472,6 +473,7 @@ ClientSession::ClientSession(std::shared_ptr<ClientContext> context, std::string
       ERR_clear_error();
       return;
     }
+    s.checked_name = printable(ip ? *ip : dns_name);
   }
   if (options.session_resumption) {
     auto cached = s.shared->sessions.find(s.resumption_key);
@@ -581,10 +583,12 @@ Status ClientSession::Impl::classify(int ret, Op op) {
         switch (verify) {
           case X509_V_ERR_HOSTNAME_MISMATCH:
           case X509_V_ERR_IP_ADDRESS_MISMATCH:
+            // Both sides: what was checked and what the certificate is for.
             text += verify == X509_V_ERR_HOSTNAME_MISMATCH ? "host name mismatch"
                                                            : "IP address mismatch";
+            text += ": checked '" + checked_name + "'";
             if (!certificate_names.empty()) {
-              text += ": certificate is for " + certificate_names;
+              text += ", certificate is for " + certificate_names;
             }
             break;
           case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:

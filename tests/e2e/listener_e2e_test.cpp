@@ -258,8 +258,46 @@ TEST(Binary, BadValuesExit255NamingTheValue) {
       const std::string& bad = args.size() > 1 ? args[1] : args[0];
       EXPECT_NE(child.err().find(bad), std::string::npos) << child.err();
     }
-    EXPECT_EQ(child.out().find("READY"), std::string::npos);
+    // Under supervisord stdout is the protocol: the usage goes to stderr.
+    EXPECT_EQ(child.out(), "");
+    EXPECT_NE(child.err().find("Options:"), std::string::npos) << child.err();
   }
+}
+
+TEST(Binary, UsageErrorAtATerminalPrintsTheUsageOnStdoutAsSuperlance) {
+  Child child({httpok_binary(), "--bogus", "http://127.0.0.1/"}, {});
+  EXPECT_EQ(child.wait_exit(5s), 255);
+  EXPECT_EQ(child.out().rfind("httpok [-p processname]", 0), 0u) << child.out();
+  EXPECT_EQ(child.err(), "httpok: option --bogus not recognized\n");
+}
+
+TEST(Binary, UsageErrorUnderSupervisordLeavesStdoutEmpty) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus", "http://127.0.0.1/"}, {"127.0.0.1:8080/health"}}) {
+    std::vector<std::string> argv = {httpok_binary(), "-p", "web"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Child child(argv, kListenerEnv);
+    EXPECT_EQ(child.wait_exit(5s), 255);
+    EXPECT_EQ(child.out(), "");
+    EXPECT_NE(child.err().find("httpok [-p processname]"), std::string::npos) << child.err();
+  }
+}
+
+TEST(Binary, AUrlWithoutSchemeSaysWhatToWrite) {
+  Child child({httpok_binary(), "-p", "web", "127.0.0.1:8080/health"}, kListenerEnv);
+  EXPECT_EQ(child.wait_exit(5s), 255);
+  EXPECT_EQ(child.err().rfind("httpok: invalid URL '127.0.0.1:8080/health': missing scheme: write "
+                              "http://127.0.0.1:8080/health\n",
+                              0),
+            0u)
+      << child.err();
+}
+
+TEST(Binary, AGunicornUnixSocketUrlIsRefusedAtStartUp) {
+  Child child({httpok_binary(), "-p", "web", "http://unix:/run/app.sock:/health"}, kListenerEnv);
+  EXPECT_EQ(child.wait_exit(5s), 255);
+  EXPECT_NE(child.err().find("UNIX socket in gunicorn's form"), std::string::npos) << child.err();
+  EXPECT_EQ(child.out(), "");
 }
 
 }  // namespace

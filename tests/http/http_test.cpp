@@ -59,12 +59,16 @@ TEST(Url, Errors) {
     const char* why;
   };
   for (const Case& c :
-       {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "unsupported scheme"},
+       {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "missing scheme: write http://localhost:80"},
+        Case{"127.0.0.1:8080/health", "missing scheme: write http://127.0.0.1:8080/health"},
+        Case{"example.com/health", "missing scheme: write http://example.com/health"},
+        Case{"mailto:ops", "unsupported scheme 'mailto'"},
+        Case{"http://unix:/run/app.sock:/health", "UNIX socket in gunicorn's form"},
         Case{"http:/x", "no host"}, Case{"http://", "no host"},
         Case{"http://h:99999/", "bad port '99999'"}, Case{"http://h:x/", "bad port"},
         Case{"http://[::1/", "unterminated"}, Case{"http://[zz]/", "not an IPv6"},
         Case{"http://h/a b", "space or control"}, Case{"http://h/\r\nX: y", "control"},
-        Case{"nourl", "no scheme"}}) {
+        Case{"nourl", "missing scheme"}, Case{":80/x", "no scheme"}}) {
     auto url = parse_url(c.url);
     ASSERT_FALSE(url.ok()) << c.url;
     EXPECT_NE(url.error().find(c.why), std::string::npos) << url.error();

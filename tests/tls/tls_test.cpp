@@ -153,8 +153,8 @@ TEST_F(TlsTest, WrongHostNameNamesTheCertificateNames) {
 
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(),
-            "certificate verify failed: host name mismatch: certificate is for other.example, "
-            "www.other.example");
+            "certificate verify failed: host name mismatch: checked 'localhost', certificate is "
+            "for other.example, www.other.example");
 }
 
 TEST_F(TlsTest, WrongHostNameFallsBackToCommonNameInText) {
@@ -166,7 +166,8 @@ TEST_F(TlsTest, WrongHostNameFallsBackToCommonNameInText) {
 
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(),
-            "certificate verify failed: host name mismatch: certificate is for cn-only.example");
+            "certificate verify failed: host name mismatch: checked 'localhost', certificate is "
+            "for cn-only.example");
 }
 
 TEST_F(TlsTest, ExpiredCertificateFailsVerification) {
@@ -198,7 +199,8 @@ TEST_F(TlsTest, IpLiteralIsVerifiedAgainstIpSansWithoutSni) {
   ClientSession client(ctx, "127.0.0.2", 443);
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(),
-            "certificate verify failed: IP address mismatch: certificate is for 127.0.0.1, ::1");
+            "certificate verify failed: IP address mismatch: checked '127.0.0.2', certificate is "
+            "for 127.0.0.1, ::1");
 }
 
 TEST_F(TlsTest, IpLiteralDoesNotMatchDnsSan) {
@@ -229,8 +231,8 @@ TEST_F(TlsTest, ServerNameOptionIsWhatGetsVerified) {
   ClientSession client(context(options), "localhost", 443);
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(),
-            "certificate verify failed: host name mismatch: certificate is for localhost, "
-            "127.0.0.1");
+            "certificate verify failed: host name mismatch: checked 'elsewhere.example', "
+            "certificate is for localhost, 127.0.0.1");
   EXPECT_EQ(server.server_name(), "elsewhere.example");
 }
 
