@@ -50,9 +50,9 @@ class App final : private EventListener::Handler {
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
   std::optional<std::string> prepare() {
     auto client = SupervisorClient::create(
-        loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
-                                        config_.rpc_timeout, config_.wait_timeout,
-                                        env_.credentials_given});
+        loop_,
+        SupervisorClientSettings{env_.server_url, env_.username, env_.password, config_.rpc_timeout,
+                                 config_.wait_timeout, env_.credentials_given});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();

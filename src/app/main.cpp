@@ -1,7 +1,7 @@
 // httpok: entry point. Command-line handling as superlance does it, then the listener.
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 

@@ -59,7 +59,8 @@ TEST(Url, Errors) {
     const char* why;
   };
   for (const Case& c :
-       {Case{"ftp://x/", "unsupported scheme 'ftp'"}, Case{"localhost:80", "missing scheme: write http://localhost:80"},
+       {Case{"ftp://x/", "unsupported scheme 'ftp'"},
+        Case{"localhost:80", "missing scheme: write http://localhost:80"},
         Case{"127.0.0.1:8080/health", "missing scheme: write http://127.0.0.1:8080/health"},
         Case{"example.com/health", "missing scheme: write http://example.com/health"},
         Case{"mailto:ops", "unsupported scheme 'mailto'"},
