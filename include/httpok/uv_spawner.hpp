@@ -1,5 +1,5 @@
-// The libuv implementation of Spawner: /bin/sh children with a stdin pipe, a captured
-// stdout pipe, the parent's stderr, and a deadline.
+// The libuv implementation of Spawner: /bin/sh children with a stdin pipe, captured
+// stdout and stderr pipes, and a deadline.
 #pragma once
 
 #include <uv.h>
@@ -16,7 +16,7 @@
 namespace httpok {
 
 struct UvSpawnerOptions {
-  // The shell that runs the command line (`<shell> -c <line> httpok <args...>`).
+  // The shell that runs the command line (`<shell> -c <line> <name> <args...>`).
   std::string shell = "/bin/sh";
   // At most this many bytes of the child's stdout are kept; the rest is read and dropped so
   // that a chatty child never blocks on a full pipe.

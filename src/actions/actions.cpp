@@ -66,6 +66,9 @@ std::string spawn_failure_text(const std::string& command, const SpawnResult& re
     } else {
       why = "exited with status " + std::to_string(result.exit_status);
     }
+    if (const std::string said = one_line_summary(result.stderr_data); !said.empty()) {
+      why += "; stderr: " + said;
+    }
   }
   // The spawner's own text usually starts with the quoted command already.
   return why.rfind(quoted, 0) == 0 ? why : quoted + ": " + why;
@@ -167,6 +170,17 @@ struct ActionRun::Impl {
     }
   }
 
+  // A failed gcore or sendmail run, or what a successful one wrote on stderr, is noted
+  // after the block (the child's stderr is captured, so none of it lands inside).
+  void note_spawn_result(const std::string& failed, const std::string& wrote,
+                         const std::string& command, const SpawnResult& result) {
+    if (!result.success()) {
+      late_notes.push_back(failed + spawn_failure_text(command, result));
+    } else if (const std::string said = one_line_summary(result.stderr_data); !said.empty()) {
+      late_notes.push_back(wrote + said);
+    }
+  }
+
   bool gcore_wanted() const {
     return settings.coredir && !settings.coredir->empty() && !settings.gcore.empty();
   }
@@ -223,6 +237,7 @@ struct ActionRun::Impl {
         if (gcore_wanted()) {
           step = Step::gcore_done;
           SpawnRequest request;
+          request.name = "gcore";
           request.command = settings.gcore;
           request.args = {core_file_name(*settings.coredir, namespec),
                           std::to_string(current().pid)};
@@ -244,11 +259,9 @@ struct ActionRun::Impl {
         if (!write("gcore output for " + namespec + ":\n\n " + result.stdout_data, token)) {
           return false;
         }
-        if (!result.success()) {
-          // Noted once the block is complete: nothing of ours goes inside it.
-          late_notes.push_back("gcore for " + namespec +
-                               " failed: " + spawn_failure_text(settings.gcore, result));
-        }
+        // Noted once the block is complete: nothing of ours goes inside it.
+        note_spawn_result("gcore for " + namespec + " failed: ",
+                          "gcore for " + namespec + " wrote on stderr: ", settings.gcore, result);
         if (!write(namespec + " is in RUNNING state, restarting", token)) {
           return false;
         }
@@ -297,6 +310,7 @@ struct ActionRun::Impl {
         mail = format_mail(*settings.email, subject, messages);
         step = Step::mail_sent;
         SpawnRequest request;
+        request.name = "sendmail";
         request.command = settings.sendmail;
         request.stdin_data = mail;
         request.deadline = settings.action_timeout;
@@ -313,10 +327,8 @@ struct ActionRun::Impl {
         if (token.expired()) {
           return false;
         }
-        if (!result.success()) {
-          late_notes.push_back("failed to send mail: " +
-                               spawn_failure_text(settings.sendmail, result));
-        }
+        note_spawn_result("failed to send mail: ", "sendmail wrote on stderr: ", settings.sendmail,
+                          result);
         return finish(token);
       }
     }

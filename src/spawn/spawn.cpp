@@ -52,6 +52,7 @@ class UvSpawner::Child {
     process_.data = this;
     stdin_.data = this;
     stdout_.data = this;
+    stderr_.data = this;
     timer_.data = this;
   }
 
@@ -59,14 +60,17 @@ class UvSpawner::Child {
   Child& operator=(const Child&) = delete;
 
   // Starts the child; whatever happens, the callback comes later from the loop.
-  void start(uv_loop_t* loop, const std::string& shell, const std::vector<std::string>& args) {
+  void start(uv_loop_t* loop, const std::string& shell, const std::string& name,
+             const std::vector<std::string>& args) {
     uv_timer_init(loop, &timer_);
     uv_pipe_init(loop, &stdin_, 0);
     uv_pipe_init(loop, &stdout_, 0);
-    open_handles_ = 3;
+    uv_pipe_init(loop, &stderr_, 0);
+    open_handles_ = 4;
 
     const std::string line = shell_line_with_positionals(command_, args.size());
-    std::vector<std::string> argv_text{shell, "-c", line, "httpok"};
+    // $0 names the command's role, so the shell's own errors read "sendmail: 1: ...".
+    std::vector<std::string> argv_text{shell, "-c", line, name.empty() ? "httpok" : name};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     argv.reserve(argv_text.size() + 1);
@@ -80,10 +84,11 @@ class UvSpawner::Child {
     stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(&stdin_);
     stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
     stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(&stdout_);
-    // stderr is the parent's stderr, never its stdout: fd 1 of httpok is the supervisord
-    // protocol stream, where one stray byte silences the listener for good.
-    stdio[2].flags = UV_INHERIT_FD;
-    stdio[2].data.fd = 2;
+    // stderr is captured, never inherited: fd 1 of httpok is the supervisord protocol
+    // stream, where one stray byte silences the listener for good, and httpok's stderr holds
+    // superlance's block of lines, where the child's words would land in the middle.
+    stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(&stderr_);
 
     uv_process_options_t options{};
     options.exit_cb = &Child::on_exit;
@@ -106,10 +111,11 @@ class UvSpawner::Child {
     result_.started = true;
     pid_ = process_.pid;
 
-    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&stdout_), &Child::on_alloc,
-                      &Child::on_read) != 0) {
-      stdout_done_ = true;
-      close_handle(&stdout_);
+    for (uv_pipe_t* output : {&stdout_, &stderr_}) {
+      if (uv_read_start(reinterpret_cast<uv_stream_t*>(output), &Child::on_alloc,
+                        &Child::on_read) != 0) {
+        output_ended(output);
+      }
     }
     write_stdin();
     // The deadline counts from the spawn, not from the loop's cached clock.
@@ -170,7 +176,19 @@ class UvSpawner::Child {
     close_handle(&timer_);
     close_handle(&stdin_);
     close_handle(&stdout_);
+    close_handle(&stderr_);
     close_handle(&process_);
+  }
+
+  bool outputs_done() const noexcept { return outputs_open_ == 0; }
+
+  // One of the two output pipes reached its end (or failed, or is given up on).
+  void output_ended(uv_pipe_t* output) noexcept {
+    auto* handle = reinterpret_cast<uv_handle_t*>(output);
+    if (!uv_is_closing(handle)) {
+      --outputs_open_;
+      close_handle(output);
+    }
   }
 
   void write_stdin() noexcept {
@@ -199,10 +217,10 @@ class UvSpawner::Child {
     }
   }
 
-  // Everything that must happen before the callback is the exit and the end of stdout;
-  // stdin may still hold unread data, which nobody will read now.
+  // Everything that must happen before the callback is the exit and the end of both
+  // outputs; stdin may still hold unread data, which nobody will read now.
   void close_if_done() noexcept {
-    if (exited_ && stdout_done_) {
+    if (exited_ && outputs_done()) {
       close_handle(&stdin_);
       close_handle(&timer_);
     }
@@ -214,8 +232,8 @@ class UvSpawner::Child {
     self->result_.term_signal = term_signal;
     self->result_.exit_status = term_signal != 0 ? -1 : static_cast<int>(exit_status);
     self->close_handle(process);
-    if (!self->stdout_done_ && self->kill_stage_ != KillStage::killed) {
-      // A descendant that left the group (a daemonizing MTA, say) may hold stdout open
+    if (!self->outputs_done() && self->kill_stage_ != KillStage::killed) {
+      // A descendant that left the group (a daemonizing MTA, say) may hold an output open
       // for long: the command itself is done, so its output is only waited for briefly,
       // and no signal goes to a group that may be gone (its id could be reused).
       self->kill_stage_ = KillStage::killed;
@@ -231,15 +249,16 @@ class UvSpawner::Child {
 
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
     auto* self = static_cast<Child*>(stream->data);
+    const bool is_stdout = stream == reinterpret_cast<uv_stream_t*>(&self->stdout_);
     if (nread > 0) {
-      std::string& out = self->result_.stdout_data;
-      const std::size_t room = self->max_stdout_ - std::min(out.size(), self->max_stdout_);
+      std::string& out = is_stdout ? self->result_.stdout_data : self->result_.stderr_data;
+      const std::size_t cap = is_stdout ? self->max_stdout_ : kMaxStderr;
+      const std::size_t room = cap - std::min(out.size(), cap);
       out.append(buf->base, std::min(static_cast<std::size_t>(nread), room));
       return;
     }
     if (nread < 0) {  // UV_EOF, or an error that ends the output just the same
-      self->stdout_done_ = true;
-      self->close_handle(stream);
+      self->output_ended(is_stdout ? &self->stdout_ : &self->stderr_);
       self->close_if_done();
     }
   }
@@ -266,9 +285,9 @@ class UvSpawner::Child {
         uv_timer_start(timer, &Child::on_timer, to_timeout(self->kill_grace_), 0);
         break;
       case KillStage::killed:
-        // Something outside the group holds stdout open: stop waiting for its end.
-        self->stdout_done_ = true;
-        self->close_handle(&self->stdout_);
+        // Something outside the group holds an output open: stop waiting for its end.
+        self->output_ended(&self->stdout_);
+        self->output_ended(&self->stderr_);
         self->close_handle(&self->stdin_);
         if (!self->exited_) {
           // The process itself outlived SIGKILL: report now, reap whenever it ends.
@@ -319,21 +338,26 @@ class UvSpawner::Child {
 
   std::string failure_text(const SpawnResult& r) const {
     const std::string quoted = "'" + command_ + "'";
+    std::string text;
     if (r.timed_out) {
-      return quoted + " timed out after " + seconds_text(deadline_) +
+      text = quoted + " timed out after " + seconds_text(deadline_) +
              (outlived_kill_ ? " s and did not exit after SIGKILL" : " s and was killed");
+    } else if (r.term_signal != 0) {
+      text = quoted + " killed by signal " + std::to_string(r.term_signal);
+    } else if (r.exit_status != 0) {
+      text = quoted + " exited with status " + std::to_string(r.exit_status);
+    } else {
+      return {};
     }
-    if (r.term_signal != 0) {
-      return quoted + " killed by signal " + std::to_string(r.term_signal);
+    if (const std::string said = one_line_summary(r.stderr_data); !said.empty()) {
+      text += "; stderr: " + said;
     }
-    if (r.exit_status != 0) {
-      return quoted + " exited with status " + std::to_string(r.exit_status);
-    }
-    return {};
+    return text;
   }
 
   enum class KillStage { none, terminated, killed };
   static constexpr std::uint64_t kDrainAfterExitMs = 500;
+  static constexpr std::size_t kMaxStderr = 4096;
 
   UvSpawner* owner_;  // null once cancelled
   Callback done_;
@@ -347,6 +371,7 @@ class UvSpawner::Child {
   uv_process_t process_{};
   uv_pipe_t stdin_{};
   uv_pipe_t stdout_{};
+  uv_pipe_t stderr_{};
   uv_timer_t timer_{};
   uv_write_t write_req_{};
   int open_handles_ = 0;
@@ -354,7 +379,7 @@ class UvSpawner::Child {
   SpawnResult result_;
   int pid_ = 0;
   bool exited_ = false;
-  bool stdout_done_ = false;
+  int outputs_open_ = 2;  // stdout and stderr, until each has ended
   bool outlived_kill_ = false;
   KillStage kill_stage_ = KillStage::none;
   std::array<char, 64 * 1024> read_buf_{};
@@ -375,9 +400,10 @@ UvSpawner::~UvSpawner() {
 
 void UvSpawner::run(SpawnRequest request, Callback done) {
   std::vector<std::string> args = std::move(request.args);
+  std::string name = std::move(request.name);
   auto* child = new Child(*this, std::move(request), std::move(done));
   children_.insert(child);
-  child->start(loop_, options_.shell, args);
+  child->start(loop_, options_.shell, name, args);
 }
 
 }  // namespace httpok

@@ -663,6 +663,38 @@ TEST_P(ActionsTest, FailedSendmailIsNotedAfterTheMailedBlock) {
   EXPECT_EQ(spawner_.requests.back().stdin_data, mailed());
 }
 
+TEST_P(ActionsTest, WhatAChildWroteOnStderrFollowsTheBlockNeverInsideIt) {
+  rpc_.infos = {{"foo", "foo", "RUNNING", kStateRunning, 11}};
+  SpawnResult gcore_warned;  // succeeded, with a warning on stderr
+  gcore_warned.started = true;
+  gcore_warned.exit_status = 0;
+  gcore_warned.stdout_data = "Saved corefile /cores/foo.11\n";
+  gcore_warned.stderr_data = "warning: Memory read failed\n";
+  spawner_.results["gcore -o"] = gcore_warned;
+  SpawnResult mail_failed;  // what /bin/sh says when there is no sendmail
+  mail_failed.started = true;
+  mail_failed.exit_status = 127;
+  mail_failed.stderr_data = "sendmail: 1: /usr/sbin/sendmail: not found\n";
+  spawner_.results["cat - > /dev/null"] = mail_failed;
+  ActionSettings settings = superlance_settings({"foo"});
+  settings.gcore = "gcore -o";
+  settings.coredir = "/cores";
+  const std::string err = act(settings);
+  EXPECT_EQ(err,
+            "Restarting selected processes ['foo']\n"
+            "gcore output for foo:\n\n Saved corefile /cores/foo.11\n\n"
+            "foo is in RUNNING state, restarting\n"
+            "foo restarted\n"
+            "Mailed:\n\n" +
+                mailed() +
+                "\nhttpok: gcore for foo wrote on stderr: warning: Memory read failed\n"
+                "httpok: failed to send mail: 'cat - > /dev/null': exited with status 127; "
+                "stderr: sendmail: 1: /usr/sbin/sendmail: not found\n");
+  ASSERT_EQ(spawner_.requests.size(), 2u);
+  EXPECT_EQ(spawner_.requests[0].name, "gcore");
+  EXPECT_EQ(spawner_.requests[1].name, "sendmail");
+}
+
 TEST_P(ActionsTest, NoMailWithoutAddress) {
   rpc_.infos = dummy_processes();
   ActionSettings settings = superlance_settings({"foo"});

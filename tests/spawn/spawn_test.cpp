@@ -29,6 +29,16 @@ TEST(ShellLine, AppendsQuotedPositionals) {
   EXPECT_EQ(shell_line_with_positionals("gcore -o", 2), "gcore -o \"$1\" \"$2\"");
 }
 
+TEST(OneLineSummary, TrimsJoinsLinesAndMasksControlCharacters) {
+  EXPECT_EQ(one_line_summary(""), "");
+  EXPECT_EQ(one_line_summary(" \n\n "), "");
+  EXPECT_EQ(one_line_summary("sh: 1: x: not found\n"), "sh: 1: x: not found");
+  EXPECT_EQ(one_line_summary("a\r\n\n   b\tc\x1b[0m\n"), "a  | b c?[0m");
+  EXPECT_EQ(one_line_summary("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 kept as it is
+  EXPECT_EQ(one_line_summary(std::string(600, 'x')), std::string(500, 'x') + "...");
+  EXPECT_EQ(one_line_summary(std::string(500, 'x')), std::string(500, 'x'));
+}
+
 TEST(ShellLine, BracesFromTheTenthOn) {
   const std::string line = shell_line_with_positionals("x", 11);
   EXPECT_NE(line.find(" \"$9\" \"${10}\" \"${11}\""), std::string::npos) << line;
@@ -166,11 +176,31 @@ TEST_F(SpawnTest, ReportsTheExitStatus) {
   EXPECT_EQ(r.error, "'echo partial; exit 3' exited with status 3");
 }
 
-TEST_F(SpawnTest, ReportsAMissingProgramAsStatus127) {
-  const SpawnResult r = run_one(request("/nonexistent/prog", {"x"}));
+TEST_F(SpawnTest, ReportsAMissingProgramAsStatus127WithTheShellsWordsUnderItsRole) {
+  SpawnRequest missing = request("/nonexistent/prog", {"x"});
+  missing.name = "sendmail";
+  const SpawnResult r = run_one(std::move(missing));
   EXPECT_TRUE(r.started);
   EXPECT_EQ(r.exit_status, 127);
-  EXPECT_EQ(r.error, "'/nonexistent/prog' exited with status 127");
+  // /bin/sh names itself by $0, the role, not "httpok".
+  EXPECT_EQ(r.stderr_data, "sendmail: 1: /nonexistent/prog: not found\n");
+  EXPECT_EQ(r.error,
+            "'/nonexistent/prog' exited with status 127; stderr: sendmail: 1: /nonexistent/prog: "
+            "not found");
+}
+
+TEST_F(SpawnTest, AFailuresStderrIsReportedOnOneLine) {
+  const SpawnResult r = run_one(request("printf 'first\\n\\n  second\\tline\\n' >&2; exit 1"));
+  EXPECT_EQ(r.error,
+            "'printf 'first\\n\\n  second\\tline\\n' >&2; exit 1' exited with status 1; stderr: "
+            "first | second line");
+}
+
+TEST_F(SpawnTest, StderrIsCappedAndTheChildIsNotBlocked) {
+  const SpawnResult r = run_one(request("head -c 1000000 /dev/zero | tr '\\0' e >&2; echo done"));
+  EXPECT_TRUE(r.success()) << r.error;
+  EXPECT_EQ(r.stdout_data, "done\n");
+  EXPECT_EQ(r.stderr_data, std::string(4096, 'e'));
 }
 
 TEST_F(SpawnTest, ReportsADeathBySignal) {
@@ -323,7 +353,7 @@ TEST_F(SpawnTest, AChildThatExitsWithoutReadingStdinIsNotAFailure) {
   EXPECT_TRUE(r.success()) << r.error;
 }
 
-TEST_F(SpawnTest, StderrGoesToTheParentsStderrNeverToItsStdout) {
+TEST_F(SpawnTest, StderrIsCapturedNeverWrittenToTheParentsStdoutOrStderr) {
   TempDir dir;
   const std::string out_file = (dir / "fd1").string();
   const std::string err_file = (dir / "fd2").string();
@@ -356,8 +386,9 @@ TEST_F(SpawnTest, StderrGoesToTheParentsStderrNeverToItsStdout) {
   EXPECT_EQ(calls, 1);
   EXPECT_TRUE(result.success()) << result.error;
   EXPECT_EQ(result.stdout_data, "out\n");
+  EXPECT_EQ(result.stderr_data, "oops\n");
   EXPECT_EQ(read_file_or_empty(out_file), "");
-  EXPECT_EQ(read_file_or_empty(err_file), "oops\n");
+  EXPECT_EQ(read_file_or_empty(err_file), "");
 }
 
 TEST_F(SpawnTest, ManyConcurrentChildren) {
