@@ -33,6 +33,10 @@ struct Url {
 // Parses a URL; the error names the URL and what is wrong with it.
 Result<Url> parse_url(std::string_view text);
 
+// The URL as given with the password of its userinfo, if any, replaced by "***", for
+// httpok's own lines (superlance's lines show the URL as given).
+std::string redact_password(std::string_view url);
+
 std::string base64_encode(std::string_view data);
 
 // GET request as superlance sends it, plus Connection: close and Basic auth from userinfo.

@@ -95,10 +95,29 @@ class Timer {
   Timer& operator=(const Timer&) = delete;
   void start(std::uint64_t timeout_ms, std::function<void()> fire);
   void stop();
+  // The timer no longer keeps the loop alive by itself (uv_unref).
+  void unref();
 
  private:
   uv_timer_t* handle_;
   std::function<void()> fire_;
+};
+
+// Owns one uv_signal_t: calls `fire` on the loop each time the signal comes. It never
+// keeps the loop alive by itself. Destroying it stops watching; the handle is freed in
+// its close callback.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(uv_loop_t* loop);
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  // Returns a libuv error code.
+  int start(int signum, std::function<void(int signum)> fire);
+
+ private:
+  uv_signal_t* handle_;
+  std::function<void(int)> fire_;
 };
 
 }  // namespace httpok::net

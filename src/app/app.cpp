@@ -1,5 +1,8 @@
 #include "httpok/app.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -8,6 +11,7 @@
 #include "httpok/listener.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
+#include "httpok/startup.hpp"
 #include "httpok/supervisor_client.hpp"
 #include "httpok/tls.hpp"
 #include "httpok/uv_spawner.hpp"
@@ -33,6 +37,23 @@ std::optional<ListenerEnvironment> listener_environment() {
 
 namespace {
 
+using namespace std::chrono_literals;
+
+// Each start-up check is bounded: what httpok writes before READY is start-up, and
+// supervisord holds the events of a listener that is not ready yet.
+constexpr std::chrono::milliseconds kStartupCheckTimeout = 2s;
+// /bin/sh's own search path (dash's) when the environment has no PATH.
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+// After shutdown the loop normally ends within an iteration or two. What can keep it alive
+// is work that cannot be cancelled: a getaddrinfo() already running in libuv's thread pool
+// waits for the resolver's own time-out (5 s and more per name server). The watchdog, armed
+// at shutdown and unreferenced, stops the loop when shutdown has not ended it by then, so
+// the exit still comes within 1 s.
+constexpr std::uint64_t kWatchdogMs = 150;
+// How long a restart under way may go on once httpok was told to stop (EOF, SIGTERM):
+// long enough to send its mail, short enough to exit within a second.
+constexpr std::uint64_t kDrainGraceMs = 800;
+
 // One watched target and what is under way for it. Owned by App.
 struct TargetState {
   std::unique_ptr<Probe> probe;
@@ -45,7 +66,16 @@ struct TargetState {
 class App final : private EventListener::Handler {
  public:
   App(uv_loop_t* loop, const Config& config, const ListenerEnvironment& env)
-      : loop_(loop), config_(config), env_(env), listener_(loop, *this), grace_(loop) {}
+      : loop_(loop),
+        config_(config),
+        env_(env),
+        listener_(loop, *this),
+        grace_(loop),
+        watchdog_(loop),
+        sigterm_(loop),
+        sigint_(loop) {
+    watchdog_.unref();
+  }
 
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
   std::optional<std::string> prepare() {
@@ -75,7 +105,42 @@ class App final : private EventListener::Handler {
     return std::nullopt;
   }
 
-  int start() {
+  // SIGTERM and SIGINT (supervisord stops a listener with a signal) end httpok as EOF
+  // does. Then the start-up checks, and READY once they are done.
+  void start() {
+    sigterm_.start(SIGTERM, [this](int) { stop_gracefully(); });
+    sigint_.start(SIGINT, [this](int) { stop_gracefully(); });
+    const char* path = std::getenv("PATH");
+    for (const std::string& line : startup::local_warnings(config_, path ? path : kDefaultPath))
+      log::line(line);
+    rpc_->call("supervisor.getAllProcessInfo", {},
+               std::min(config_.rpc_timeout, std::chrono::milliseconds(kStartupCheckTimeout)),
+               [this](RpcResult<xmlrpc::Value> answer) { on_startup_processes(answer); });
+  }
+
+  int exit_status() const { return exit_status_; }
+  // The loop was stopped by the watchdog: work that cannot be cancelled is still pending.
+  bool watchdog_fired() const { return watchdog_fired_; }
+
+ private:
+  // One getAllProcessInfo at start: is supervisord there, does it take our credentials,
+  // does every -p name a process. Then one line per target says what httpok watches.
+  void on_startup_processes(const RpcResult<xmlrpc::Value>& answer) {
+    if (stopping_ || draining_)
+      return;
+    if (!answer.ok()) {
+      log::line(
+          "httpok: warning: " +
+          std::string(answer.error.fault ? "supervisord answered getAllProcessInfo with " : "") +
+          answer.error.describe());
+    } else if (auto infos = process_infos_from(*answer.value); !infos.ok()) {
+      log::line("httpok: warning: " + infos.error.describe());
+    } else {
+      for (const std::string& line : startup::process_warnings(config_, *infos.value))
+        log::line(line);
+    }
+    for (const Target& target : config_.targets)
+      log::line(startup::watching_line(config_, target));
     const int rc = listener_.start();
     if (rc < 0) {
       log::line(std::string("httpok: cannot use stdin/stdout for the event protocol: ") +
@@ -83,13 +148,8 @@ class App final : private EventListener::Handler {
       exit_status_ = 2;
       shutdown();
     }
-    return rc;
   }
 
-  int exit_status() const { return exit_status_; }
-  bool stopping() const { return stopping_; }
-
- private:
   void on_event(const Event& event) override {
     if (!event.is_tick() || stopping_ || draining_)
       return;
@@ -100,14 +160,21 @@ class App final : private EventListener::Handler {
   void on_input_end(bool clean) override {
     if (!clean)
       log::line("httpok: stdin ended inside an event; exiting");
+    stop_gracefully();
+  }
+
+  // EOF, SIGTERM or SIGINT: exit 0 within a second. Probes are cancelled; a restart under
+  // way may be about to mail its report, so it gets a moment, then what is left is
+  // cancelled. A second signal or EOF changes nothing.
+  void stop_gracefully() {
+    if (stopping_ || draining_)
+      return;
     if (actions_running_ == 0)
       return shutdown();
-    // A restart under way may be about to mail its report: give it a moment (the whole
-    // exit stays within a second), then cancel what is left.
     draining_ = true;
     for (auto& state : targets_)
       state->probe->cancel();
-    grace_.start(800, [this] { shutdown(); });
+    grace_.start(kDrainGraceMs, [this] { shutdown(); });
   }
 
   void on_protocol_error(const std::string& message) override {
@@ -209,6 +276,10 @@ class App final : private EventListener::Handler {
       return;
     stopping_ = true;
     grace_.stop();
+    watchdog_.start(kWatchdogMs, [this] {
+      watchdog_fired_ = true;
+      uv_stop(loop_);
+    });
     for (auto& state : targets_)
       state->probe->cancel();
     // Actions first (they use the client and the spawner), then the children and calls.
@@ -231,37 +302,13 @@ class App final : private EventListener::Handler {
   bool stopping_ = false;
   bool draining_ = false;  // stdin ended; waiting briefly for running actions
   net::Timer grace_;
+  net::Timer watchdog_;  // unreferenced; armed at shutdown only
+  bool watchdog_fired_ = false;
+  net::SignalWatcher sigterm_;
+  net::SignalWatcher sigint_;
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;
-};
-
-// After shutdown, the loop normally ends within an iteration or two. What can keep it
-// alive is work that cannot be cancelled: a getaddrinfo() already running in libuv's
-// thread pool waits for the resolver's own time-out (5 s and more per name server).
-// This watchdog (unreferenced: it never keeps the loop alive by itself) stops the loop
-// when shutdown has not ended it in time, so stdin's EOF still means exit within 1 s.
-struct Watchdog {
-  static constexpr std::uint64_t kGraceMs = 150;
-  static constexpr std::uint64_t kPeriodMs = 50;
-
-  uv_timer_t timer{};
-  const App* app = nullptr;
-  std::uint64_t stopping_since = 0;  // uv_now() when shutdown was first seen; 0: not yet
-  bool fired = false;
-
-  static void on_timer(uv_timer_t* handle) {
-    auto* self = static_cast<Watchdog*>(handle->data);
-    if (!self->app->stopping())
-      return;
-    const std::uint64_t now = uv_now(handle->loop);
-    if (self->stopping_since == 0) {
-      self->stopping_since = now;
-    } else if (now - self->stopping_since >= kGraceMs) {
-      self->fired = true;
-      uv_stop(handle->loop);
-    }
-  }
 };
 
 }  // namespace
@@ -273,31 +320,23 @@ int run_listener(const Config& config, const ListenerEnvironment& env) {
     return 2;
   }
   int status = 0;
-  Watchdog watchdog;
-  uv_timer_init(&loop, &watchdog.timer);
-  watchdog.timer.data = &watchdog;
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watchdog.timer));
   {
     App app(&loop, config, env);
-    watchdog.app = &app;
     if (auto error = app.prepare()) {
       log::line(*error);
       status = 2;
     } else {
-      uv_timer_start(&watchdog.timer, Watchdog::on_timer, Watchdog::kPeriodMs, Watchdog::kPeriodMs);
       app.start();
       uv_run(&loop, UV_RUN_DEFAULT);
       status = app.exit_status();
     }
-    if (watchdog.fired) {
+    if (app.watchdog_fired()) {
       // The loop cannot be closed while such work is pending, and libuv's exit-time
       // clean-up would join its thread pool and wait for it: leave without either.
       // Nothing is buffered: stdout and stderr are written with write(2).
       std::_Exit(status);
     }
-    watchdog.app = nullptr;
   }
-  uv_close(reinterpret_cast<uv_handle_t*>(&watchdog.timer), nullptr);
   // Let the handles closed by the destructors finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0)

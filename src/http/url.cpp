@@ -53,6 +53,21 @@ std::string Url::host_header() const {
   return out;
 }
 
+std::string redact_password(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos)
+    return std::string(url);
+  const std::size_t start = scheme_end + 3;
+  const std::size_t netloc_end = std::min(url.find_first_of("/?#", start), url.size());
+  const std::size_t at = url.rfind('@', netloc_end - 1);
+  if (at == std::string_view::npos || at < start)
+    return std::string(url);
+  const std::size_t colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at)
+    return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
 Result<Url> parse_url(std::string_view text) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);

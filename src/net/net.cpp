@@ -305,4 +305,35 @@ void Timer::stop() {
   fire_ = nullptr;
 }
 
+void Timer::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+}
+
+SignalWatcher::SignalWatcher(uv_loop_t* loop) : handle_(new uv_signal_t{}) {
+  uv_signal_init(loop, handle_);
+  handle_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(handle_));
+}
+
+SignalWatcher::~SignalWatcher() {
+  handle_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
+}
+
+int SignalWatcher::start(int signum, std::function<void(int)> fire) {
+  fire_ = std::move(fire);
+  return uv_signal_start(
+      handle_,
+      [](uv_signal_t* h, int sig) {
+        auto* self = static_cast<SignalWatcher*>(h->data);
+        if (self == nullptr || !self->fire_)
+          return;
+        // A copy: the callback may destroy this watcher (signals are rare; this is cheap).
+        std::function<void(int)> f = self->fire_;
+        f(sig);
+      },
+      signum);
+}
+
 }  // namespace httpok::net

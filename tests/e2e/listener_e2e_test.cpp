@@ -2,6 +2,8 @@
 // acknowledgement before the probe ends, clean exit on EOF, command-line exits.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -32,6 +34,13 @@ std::string frame(const std::string& eventname, const std::string& payload, int 
 }
 std::string tick(int serial) {
   return frame("TICK_5", "when:1700000000", serial);
+}
+
+// What httpok wrote after its start-up lines (the warnings and the "watching" lines, all
+// written before READY).
+std::string after_startup(const std::string& err) {
+  const std::size_t last = err.rfind("httpok: watching ");
+  return last == std::string::npos ? err : err.substr(err.find('\n', last) + 1);
 }
 
 std::string protocol(int acks) {
@@ -83,7 +92,7 @@ TEST(Binary, EofExitsWithinASecondEvenDuringAHostNameLookup) {
   EXPECT_EQ(*status, 0) << child.err();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // "within 1 s", with slack for CI
   EXPECT_EQ(child.out(), protocol(1));
-  EXPECT_EQ(child.err(), "");
+  EXPECT_EQ(after_startup(child.err()), "");
 }
 
 TEST(Binary, FailedProbeLogsOneLineOnStderrOnly) {
@@ -173,6 +182,174 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
             std::string::npos);
 }
 
+// A scripted supervisord that lists bar (FATAL), baz:baz_01 (STOPPED), foo (RUNNING, pid
+// 4242) and httpok (RUNNING), and answers every other call with the same document.
+struct ScriptedSupervisord {
+  ScriptedServer rpc{[](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+  }};
+  std::map<std::string, std::string> env() const {
+    return {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+            {"SUPERVISOR_GROUP_NAME", "httpok"},
+            {"SUPERVISOR_PROCESS_NAME", "httpok"}};
+  }
+};
+
+TEST(Binary, StartUpChecksAreLoggedBeforeTheFirstReady) {
+  ScriptedSupervisord sv;
+  const std::string url = "http://127.0.0.1:1/health";
+  Child child(
+      {httpok_binary(), "-p", "foo", "-p", "nosuch", "-m", "ops@example.com", "-s",
+       "/nonexistent/sendmail -t", "-d", "/nonexistent/cores", "-g", "/nonexistent/gcore", url},
+      sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  // Read in the same poll as READY: all of it was written before READY.
+  EXPECT_EQ(child.err(),
+            "httpok: warning: mail will fail: '/nonexistent/sendmail' does not exist (-s "
+            "'/nonexistent/sendmail -t')\n"
+            "httpok: warning: core files will fail: '/nonexistent/gcore' does not exist (-g "
+            "'/nonexistent/gcore')\n"
+            "httpok: warning: core files will fail: the core directory '/nonexistent/cores' does "
+            "not exist (-d)\n"
+            "httpok: warning: supervisord has no process named 'nosuch' (-p)\n"
+            "httpok: watching " +
+                url + " every TICK (timeout 10 s) for foo, nosuch; mail to ops@example.com\n");
+  EXPECT_EQ(sv.rpc.connections(), 1);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, NotEagerWithAMisspeltProgramSaysItWillNeverCheck) {
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "-E", "-p", "nosuch", "http://127.0.0.1:1/"}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_NE(child.err().find("httpok: warning: supervisord has no process named 'nosuch' (-p)\n"
+                             "httpok: warning: with -E, http://127.0.0.1:1/ is checked only while "
+                             "one of its processes is RUNNING: it never will be\n"),
+            std::string::npos)
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, StartUpSaysWhenSupervisordCannotBeReached) {
+  Child child({httpok_binary(), "-p", "web", "http://127.0.0.1:1/"}, kListenerEnv);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_EQ(child.err(),
+            "httpok: warning: cannot reach supervisord at unix:///nonexistent/supervisor.sock: "
+            "[Errno 2] No such file or directory\n"
+            "httpok: watching http://127.0.0.1:1/ every TICK (timeout 10 s) for web\n");
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, StartUpCheckOfASilentSupervisordIsBounded) {
+  ScriptedServer rpc([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();  // never answers
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Child child({httpok_binary(), "-p", "web", "http://127.0.0.1:1/"},
+              {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())}});
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 1900ms);
+  EXPECT_LT(elapsed, 5s);
+  EXPECT_NE(child.err().find("httpok: warning: supervisord did not answer "
+                             "supervisor.getAllProcessInfo within 2 s\n"),
+            std::string::npos)
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, SigtermAndSigintDuringAProbeExitZeroWithinASecond) {
+  for (const int sig : {SIGTERM, SIGINT}) {
+    ScriptedServer server([](ScriptedServer::Connection& c) {
+      c.read_request();
+      c.hold();  // never answers
+    });
+    Child child({httpok_binary(), "-t", "30", server.url()}, kListenerEnv);
+    child.write_stdin(tick(1));
+    ASSERT_TRUE(child.wait_for([&] { return server.connections() == 1; }, 10s)) << child.err();
+    const auto start = std::chrono::steady_clock::now();
+    ::kill(child.pid(), sig);
+    const auto status = child.wait_exit(5s);
+    ASSERT_TRUE(status.has_value()) << sig;
+    EXPECT_EQ(*status, 0) << child.err();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // "within 1 s", with slack for CI
+    EXPECT_EQ(child.out(), protocol(1));
+    EXPECT_EQ(after_startup(child.err()), "");
+  }
+}
+
+TEST(Binary, SigtermDuringARestartLetsTheMailGoOut) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string mail_out = (dir / "mail.txt").string();
+  const std::string started = (dir / "started").string();
+  const std::string go = (dir / "go").string();
+  // A slow sendmail, waiting at a gate: it is sure to be running when the signal comes.
+  const std::string sendmail = "touch '" + started + "'; while [ ! -e '" + go +
+                               "' ]; do sleep 0.01; done; exec " +
+                               (support_dir() / "fake-sendmail.sh").string();
+  std::map<std::string, std::string> env = sv.env();
+  env["FAKE_SENDMAIL_OUT"] = mail_out;
+  Child child({httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail, app.url()},
+              env);
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return read_file(started).has_value(); }, 10s)) << child.err();
+  ::kill(child.pid(), SIGTERM);
+  const auto start = std::chrono::steady_clock::now();
+  write_file(go, "");
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_NE(child.err().find("Mailed:\n\nTo: ops@example.com\n"), std::string::npos) << child.err();
+  EXPECT_NE(read_file_or_empty(mail_out).find("bar not in RUNNING state, NOT restarting"),
+            std::string::npos);
+}
+
+TEST(Binary, ChildrensStderrNeverLandsInsideTheBlock) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string gcore = "echo gdb-said-this >&2; echo core; false";
+  Child child({httpok_binary(), "-p", "foo", "-m", "ops@example.com", "-s",
+               "/nonexistent/sendmail -t -i", "-d", dir.path().string(), "-g", gcore, app.url()},
+              sv.env());
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("httpok: failed to send mail") != std::string::npos; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = after_startup(child.err());
+  const std::string outcome = "status contacting " + app.url() + ": 500 Internal Server Error";
+  const std::string block =
+      "Restarting selected processes ['foo']\n"
+      "gcore output for foo:\n\n core\n\n"
+      "foo is in RUNNING state, restarting\n"
+      "foo restarted\n";
+  const std::string mail = "To: ops@example.com\nSubject: httpok: " + app.url() +
+                           ": bad status returned\n\n" + outcome + "\n" +
+                           block.substr(0, block.size() - 1);
+  EXPECT_EQ(err, "httpok: status failure: " + outcome + "\n" + block + "Mailed:\n\n" + mail +
+                     "\n"
+                     "httpok: gcore for foo failed: '" +
+                     gcore +
+                     "' exited with status 1; stderr: gdb-said-this\n"
+                     "httpok: failed to send mail: '/nonexistent/sendmail -t -i' exited with "
+                     "status 127; stderr: sendmail: 1: /nonexistent/sendmail: not found\n");
+}
+
 // -E: the URL is checked only while a watched process is RUNNING. The scripted
 // supervisord lists bar (FATAL), baz:baz_01 (STOPPED), foo and httpok (RUNNING).
 struct NotEager {
@@ -194,9 +371,11 @@ struct NotEager {
 TEST(Binary, NotEagerChecksWhileAWatchedProcessRuns) {
   NotEager fixture;
   Child child({httpok_binary(), "-E", "-p", "foo", fixture.app.url()}, fixture.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_EQ(fixture.rpc.connections(), 1);  // the start-up check
   child.write_stdin(tick(1));
   ASSERT_TRUE(child.wait_for([&] { return fixture.app.connections() == 1; }, 10s)) << child.err();
-  EXPECT_EQ(fixture.rpc.connections(), 1);
+  EXPECT_EQ(fixture.rpc.connections(), 2);
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
@@ -205,13 +384,15 @@ TEST(Binary, NotEagerSkipsTheCheckWhenNothingWatchedRuns) {
   NotEager fixture;
   Child child({httpok_binary(), "-E", "-p", "bar", "-p", "baz:baz_01", fixture.app.url()},
               fixture.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const int at_start = fixture.rpc.connections();  // the start-up check
   // Once supervisord has been asked twice, the answer to the first question was acted on.
-  for (int serial = 1; fixture.rpc.connections() < 2 && serial < 50; ++serial) {
+  for (int serial = 1; fixture.rpc.connections() < at_start + 2 && serial < 50; ++serial) {
     child.write_stdin(tick(serial));
     ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(serial); }, 10s));
-    child.wait_for([&] { return fixture.rpc.connections() >= serial; }, 1s);
+    child.wait_for([&] { return fixture.rpc.connections() >= at_start + serial; }, 1s);
   }
-  ASSERT_GE(fixture.rpc.connections(), 2);
+  ASSERT_GE(fixture.rpc.connections(), at_start + 2);
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
   // Not even a connection still waiting in the app's accept queue.

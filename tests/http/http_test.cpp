@@ -77,6 +77,16 @@ TEST(Url, Errors) {
   }
 }
 
+TEST(Url, RedactPasswordMasksOnlyThePassword) {
+  EXPECT_EQ(redact_password("http://u:s3cret@h:8080/p?q"), "http://u:***@h:8080/p?q");
+  EXPECT_EQ(redact_password("https://u:p:w@x@h/"), "https://u:***@h/");
+  EXPECT_EQ(redact_password("http://u@h/"), "http://u@h/");
+  EXPECT_EQ(redact_password("http://h:80/a@b:c"), "http://h:80/a@b:c");
+  EXPECT_EQ(redact_password("http://h/"), "http://h/");
+  EXPECT_EQ(redact_password("not a url"), "not a url");
+  EXPECT_EQ(redact_password("http://:pw@h"), "http://:***@h");
+}
+
 TEST(Request, GetAsSuperlanceSendsIt) {
   EXPECT_EQ(build_get_request(must_parse("http://localhost:8080/tasty?a=b")),
             "GET /tasty?a=b HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: httpok\r\n"

@@ -1,0 +1,156 @@
+// Start-up checks; see include/httpok/startup.hpp.
+#include "httpok/startup.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "httpok/http.hpp"
+#include "httpok/net.hpp"
+#include "httpok/python_text.hpp"
+
+namespace httpok::startup {
+
+namespace {
+
+// Builtins and keywords of /bin/sh that a command line may start with: no file to check.
+constexpr std::array<std::string_view, 27> kShellWords{
+    ".",    ":",    "[",      "cd",    "case", "command", "do",   "echo",   "eval",
+    "exec", "exit", "export", "false", "for",  "if",      "kill", "printf", "read",
+    "set",  "test", "then",   "time",  "trap", "true",    "type", "until",  "while"};
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> first_program(std::string_view command) {
+  const std::size_t start = command.find_first_not_of(" \t\n");
+  if (start == std::string_view::npos)
+    return std::nullopt;
+  command.remove_prefix(start);
+  const std::string_view word = command.substr(0, command.find_first_of(" \t\n"));
+  if (word.find_first_of("'\"\\$`;&|<>(){}*?[]~=#!") != std::string_view::npos)
+    return std::nullopt;
+  if (std::find(kShellWords.begin(), kShellWords.end(), word) != kShellWords.end())
+    return std::nullopt;
+  return std::string(word);
+}
+
+std::optional<std::string> program_problem(const std::string& program, std::string_view path) {
+  const std::string quoted = python_repr(program);
+  if (program.find('/') != std::string::npos) {
+    struct stat st {};
+    if (::stat(program.c_str(), &st) != 0)
+      return quoted + (errno == ENOENT ? " does not exist" : ": " + errno_text(errno));
+    if (S_ISDIR(st.st_mode))
+      return quoted + " is a directory";
+    if (::access(program.c_str(), X_OK) != 0)
+      return quoted + " is not executable";
+    return std::nullopt;
+  }
+  // As the shell searches PATH: an empty entry is the current directory.
+  for (std::size_t begin = 0; begin <= path.size();) {
+    const std::size_t end = std::min(path.find(':', begin), path.size());
+    const std::string_view dir = path.substr(begin, end - begin);
+    if (is_executable_file((dir.empty() ? std::string(".") : std::string(dir)) + "/" + program))
+      return std::nullopt;
+    begin = end + 1;
+  }
+  return quoted + " is not found in PATH (" + std::string(path) + ")";
+}
+
+std::optional<std::string> directory_problem(const std::string& dir) {
+  const std::string quoted = python_repr(dir);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    return quoted + (errno == ENOENT ? " does not exist" : ": " + errno_text(errno));
+  if (!S_ISDIR(st.st_mode))
+    return quoted + " is not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return quoted + " is not writable: " + errno_text(errno);
+  return std::nullopt;
+}
+
+std::vector<std::string> unknown_programs(const std::vector<std::string>& programs,
+                                          const std::vector<ProcessInfo>& infos) {
+  std::vector<std::string> unknown;
+  for (const std::string& program : programs) {
+    const bool known = std::any_of(infos.begin(), infos.end(), [&](const ProcessInfo& info) {
+      return info.name == program || make_namespec(info.group, info.name) == program;
+    });
+    if (!known && std::find(unknown.begin(), unknown.end(), program) == unknown.end())
+      unknown.push_back(program);
+  }
+  return unknown;
+}
+
+std::vector<std::string> local_warnings(const Config& config, std::string_view path) {
+  std::vector<std::string> lines;
+  auto check_program = [&](const std::string& command, const char* option, const char* what) {
+    if (const auto program = first_program(command)) {
+      if (const auto problem = program_problem(*program, path)) {
+        lines.push_back("httpok: warning: " + std::string(what) + " will fail: " + *problem + " (" +
+                        option + " " + python_repr(command) + ")");
+      }
+    }
+  };
+  if (config.email)
+    check_program(config.sendmail, "-s", "mail");
+  if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {
+    check_program(config.gcore, "-g", "core files");
+    if (const auto problem = directory_problem(*config.coredir))
+      lines.push_back("httpok: warning: core files will fail: the core directory " + *problem +
+                      " (-d)");
+  }
+  return lines;
+}
+
+std::vector<std::string> process_warnings(const Config& config,
+                                          const std::vector<ProcessInfo>& infos) {
+  std::vector<std::string> lines;
+  for (const Target& target : config.targets) {
+    if (target.any)
+      continue;
+    const std::vector<std::string> unknown = unknown_programs(target.programs, infos);
+    for (const std::string& name : unknown)
+      lines.push_back("httpok: warning: supervisord has no process named " + python_repr(name) +
+                      " (-p)");
+    if (!target.eager && !target.programs.empty() && unknown.size() == target.programs.size()) {
+      lines.push_back("httpok: warning: with -E, " + redact_password(target.url) +
+                      " is checked only while one of its processes is RUNNING: it never will be");
+    }
+  }
+  return lines;
+}
+
+std::string watching_line(const Config& config, const Target& target) {
+  std::string line = "httpok: watching " + redact_password(target.url) + " every TICK (timeout " +
+                     net::duration_text(target.timeout) + ")";
+  if (target.any) {
+    line += " for every process but this listener";
+  } else if (target.programs.empty()) {
+    line += " for no process (neither -p nor -a is given)";
+  } else {
+    line += " for ";
+    for (std::size_t i = 0; i < target.programs.size(); ++i)
+      line += (i > 0 ? ", " : "") + target.programs[i];
+  }
+  if (!target.eager)
+    line += ", only while one of them is RUNNING";
+  if (config.email)
+    line += "; mail to " + *config.email;
+  return line;
+}
+
+}  // namespace httpok::startup

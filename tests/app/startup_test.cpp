@@ -1,0 +1,157 @@
+// The start-up checks: the first program of a command line, PATH look-ups, the core
+// directory, unknown -p names, and the "watching" line.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "httpok/startup.hpp"
+#include "support/test_support.hpp"
+
+namespace httpok::test {
+namespace {
+
+using startup::directory_problem;
+using startup::first_program;
+using startup::program_problem;
+
+TEST(FirstProgram, IsThePlainFirstWord) {
+  EXPECT_EQ(first_program("/usr/sbin/sendmail -t -i"), "/usr/sbin/sendmail");
+  EXPECT_EQ(first_program("  msmtp\t-t"), "msmtp");
+  EXPECT_EQ(first_program("gcore"), "gcore");
+}
+
+TEST(FirstProgram, IsNothingWhenOnlyTheShellCouldTell) {
+  for (const char* command :
+       {"", "   ", "exec /usr/sbin/sendmail -t", "FOO=1 sendmail -t", "'/opt/my mailer' -t",
+        "$HOME/bin/mail", "(cat)", "cat;true", ": nothing", "true"}) {
+    EXPECT_EQ(first_program(command), std::nullopt) << command;
+  }
+}
+
+TEST(ProgramProblem, APathIsCheckedAsItIs) {
+  TempDir dir;
+  const std::string script = (dir / "mailer").string();
+  write_file(script, "#!/bin/sh\n");
+  ::chmod(script.c_str(), 0644);
+  EXPECT_EQ(program_problem(script, ""), "'" + script + "' is not executable");
+  ::chmod(script.c_str(), 0755);
+  EXPECT_EQ(program_problem(script, ""), std::nullopt);
+  EXPECT_EQ(program_problem((dir / "nope").string(), ""),
+            "'" + (dir / "nope").string() + "' does not exist");
+  EXPECT_EQ(program_problem(dir.path().string(), ""),
+            "'" + dir.path().string() + "' is a directory");
+}
+
+TEST(ProgramProblem, ANameIsLookedUpInPath) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "bin");
+  write_file(dir / "bin" / "mailer", "#!/bin/sh\n");
+  ::chmod((dir / "bin" / "mailer").c_str(), 0755);
+  write_file(dir / "bin" / "plain", "not a program\n");
+  ::chmod((dir / "bin" / "plain").c_str(), 0644);
+  const std::string path = "/nonexistent:" + (dir / "bin").string();
+  EXPECT_EQ(program_problem("mailer", path), std::nullopt);
+  EXPECT_EQ(program_problem("sh", "/usr/bin:/bin"), std::nullopt);
+  EXPECT_EQ(program_problem("plain", path), "'plain' is not found in PATH (" + path + ")");
+  EXPECT_EQ(program_problem("nosuch-mailer", path),
+            "'nosuch-mailer' is not found in PATH (" + path + ")");
+}
+
+TEST(DirectoryProblem, NamesWhatIsWrong) {
+  TempDir dir;
+  EXPECT_EQ(directory_problem(dir.path().string()), std::nullopt);
+  EXPECT_EQ(directory_problem((dir / "nope").string()),
+            "'" + (dir / "nope").string() + "' does not exist");
+  write_file(dir / "file", "");
+  EXPECT_EQ(directory_problem((dir / "file").string()),
+            "'" + (dir / "file").string() + "' is not a directory");
+}
+
+Config one_target(std::vector<std::string> programs) {
+  Config config;
+  Target target;
+  target.url = "http://u:s3cret@127.0.0.1:8080/health";
+  target.programs = std::move(programs);
+  config.targets.push_back(target);
+  return config;
+}
+
+TEST(LocalWarnings, OnlyForWhatIsUsed) {
+  TempDir dir;
+  Config config = one_target({"web"});
+  config.sendmail = "/nonexistent/sendmail -t -i";
+  config.gcore = "/nonexistent/gcore -o";
+  // No -m and no -d: neither program is ever run, so neither is checked.
+  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+
+  config.email = "ops@example.com";
+  config.coredir = (dir / "cores").string();
+  EXPECT_EQ(startup::local_warnings(config, "/usr/bin:/bin"),
+            (std::vector<std::string>{
+                "httpok: warning: mail will fail: '/nonexistent/sendmail' does not exist (-s "
+                "'/nonexistent/sendmail -t -i')",
+                "httpok: warning: core files will fail: '/nonexistent/gcore' does not exist (-g "
+                "'/nonexistent/gcore -o')",
+                "httpok: warning: core files will fail: the core directory '" +
+                    (dir / "cores").string() + "' does not exist (-d)"}));
+
+  config.sendmail = "cat >/dev/null";
+  config.gcore = "sh -c 'echo core'";
+  std::filesystem::create_directories(dir / "cores");
+  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+}
+
+TEST(ProcessWarnings, NameThePNamesThatMatchNoProcess) {
+  const std::vector<ProcessInfo> infos = {{"web", "web", "RUNNING", 20, 10},
+                                          {"w1", "workers", "RUNNING", 20, 11}};
+  Config config = one_target({"web", "workers:w1", "w1", "nosuch", "other:web", "nosuch"});
+  EXPECT_EQ(startup::process_warnings(config, infos),
+            (std::vector<std::string>{
+                "httpok: warning: supervisord has no process named 'nosuch' (-p)",
+                "httpok: warning: supervisord has no process named 'other:web' (-p)"}));
+  config.targets[0].any = true;  // -a overrides -p
+  EXPECT_TRUE(startup::process_warnings(config, infos).empty());
+}
+
+TEST(ProcessWarnings, NotEagerWithNoKnownProcessIsNeverChecked) {
+  Config config = one_target({"nosuch"});
+  config.targets[0].eager = false;
+  EXPECT_EQ(startup::process_warnings(config, {}),
+            (std::vector<std::string>{
+                "httpok: warning: supervisord has no process named 'nosuch' (-p)",
+                "httpok: warning: with -E, http://u:***@127.0.0.1:8080/health is checked only "
+                "while one of its processes is RUNNING: it never will be"}));
+}
+
+TEST(WatchingLine, SaysWhatIsWatchedWithThePasswordMasked) {
+  Config config = one_target({"web"});
+  EXPECT_EQ(
+      startup::watching_line(config, config.targets[0]),
+      "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 10 s) for web");
+  config.targets[0].programs = {"web", "workers:w1"};
+  config.targets[0].eager = false;
+  config.targets[0].timeout = std::chrono::seconds(2);
+  config.email = "ops@example.com";
+  EXPECT_EQ(startup::watching_line(config, config.targets[0]),
+            "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for web, "
+            "workers:w1, only while one of them is RUNNING; mail to ops@example.com");
+  config.targets[0].any = true;
+  config.targets[0].eager = true;
+  config.email.reset();
+  EXPECT_EQ(
+      startup::watching_line(config, config.targets[0]),
+      "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for every "
+      "process but this listener");
+  config.targets[0].any = false;
+  config.targets[0].programs.clear();
+  EXPECT_EQ(startup::watching_line(config, config.targets[0]),
+            "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for no "
+            "process (neither -p nor -a is given)");
+}
+
+}  // namespace
+}  // namespace httpok::test
