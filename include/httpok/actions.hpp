@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "httpok/config.hpp"
@@ -37,6 +38,26 @@ std::string core_file_name(const std::string& coredir, const std::string& namesp
 // One line on why a gcore or sendmail run failed, naming the command.
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result);
 
+// --core-interval: at most one core file per program in that time, so that a persistent
+// failure does not fill the disk with a core on every restart. Remembers when a core of
+// each program was last written (a successful gcore run). Pure: the clock is injected.
+// Owned by the app; the runs it starts hold a pointer, and it outlives them.
+class CoreLimit {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit CoreLimit(std::chrono::milliseconds interval,
+                     std::function<Clock::time_point()> now = Clock::now);
+  // Nothing when a core of `namespec` may be written now; else how long ago the last was.
+  std::optional<std::chrono::milliseconds> blocked(const std::string& namespec) const;
+  void written(const std::string& namespec);
+  std::chrono::milliseconds interval() const { return interval_; }
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::function<Clock::time_point()> now_;
+  std::unordered_map<std::string, Clock::time_point> last_;
+};
+
 struct ActionSettings {
   std::vector<std::string> programs;
   bool any = false;
@@ -45,6 +66,7 @@ struct ActionSettings {
   std::string gcore;
   std::optional<std::string> coredir;
   std::chrono::milliseconds action_timeout{60000};
+  CoreLimit* core_limit = nullptr;  // --core-interval; nullptr: a core on every restart
   // The listener's own process (SUPERVISOR_GROUP_NAME / SUPERVISOR_PROCESS_NAME); skipped by -a.
   std::string self_group;
   std::string self_name;

@@ -49,6 +49,7 @@ struct Config {
   std::chrono::milliseconds rpc_timeout{30000};       // --rpc-timeout
   std::chrono::milliseconds wait_timeout{300000};     // --wait-timeout (stop/start)
   std::chrono::milliseconds action_timeout{60000};    // --action-timeout
+  std::chrono::milliseconds core_interval{0};         // --core-interval (0: a core per restart)
 
   bool operator==(const Config&) const = default;
 };

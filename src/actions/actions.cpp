@@ -53,6 +53,23 @@ std::string core_file_name(const std::string& coredir, const std::string& namesp
   return coredir + "/" + namespec;
 }
 
+CoreLimit::CoreLimit(std::chrono::milliseconds interval, std::function<Clock::time_point()> now)
+    : interval_(interval), now_(std::move(now)) {}
+
+std::optional<std::chrono::milliseconds> CoreLimit::blocked(const std::string& namespec) const {
+  const auto it = last_.find(namespec);
+  if (it == last_.end())
+    return std::nullopt;
+  const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(now_() - it->second);
+  if (ago >= interval_)
+    return std::nullopt;
+  return ago;
+}
+
+void CoreLimit::written(const std::string& namespec) {
+  last_[namespec] = now_();
+}
+
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result) {
   const std::string quoted = "'" + command + "'";
   std::string why = result.error;
@@ -185,6 +202,22 @@ struct ActionRun::Impl {
     return settings.coredir && !settings.coredir->empty() && !settings.gcore.empty();
   }
 
+  // With --core-interval, a program whose last core is recent gets none: the restart
+  // goes on as without -d, and a note after the block says why.
+  bool core_allowed(const std::string& namespec) {
+    if (settings.core_limit == nullptr) {
+      return true;
+    }
+    const auto ago = settings.core_limit->blocked(namespec);
+    if (!ago) {
+      return true;
+    }
+    late_notes.push_back("no core file of " + namespec + ": the last one was written " +
+                         std::to_string(ago->count() / 1000) + " s ago (--core-interval " +
+                         std::to_string(settings.core_limit->interval().count() / 1000) + ")");
+    return false;
+  }
+
   const ProcessInfo& current() const { return considered[index]; }
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
@@ -234,7 +267,7 @@ struct ActionRun::Impl {
           ++index;
           return write(namespec + " not in RUNNING state, NOT restarting", token);
         }
-        if (gcore_wanted()) {
+        if (gcore_wanted() && core_allowed(namespec)) {
           step = Step::gcore_done;
           SpawnRequest request;
           request.name = "gcore";
@@ -258,6 +291,9 @@ struct ActionRun::Impl {
         const std::string namespec = current_namespec();
         if (!write("gcore output for " + namespec + ":\n\n " + result.stdout_data, token)) {
           return false;
+        }
+        if (result.success() && settings.core_limit != nullptr) {
+          settings.core_limit->written(namespec);
         }
         // Noted once the block is complete: nothing of ours goes inside it.
         note_spawn_result("gcore for " + namespec + " failed: ",

@@ -237,6 +237,7 @@ class App final : private EventListener::Handler {
     settings.gcore = config_.gcore;
     settings.coredir = config_.coredir;
     settings.action_timeout = config_.action_timeout;
+    settings.core_limit = config_.core_interval.count() > 0 ? &core_limit_ : nullptr;
     settings.self_group = env_.group_name;
     settings.self_name = env_.process_name;
     state.action = std::make_unique<ActionRun>(settings, *rpc_, *spawner_,
@@ -296,6 +297,7 @@ class App final : private EventListener::Handler {
   const ListenerEnvironment& env_;
   EventListener listener_;
   tls::ContextCache tls_contexts_;
+  CoreLimit core_limit_{config_.core_interval};
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
   std::vector<std::unique_ptr<TargetState>> targets_;

@@ -43,10 +43,11 @@ enum Id : int {
   kClientKey,
   kTlsServerName,
   kNoSessionResumption,
+  kCoreInterval,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 25> kOptions{{
+constexpr std::array<OptionSpec, 26> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -72,6 +73,7 @@ constexpr std::array<OptionSpec, 25> kOptions{{
     {kClientKey, '\0', "client-key", true, false},
     {kTlsServerName, '\0', "tls-server-name", true, false},
     {kNoSessionResumption, '\0', "no-session-resumption", false, false},
+    {kCoreInterval, '\0', "core-interval", true, false},
 }};
 
 constexpr std::int64_t kMaxSeconds = 86400;
@@ -113,6 +115,16 @@ Result<std::chrono::milliseconds> parse_seconds(int id, std::string_view value) 
   if (*seconds > kMaxSeconds) {
     return Result<std::chrono::milliseconds>::failure(
         invalid_value(id, value, "expected a whole number of seconds, at most 86400"));
+  }
+  return std::chrono::milliseconds(std::chrono::seconds(*seconds));
+}
+
+// Whole seconds from 0 (off) to kMaxSeconds.
+Result<std::chrono::milliseconds> parse_seconds_or_zero(int id, std::string_view value) {
+  const auto seconds = config_detail::parse_python_int(value);
+  if (!seconds || *seconds < 0 || *seconds > kMaxSeconds) {
+    return Result<std::chrono::milliseconds>::failure(
+        invalid_value(id, value, "expected a whole number of seconds from 0 to 86400"));
   }
   return std::chrono::milliseconds(std::chrono::seconds(*seconds));
 }
@@ -259,6 +271,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kNoSessionResumption:
         target.tls.session_resumption = false;
         break;
+      case kCoreInterval: {
+        auto interval = parse_seconds_or_zero(option.id, value);
+        if (!interval) {
+          return usage_error(interval.error());
+        }
+        config.core_interval = interval.value();
+        break;
+      }
       default:
         break;
     }

@@ -86,6 +86,11 @@ Options of this implementation (not in superlance's httpok):
 --action-timeout SECONDS
       Time limit of each gcore and sendmail run (1 to 86400). Default: 60.
 
+--core-interval SECONDS
+      With -d, write at most one core file per process in this time (0 to
+      86400); a restart within it writes none. Default: 0, a core file on
+      every restart.
+
 --insecure
       For https: do not verify the server's certificate or host name.
 

@@ -695,6 +695,66 @@ TEST_P(ActionsTest, WhatAChildWroteOnStderrFollowsTheBlockNeverInsideIt) {
   EXPECT_EQ(spawner_.requests[1].name, "sendmail");
 }
 
+TEST_P(ActionsTest, CoreIntervalWritesAtMostOneCorePerProgramInItsTime) {
+  CoreLimit::Clock::time_point now{};
+  CoreLimit limit(std::chrono::seconds(600), [&] { return now; });
+  ActionSettings settings = superlance_settings({"foo", "bar"});
+  settings.email.reset();
+  settings.gcore = "gcore -o";
+  settings.coredir = "/cores";
+  settings.core_limit = &limit;
+  auto gcore_runs = [&] {
+    std::vector<std::string> args;
+    for (const SpawnRequest& r : spawner_.requests)
+      args.push_back(r.args.at(0));
+    return args;
+  };
+  auto again = [&] {
+    stderr_.clear();
+    done_calls_ = 0;
+    spawner_.requests.clear();
+    rpc_.infos = {{"foo", "foo", "RUNNING", kStateRunning, 11},
+                  {"bar", "bar", "RUNNING", kStateRunning, 12}};
+    return act(settings);
+  };
+
+  again();
+  EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
+
+  // 12 s later: no core of either, the restarts go on as without -d, a note follows.
+  now += std::chrono::seconds(12);
+  EXPECT_EQ(again(),
+            "Restarting selected processes ['foo', 'bar']\n"
+            "foo is in RUNNING state, restarting\n"
+            "foo restarted\n"
+            "bar is in RUNNING state, restarting\n"
+            "bar restarted\n"
+            "httpok: no core file of foo: the last one was written 12 s ago (--core-interval "
+            "600)\n"
+            "httpok: no core file of bar: the last one was written 12 s ago (--core-interval "
+            "600)\n");
+  EXPECT_THAT(gcore_runs(), IsEmpty());
+
+  // A failed gcore wrote no core: it does not count.
+  now += std::chrono::seconds(600);
+  SpawnResult failed;
+  failed.started = true;
+  failed.exit_status = 1;
+  spawner_.results["gcore -o"] = failed;
+  again();
+  EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
+  spawner_.results.clear();
+  now += std::chrono::seconds(1);
+  again();
+  EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
+  now += std::chrono::seconds(599);
+  again();
+  EXPECT_THAT(gcore_runs(), IsEmpty());
+  now += std::chrono::seconds(1);  // 600 s after the last core: allowed again
+  again();
+  EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
+}
+
 TEST_P(ActionsTest, NoMailWithoutAddress) {
   rpc_.infos = dummy_processes();
   ActionSettings settings = superlance_settings({"foo"});

@@ -209,6 +209,15 @@ TEST(CliOptions, RpcTimeout) {
 TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_config({"--action-timeout", "5", "u"}).action_timeout, 5s);
   EXPECT_EQ(run_config({"--action-timeout=600", "u"}).action_timeout, 600s);
+  EXPECT_EQ(run_config({"u"}).core_interval, 0s);
+  EXPECT_EQ(run_config({"--core-interval", "600", "u"}).core_interval, 600s);
+  EXPECT_EQ(run_config({"--core-interval=0", "u"}).core_interval, 0s);
+  EXPECT_EQ(usage_error({"--core-interval", "-1", "u"}),
+            "httpok: invalid value for --core-interval: '-1' (expected a whole number of seconds "
+            "from 0 to 86400)");
+  EXPECT_EQ(usage_error({"--core-interval", "86401", "u"}),
+            "httpok: invalid value for --core-interval: '86401' (expected a whole number of "
+            "seconds from 0 to 86400)");
   EXPECT_EQ(run_config({"u"}).wait_timeout, 300s);
   EXPECT_EQ(run_config({"--wait-timeout", "45", "u"}).wait_timeout, 45s);
   EXPECT_EQ(run_config({"--w=46", "u"}).wait_timeout, 46s);
@@ -400,10 +409,15 @@ TEST(CliPrefixes, LegacyPrefixesKeepTheirSuperlanceMeaning) {
   target = run_target({"--no", "u"});
   EXPECT_FALSE(target.eager);
   EXPECT_TRUE(target.tls.session_resumption);
+  // --core was --coredir although --core-interval now exists.
+  const Config config = run_config({"--core", "/cores", "u"});
+  EXPECT_EQ(config.coredir, "/cores");
+  EXPECT_EQ(config.core_interval, 0s);
 }
 
 TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_EQ(run_config({"--ac", "9", "u"}).action_timeout, 9s);
+  EXPECT_EQ(run_config({"--core-", "9", "u"}).core_interval, 9s);
   EXPECT_EQ(run_target({"--tl", "h", "u"}).tls.server_name, "h");
   const Target target = run_target({"--no-", "u"});
   EXPECT_FALSE(target.tls.session_resumption);
@@ -615,7 +629,8 @@ TEST(CliTexts, UsageListsEveryOption) {
                              "--client-cert",
                              "--client-key",
                              "--tls-server-name",
-                             "--no-session-resumption"}) {
+                             "--no-session-resumption",
+                             "--core-interval"}) {
     EXPECT_NE(usage.find(option), std::string::npos) << option;
   }
 }

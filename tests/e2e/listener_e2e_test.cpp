@@ -350,6 +350,41 @@ TEST(Binary, ChildrensStderrNeverLandsInsideTheBlock) {
                      "status 127; stderr: sendmail: 1: /nonexistent/sendmail: not found\n");
 }
 
+TEST(Binary, CoreIntervalWritesOneCoreForRepeatedFailures) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string runs = (dir / "gcore-runs").string();
+  Child child({httpok_binary(), "-p", "foo", "-d", dir.path().string(), "-g",
+               "echo run >> '" + runs + "'; echo core", "--core-interval", "3600", app.url()},
+              sv.env());
+  auto restarts = [&] {
+    std::size_t count = 0;
+    const std::string err = child.err();
+    for (std::size_t at = err.find("foo restarted\n"); at != std::string::npos;
+         at = err.find("foo restarted\n", at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  for (int serial = 1; serial <= 3; ++serial) {
+    child.write_stdin(tick(serial));
+    ASSERT_TRUE(child.wait_for([&] { return restarts() == static_cast<std::size_t>(serial); }, 10s))
+        << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(read_file_or_empty(runs), "run\n");  // one core for three restarts
+  const std::size_t note =
+      child.err().find("httpok: no core file of foo: the last one was written ");
+  ASSERT_NE(note, std::string::npos) << child.err();
+  EXPECT_NE(child.err().find(" s ago (--core-interval 3600)\n", note), std::string::npos)
+      << child.err();
+}
+
 // -E: the URL is checked only while a watched process is RUNNING. The scripted
 // supervisord lists bar (FATAL), baz:baz_01 (STOPPED), foo and httpok (RUNNING).
 struct NotEager {
