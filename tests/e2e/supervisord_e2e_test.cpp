@@ -163,6 +163,15 @@ TEST_F(HungApp, RestartOverTcpWithCredentials) {
   unhang();
   ASSERT_TRUE(wait_err("web restarted\n", 30s)) << err() << sv_->log();
   EXPECT_EQ(err().find("Failed to"), std::string::npos) << err();
+  // The start-up checks found nothing to warn about; one line says what is watched.
+  EXPECT_EQ(err().rfind("httpok: watching " + url_ + " every TICK (timeout 2 s) for web; mail to "
+                        "ops@example.com\n",
+                        0),
+            0u)
+      << err();
+  // supervisord stops a listener with SIGTERM: a clean exit, not "terminated by SIGTERM".
+  sv_->ctl({"stop", "httpok"});
+  EXPECT_TRUE(sv_->wait_for_log("stopped: httpok (exit status 0)", 10s)) << sv_->log();
 }
 
 TEST_F(HungApp, WrongCredentialsAreNamed) {
@@ -176,6 +185,11 @@ TEST_F(HungApp, WrongCredentialsAreNamed) {
   if (HasFatalFailure() || IsSkipped())
     return;
   const std::string pid = sv_->ctl({"pid", "httpok"});
+  // Said at start already, before any failure.
+  ASSERT_TRUE(wait_err("\n", 10s)) << err();
+  EXPECT_EQ(err().rfind("httpok: warning: supervisord refused the credentials of user 'admin'\n", 0),
+            0u)
+      << err();
   hang();
   ASSERT_TRUE(wait_err("Exception retrieving process info", 30s)) << err();
   EXPECT_NE(err().find("Exception retrieving process info supervisord refused the credentials "
