@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "httpok/actions.hpp"
-#include "httpok/listener.hpp"
+#include "httpok/event_listener.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/startup.hpp"

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "httpok/listener.hpp"
+#include "httpok/event_listener.hpp"
 
 namespace httpok {
 

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "httpok/probe.hpp"
+#include "httpok/probe_result.hpp"
 
 namespace httpok {
 

@@ -164,8 +164,9 @@ TEST_F(HungApp, RestartOverTcpWithCredentials) {
   ASSERT_TRUE(wait_err("web restarted\n", 30s)) << err() << sv_->log();
   EXPECT_EQ(err().find("Failed to"), std::string::npos) << err();
   // The start-up checks found nothing to warn about; one line says what is watched.
-  EXPECT_EQ(err().rfind("httpok: watching " + url_ + " every TICK (timeout 2 s) for web; mail to "
-                        "ops@example.com\n",
+  EXPECT_EQ(err().rfind("httpok: watching " + url_ +
+                            " every TICK (timeout 2 s) for web; mail to "
+                            "ops@example.com\n",
                         0),
             0u)
       << err();
@@ -187,8 +188,8 @@ TEST_F(HungApp, WrongCredentialsAreNamed) {
   const std::string pid = sv_->ctl({"pid", "httpok"});
   // Said at start already, before any failure.
   ASSERT_TRUE(wait_err("\n", 10s)) << err();
-  EXPECT_EQ(err().rfind("httpok: warning: supervisord refused the credentials of user 'admin'\n", 0),
-            0u)
+  EXPECT_EQ(
+      err().rfind("httpok: warning: supervisord refused the credentials of user 'admin'\n", 0), 0u)
       << err();
   hang();
   ASSERT_TRUE(wait_err("Exception retrieving process info", 30s)) << err();

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "httpok/listener.hpp"
+#include "httpok/event_listener.hpp"
 
 namespace httpok {
 namespace {

@@ -1,0 +1,55 @@
+// The pure core of a probe: how a result is classified and the texts superlance writes
+// for it. No I/O; the libuv shell that runs a probe is probe.hpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace httpok {
+
+enum class ProbeFailure {
+  none,      // healthy
+  dns,       // the host name did not resolve
+  connect,   // no address accepted the connection
+  timeout,   // the deadline passed first
+  tls,       // handshake or TLS record failure, certificate verification included
+  protocol,  // malformed or truncated response, connection reset
+  status,    // a response whose status is not one of the expected codes
+  body,      // expected status, but the body lacks the -b text within --max-body bytes
+};
+std::string_view to_string(ProbeFailure failure) noexcept;
+
+// Microseconds since the probe started at which each phase ended (0: not reached).
+struct ProbeTimings {
+  std::uint64_t resolved_us = 0;
+  std::uint64_t connected_us = 0;
+  std::uint64_t tls_done_us = 0;
+  std::uint64_t first_byte_us = 0;
+  std::uint64_t total_us = 0;
+};
+
+struct ProbeResult {
+  ProbeFailure failure = ProbeFailure::none;
+  int status = 0;       // HTTP status when a response came
+  std::string reason;   // its reason phrase
+  std::string outcome;  // superlance's text: the first line of the mail
+  ProbeTimings timings;
+  bool ok() const noexcept { return failure == ProbeFailure::none; }
+};
+
+// "status contacting <URL>: <code> <reason>"
+std::string status_outcome(const std::string& url, int status, const std::string& reason);
+// "error contacting <URL>:\n\n <error>"
+std::string error_outcome(const std::string& url, const std::string& error);
+// none, status or body, for a complete response.
+ProbeFailure classify_response(int status, const std::vector<int>& codes, bool body_required,
+                               bool body_found) noexcept;
+// superlance's subject text (without the "httpok: " prefix): "<URL>: bad status returned"
+// for every failure but a bad body, which is "<URL>: bad body returned".
+std::string failure_subject(const std::string& url, ProbeFailure failure);
+// The outcome on one line (for httpok's own log line).
+std::string one_line(const std::string& text);
+
+}  // namespace httpok
