@@ -3,41 +3,13 @@
 #pragma once
 
 #include <chrono>
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "httpok/target.hpp"
+
 namespace httpok {
-
-// TLS settings of one target. Targets with equal TlsOptions share one SSL_CTX.
-struct TlsOptions {
-  bool insecure = false;           // --insecure: no certificate or host-name check
-  std::string cafile;              // --cafile FILE
-  std::string capath;              // --capath DIR
-  std::string client_cert;         // --client-cert FILE
-  std::string client_key;          // --client-key FILE
-  std::string server_name;         // --tls-server-name NAME (SNI and name to verify)
-  bool session_resumption = true;  // --no-session-resumption turns it off
-
-  bool operator==(const TlsOptions&) const = default;
-};
-
-// One watched URL and what to do when it fails. The command line makes a list of one.
-struct Target {
-  std::string url;
-  std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
-  std::optional<std::string> body;              // -b: substring the body must contain
-  std::chrono::milliseconds timeout{10000};     // -t: one deadline for the whole probe
-  std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
-  std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most
-  TlsOptions tls;
-  std::vector<std::string> programs;  // -p, accumulated: names or group:name namespecs
-  bool any = false;                   // -a: every process (except the listener itself)
-  bool eager = true;                  // -e / -E (last wins)
-
-  bool operator==(const Target&) const = default;
-};
 
 struct Config {
   std::vector<Target> targets;

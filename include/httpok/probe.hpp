@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "httpok/config.hpp"
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
 #include "httpok/probe_result.hpp"
+#include "httpok/target.hpp"
 
 namespace httpok {
 
@@ -30,7 +30,8 @@ class Probe final : private net::Stream::Handler {
   using Callback = std::function<void(const ProbeResult&)>;
 
   // `tls_context` is required for https targets (built at start-up), null for http.
-  Probe(uv_loop_t* loop, Target target, Url url, std::shared_ptr<tls::ClientContext> tls_context);
+  Probe(uv_loop_t* loop, ProbeSettings settings, Url url,
+        std::shared_ptr<tls::ClientContext> tls_context);
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
@@ -42,7 +43,7 @@ class Probe final : private net::Stream::Handler {
   // Stops a running probe; `done` is not called.
   void cancel();
 
-  const Target& target() const noexcept { return target_; }
+  const ProbeSettings& settings() const noexcept { return settings_; }
   const Url& url() const noexcept { return url_; }
   // True when the last TLS handshake of this probe resumed a session.
   bool last_tls_resumed() const noexcept { return last_tls_resumed_; }
@@ -70,7 +71,7 @@ class Probe final : private net::Stream::Handler {
   std::uint64_t elapsed_us() const;
 
   uv_loop_t* loop_;
-  Target target_;
+  ProbeSettings settings_;
   Url url_;
   std::shared_ptr<tls::ClientContext> tls_context_;
   std::string request_;  // built once, sent by every probe

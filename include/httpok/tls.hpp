@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "httpok/config.hpp"
 #include "httpok/result.hpp"
+#include "httpok/target.hpp"
 
 namespace httpok::tls {
 
@@ -83,14 +83,16 @@ class ContextCache {
 // Host name rules: `host` is the URL host, a DNS name or an IP literal (IPv6 with or
 // without brackets). A name is sent as SNI and verified against the certificate's
 // DNS SANs (or CN); an IP literal sends no SNI and is verified against IP SANs.
-// TlsOptions::server_name, when set, replaces the host for both SNI and verification.
+// `server_name` (--tls-server-name), when not empty, replaces the host for both SNI and
+// verification; it belongs to the session, not the context, so one context serves any.
 // With TlsOptions::insecure nothing is verified (SNI is still sent).
 //
 // Resumption: the session is cached in the context under (host, port, server name) and
 // offered on the next ClientSession with the same key, unless session_resumption is off.
 class ClientSession {
  public:
-  ClientSession(std::shared_ptr<ClientContext> context, std::string_view host, std::uint16_t port);
+  ClientSession(std::shared_ptr<ClientContext> context, std::string_view host, std::uint16_t port,
+                std::string_view server_name = {});
   ~ClientSession();
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;

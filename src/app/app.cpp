@@ -56,6 +56,7 @@ constexpr std::uint64_t kDrainGraceMs = 800;
 
 // One watched target and what is under way for it. Owned by App.
 struct TargetState {
+  const Target* target = nullptr;  // in the Config, which outlives the app
   std::unique_ptr<Probe> probe;
   bool checking = false;              // not eager: asking supervisord before probing
   bool acting = false;                // the restart sequence is under way
@@ -88,18 +89,19 @@ class App final : private EventListener::Handler {
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
     for (const Target& target : config_.targets) {
-      auto url = parse_url(target.url);
+      auto url = parse_url(target.probe.url);
       if (!url)
         return "httpok: " + url.error();
       std::shared_ptr<tls::ClientContext> context;
       if (url.value().https()) {
-        auto got = tls_contexts_.get(target.tls);
+        auto got = tls_contexts_.get(target.probe.tls);
         if (!got)
           return "httpok: " + got.error();
         context = got.value();
       }
       auto state = std::make_unique<TargetState>();
-      state->probe = std::make_unique<Probe>(loop_, target, std::move(url).value(), context);
+      state->target = &target;
+      state->probe = std::make_unique<Probe>(loop_, target.probe, std::move(url).value(), context);
       targets_.push_back(std::move(state));
     }
     return std::nullopt;
@@ -195,7 +197,7 @@ class App final : private EventListener::Handler {
                " is still running; this tick starts no new one");
       return;
     }
-    if (probe.target().eager)
+    if (state.target->restart.eager)
       return start_probe(state);
     // Not eager: probe only while a watched process is RUNNING.
     state.checking = true;
@@ -208,10 +210,10 @@ class App final : private EventListener::Handler {
                  state.probe->url().original + ": " + infos.error.describe());
         return;
       }
+      const RestartSettings& restart = state.target->restart;
       for (const ProcessInfo& info : *infos.value) {
-        const Target& target = state.probe->target();
         if (info.state == kStateRunning &&
-            selects(target.programs, target.any, env_.group_name, env_.process_name, info)) {
+            selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
           return start_probe(state);
         }
       }
@@ -225,13 +227,12 @@ class App final : private EventListener::Handler {
   void on_result(TargetState& state, const ProbeResult& result) {
     if (result.ok() || stopping_ || draining_)
       return;
-    const Probe& probe = *state.probe;
     own_line("httpok: " + std::string(to_string(result.failure)) +
              " failure: " + one_line(result.outcome));
-    const Target& target = probe.target();
+    const Target& target = *state.target;
     ActionSettings settings;
-    settings.programs = target.programs;
-    settings.any = target.any;
+    settings.programs = target.restart.programs;
+    settings.any = target.restart.any;
     settings.email = config_.email;
     settings.sendmail = config_.sendmail;
     settings.gcore = config_.gcore;
@@ -244,16 +245,17 @@ class App final : private EventListener::Handler {
                                                [](const std::string& line) { log::line(line); });
     state.acting = true;
     ++actions_running_;
-    state.action->start(format_subject(config_.name, failure_subject(target.url, result.failure)),
-                        result.outcome, [this, &state] {
-                          state.acting = false;
-                          if (--actions_running_ == 0) {
-                            flush_held_lines();
-                            // Not from inside the action's own callback: from the loop.
-                            if (draining_)
-                              grace_.start(0, [this] { shutdown(); });
-                          }
-                        });
+    state.action->start(
+        format_subject(config_.name, failure_subject(target.probe.url, result.failure)),
+        result.outcome, [this, &state] {
+          state.acting = false;
+          if (--actions_running_ == 0) {
+            flush_held_lines();
+            // Not from inside the action's own callback: from the loop.
+            if (draining_)
+              grace_.start(0, [this] { shutdown(); });
+          }
+        });
   }
 
   // httpok's own lines never land inside superlance's block of action lines: while an

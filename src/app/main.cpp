@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
       break;
   }
   for (const httpok::Target& target : cli.config.targets) {
-    const auto url = httpok::parse_url(target.url);
+    const auto url = httpok::parse_url(target.probe.url);
     if (!url)
       return usage_error("httpok: " + url.error());
   }

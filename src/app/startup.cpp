@@ -120,14 +120,15 @@ std::vector<std::string> process_warnings(const Config& config,
                                           const std::vector<ProcessInfo>& infos) {
   std::vector<std::string> lines;
   for (const Target& target : config.targets) {
-    if (target.any)
+    if (target.restart.any)
       continue;
-    const std::vector<std::string> unknown = unknown_programs(target.programs, infos);
+    const std::vector<std::string> unknown = unknown_programs(target.restart.programs, infos);
     for (const std::string& name : unknown)
       lines.push_back("httpok: warning: supervisord has no process named " + python_repr(name) +
                       " (-p)");
-    if (!target.eager && !target.programs.empty() && unknown.size() == target.programs.size()) {
-      lines.push_back("httpok: warning: with -E, " + redact_password(target.url) +
+    if (!target.restart.eager && !target.restart.programs.empty() &&
+        unknown.size() == target.restart.programs.size()) {
+      lines.push_back("httpok: warning: with -E, " + redact_password(target.probe.url) +
                       " is checked only while one of its processes is RUNNING: it never will be");
     }
   }
@@ -135,18 +136,18 @@ std::vector<std::string> process_warnings(const Config& config,
 }
 
 std::string watching_line(const Config& config, const Target& target) {
-  std::string line = "httpok: watching " + redact_password(target.url) + " every TICK (timeout " +
-                     net::duration_text(target.timeout) + ")";
-  if (target.any) {
+  std::string line = "httpok: watching " + redact_password(target.probe.url) +
+                     " every TICK (timeout " + net::duration_text(target.probe.timeout) + ")";
+  if (target.restart.any) {
     line += " for every process but this listener";
-  } else if (target.programs.empty()) {
+  } else if (target.restart.programs.empty()) {
     line += " for no process (neither -p nor -a is given)";
   } else {
     line += " for ";
-    for (std::size_t i = 0; i < target.programs.size(); ++i)
-      line += (i > 0 ? ", " : "") + target.programs[i];
+    for (std::size_t i = 0; i < target.restart.programs.size(); ++i)
+      line += (i > 0 ? ", " : "") + target.restart.programs[i];
   }
-  if (!target.eager)
+  if (!target.restart.eager)
     line += ", only while one of them is RUNNING";
   if (config.email)
     line += "; mail to " + *config.email;

@@ -167,16 +167,16 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
 
   Config config;
   Target target;
-  target.url = positionals.front();
-  target.codes.clear();
+  target.probe.url = positionals.front();
+  target.probe.codes.clear();
   for (const auto& option : options) {
     const std::string& value = option.value;
     switch (option.id) {
       case kProgram:
-        target.programs.push_back(value);
+        target.restart.programs.push_back(value);
         break;
       case kAny:
-        target.any = true;
+        target.restart.any = true;
         break;
       case kTimeout:
       case kRpcTimeout:
@@ -186,7 +186,7 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         if (!duration) {
           return usage_error(duration.error());
         }
-        (option.id == kTimeout       ? target.timeout
+        (option.id == kTimeout       ? target.probe.timeout
          : option.id == kRpcTimeout  ? config.rpc_timeout
          : option.id == kWaitTimeout ? config.wait_timeout
                                      : config.action_timeout) = duration.value();
@@ -198,12 +198,12 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
           return usage_error(
               invalid_value(option.id, value, "expected an HTTP status code from 100 to 999"));
         }
-        target.codes.push_back(static_cast<int>(*code));
+        target.probe.codes.push_back(static_cast<int>(*code));
         break;
       }
       case kBody:
         // superlance skips the body check for an empty string; so do we.
-        target.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
+        target.probe.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
       case kSendmail:
         config.sendmail = value;
@@ -220,10 +220,10 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         config.coredir = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
       case kEager:
-        target.eager = true;
+        target.restart.eager = true;
         break;
       case kNotEager:
-        target.eager = false;
+        target.restart.eager = false;
         break;
       case kName:
         config.name = value;
@@ -236,23 +236,23 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
               "expected a whole number of bytes from 1 to 1073741824, optionally followed by "
               "K or M"));
         }
-        target.max_body = static_cast<std::size_t>(*bytes);
+        target.probe.max_body = static_cast<std::size_t>(*bytes);
         break;
       }
       case kInsecure:
-        target.tls.insecure = true;
+        target.probe.tls.insecure = true;
         break;
       case kCafile:
-        target.tls.cafile = value;
+        target.probe.tls.cafile = value;
         break;
       case kCapath:
-        target.tls.capath = value;
+        target.probe.tls.capath = value;
         break;
       case kClientCert:
-        target.tls.client_cert = value;
+        target.probe.tls.client_cert = value;
         break;
       case kClientKey:
-        target.tls.client_key = value;
+        target.probe.tls.client_key = value;
         break;
       case kTlsServerName: {
         // A name to verify: "." or "" would leave none, and TLS would check no name.
@@ -265,11 +265,11 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         if (name.empty() || !printable) {
           return usage_error(invalid_value(option.id, value, "expected a host name or IP address"));
         }
-        target.tls.server_name = value;
+        target.probe.tls_server_name = value;
         break;
       }
       case kNoSessionResumption:
-        target.tls.session_resumption = false;
+        target.probe.tls.session_resumption = false;
         break;
       case kCoreInterval: {
         auto interval = parse_seconds_or_zero(option.id, value);
@@ -283,8 +283,8 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
     }
   }
-  if (target.codes.empty()) {
-    target.codes.push_back(200);
+  if (target.probe.codes.empty()) {
+    target.probe.codes.push_back(200);
   }
   config.targets.push_back(std::move(target));
 
@@ -310,12 +310,12 @@ std::optional<std::string> validate(const Config& config) {
                          "line breaks are not allowed: the name is part of the mail subject");
   }
   for (const auto& target : config.targets) {
-    if (!target.tls.client_key.empty() && target.tls.client_cert.empty()) {
-      return "httpok: --client-key " + python_repr(target.tls.client_key) +
+    if (!target.probe.tls.client_key.empty() && target.probe.tls.client_cert.empty()) {
+      return "httpok: --client-key " + python_repr(target.probe.tls.client_key) +
              " needs --client-cert as well";
     }
-    if (!target.tls.client_cert.empty() && target.tls.client_key.empty()) {
-      return "httpok: --client-cert " + python_repr(target.tls.client_cert) +
+    if (!target.probe.tls.client_cert.empty() && target.probe.tls.client_key.empty()) {
+      return "httpok: --client-cert " + python_repr(target.probe.tls.client_cert) +
              " needs --client-key as well";
     }
   }

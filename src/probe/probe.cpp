@@ -13,10 +13,10 @@ char g_plaintext[16 * 1024];
 
 }  // namespace
 
-Probe::Probe(uv_loop_t* loop, Target target, Url url,
+Probe::Probe(uv_loop_t* loop, ProbeSettings settings, Url url,
              std::shared_ptr<tls::ClientContext> tls_context)
     : loop_(loop),
-      target_(std::move(target)),
+      settings_(std::move(settings)),
       url_(std::move(url)),
       tls_context_(std::move(tls_context)),
       request_(build_get_request(url_)),
@@ -27,7 +27,7 @@ Probe::Probe(uv_loop_t* loop, Target target, Url url,
       attempt_timer_(loop) {
   // The options (and the -b needle) are set once; each probe only resets the parser.
   parser_.reset(
-      ResponseParser::Options{target_.max_body, target_.body.value_or(std::string{}), false});
+      ResponseParser::Options{settings_.max_body, settings_.body.value_or(std::string{}), false});
 }
 
 Probe::~Probe() {
@@ -51,7 +51,7 @@ bool Probe::start(Callback done) {
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
   uv_update_time(loop_);
-  deadline_.start(static_cast<std::uint64_t>(target_.timeout.count()), [this] { on_deadline(); });
+  deadline_.start(static_cast<std::uint64_t>(settings_.timeout.count()), [this] { on_deadline(); });
 
   if (url_.https() && tls_context_ == nullptr) {
     // Defer the failure: `done` is never called before start() returns.
@@ -93,7 +93,8 @@ void Probe::connect_next() {
       if (left > 1) {
         // An address that drops the SYN (a broken IPv6 route, say) must not use up the
         // whole deadline: each attempt gets its share of what is left.
-        const std::uint64_t timeout_us = static_cast<std::uint64_t>(target_.timeout.count()) * 1000;
+        const std::uint64_t timeout_us =
+            static_cast<std::uint64_t>(settings_.timeout.count()) * 1000;
         const std::uint64_t used = elapsed_us();
         const std::uint64_t share_ms = (timeout_us > used ? timeout_us - used : 0) / left / 1000;
         attempt_timer_.start(share_ms, [this] {
@@ -109,11 +110,11 @@ void Probe::connect_next() {
   }
   // Every address failed. A refused connection is retried after retry_time while the
   // deadline leaves room for it (superlance meant to; it never did for http).
-  const auto retry_us = static_cast<std::uint64_t>(target_.retry_time.count()) * 1000;
-  const auto timeout_us = static_cast<std::uint64_t>(target_.timeout.count()) * 1000;
+  const auto retry_us = static_cast<std::uint64_t>(settings_.retry_time.count()) * 1000;
+  const auto timeout_us = static_cast<std::uint64_t>(settings_.timeout.count()) * 1000;
   if (last_connect_error_ == UV_ECONNREFUSED && elapsed_us() + retry_us < timeout_us) {
     stream_.close();
-    retry_timer_.start(static_cast<std::uint64_t>(target_.retry_time.count()), [this] {
+    retry_timer_.start(static_cast<std::uint64_t>(settings_.retry_time.count()), [this] {
       next_address_ = 0;
       connect_next();
     });
@@ -133,7 +134,8 @@ void Probe::on_connect(int status) {
   result_.timings.connected_us = elapsed_us();
   if (url_.https()) {
     phase_ = Phase::tls_handshake;
-    tls_session_ = std::make_unique<tls::ClientSession>(tls_context_, url_.host, url_.port);
+    tls_session_ = std::make_unique<tls::ClientSession>(tls_context_, url_.host, url_.port,
+                                                        settings_.tls_server_name);
     drive_tls();
     return;
   }
@@ -259,16 +261,16 @@ void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.outcome = status_outcome(url_.original, result_.status, result_.reason);
-  result_.failure =
-      classify_response(result_.status, target_.codes,
-                        target_.body.has_value() && !target_.body->empty(), parser_.needle_found());
+  result_.failure = classify_response(result_.status, settings_.codes,
+                                      settings_.body.has_value() && !settings_.body->empty(),
+                                      parser_.needle_found());
   finish();
 }
 
 void Probe::on_deadline() {
   static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
                                            "in the TLS handshake", "waiting for the response"};
-  std::string text = "timed out after " + net::duration_text(target_.timeout) + " " +
+  std::string text = "timed out after " + net::duration_text(settings_.timeout) + " " +
                      kWhile[static_cast<int>(phase_)];
   if (phase_ == Phase::connecting && last_connect_error_ != 0) {
     text += " (last error: " + net::errno_text(last_connect_error_) + ")";

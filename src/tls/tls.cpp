@@ -418,7 +418,7 @@ Result<std::shared_ptr<ClientContext>> ContextCache::get(const TlsOptions& optio
 // ClientSession
 
 ClientSession::ClientSession(std::shared_ptr<ClientContext> context, std::string_view host,
-                             std::uint16_t port)
+                             std::uint16_t port, std::string_view server_name)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.context = std::move(context);
@@ -444,13 +444,14 @@ ClientSession::ClientSession(std::shared_ptr<ClientContext> context, std::string
   SSL_set_app_data(s.ssl.get(), &s);
   SSL_set_connect_state(s.ssl.get());
 
-  std::string_view name = options.server_name.empty() ? host : options.server_name;
+  std::string_view name = server_name.empty() ? host : server_name;
   std::optional<std::string> ip = ip_literal(name);
   std::string dns_name(name);
   if (!ip && !dns_name.empty() && dns_name.back() == '.') {
     dns_name.pop_back();  // SNI and certificates carry names without the root dot
   }
-  s.resumption_key = std::string(host) + ':' + std::to_string(port) + '/' + options.server_name;
+  s.resumption_key =
+      std::string(host) + ':' + std::to_string(port) + '/' + std::string(server_name);
 
   // RFC 6066: SNI carries host names only, never IP literals.
   if (!ip && !dns_name.empty() && SSL_set_tlsext_host_name(s.ssl.get(), dns_name.c_str()) != 1) {

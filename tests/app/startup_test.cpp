@@ -74,8 +74,8 @@ TEST(DirectoryProblem, NamesWhatIsWrong) {
 Config one_target(std::vector<std::string> programs) {
   Config config;
   Target target;
-  target.url = "http://u:s3cret@127.0.0.1:8080/health";
-  target.programs = std::move(programs);
+  target.probe.url = "http://u:s3cret@127.0.0.1:8080/health";
+  target.restart.programs = std::move(programs);
   config.targets.push_back(target);
   return config;
 }
@@ -113,13 +113,13 @@ TEST(ProcessWarnings, NameThePNamesThatMatchNoProcess) {
             (std::vector<std::string>{
                 "httpok: warning: supervisord has no process named 'nosuch' (-p)",
                 "httpok: warning: supervisord has no process named 'other:web' (-p)"}));
-  config.targets[0].any = true;  // -a overrides -p
+  config.targets[0].restart.any = true;  // -a overrides -p
   EXPECT_TRUE(startup::process_warnings(config, infos).empty());
 }
 
 TEST(ProcessWarnings, NotEagerWithNoKnownProcessIsNeverChecked) {
   Config config = one_target({"nosuch"});
-  config.targets[0].eager = false;
+  config.targets[0].restart.eager = false;
   EXPECT_EQ(startup::process_warnings(config, {}),
             (std::vector<std::string>{
                 "httpok: warning: supervisord has no process named 'nosuch' (-p)",
@@ -132,22 +132,22 @@ TEST(WatchingLine, SaysWhatIsWatchedWithThePasswordMasked) {
   EXPECT_EQ(
       startup::watching_line(config, config.targets[0]),
       "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 10 s) for web");
-  config.targets[0].programs = {"web", "workers:w1"};
-  config.targets[0].eager = false;
-  config.targets[0].timeout = std::chrono::seconds(2);
+  config.targets[0].restart.programs = {"web", "workers:w1"};
+  config.targets[0].restart.eager = false;
+  config.targets[0].probe.timeout = std::chrono::seconds(2);
   config.email = "ops@example.com";
   EXPECT_EQ(startup::watching_line(config, config.targets[0]),
             "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for web, "
             "workers:w1, only while one of them is RUNNING; mail to ops@example.com");
-  config.targets[0].any = true;
-  config.targets[0].eager = true;
+  config.targets[0].restart.any = true;
+  config.targets[0].restart.eager = true;
   config.email.reset();
   EXPECT_EQ(
       startup::watching_line(config, config.targets[0]),
       "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for every "
       "process but this listener");
-  config.targets[0].any = false;
-  config.targets[0].programs.clear();
+  config.targets[0].restart.any = false;
+  config.targets[0].restart.programs.clear();
   EXPECT_EQ(startup::watching_line(config, config.targets[0]),
             "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for no "
             "process (neither -p nor -a is given)");

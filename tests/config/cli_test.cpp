@@ -45,18 +45,20 @@ TEST(CliDefaults, UrlAloneGivesSuperlanceDefaults) {
   const Config config = run_config({"http://localhost:8080/tasty"});
   ASSERT_EQ(config.targets.size(), 1u);
   const Target& target = config.targets.front();
-  EXPECT_EQ(target.url, "http://localhost:8080/tasty");
-  EXPECT_EQ(target.codes, std::vector<int>{200});
-  EXPECT_EQ(target.body, std::nullopt);
-  EXPECT_EQ(target.timeout, 10s);
-  EXPECT_EQ(target.retry_time, 10s);
-  EXPECT_EQ(target.max_body, 1024u * 1024u);
-  EXPECT_EQ(target.tls, TlsOptions{});
-  EXPECT_FALSE(target.tls.insecure);
-  EXPECT_TRUE(target.tls.session_resumption);
-  EXPECT_TRUE(target.programs.empty());
-  EXPECT_FALSE(target.any);
-  EXPECT_TRUE(target.eager);
+  EXPECT_EQ(target.name, "default");  // the command line's one target
+  EXPECT_EQ(target.probe.url, "http://localhost:8080/tasty");
+  EXPECT_EQ(target.probe.codes, std::vector<int>{200});
+  EXPECT_EQ(target.probe.body, std::nullopt);
+  EXPECT_EQ(target.probe.timeout, 10s);
+  EXPECT_EQ(target.probe.retry_time, 10s);
+  EXPECT_EQ(target.probe.max_body, 1024u * 1024u);
+  EXPECT_EQ(target.probe.tls, TlsOptions{});
+  EXPECT_EQ(target.probe.tls_server_name, "");
+  EXPECT_FALSE(target.probe.tls.insecure);
+  EXPECT_TRUE(target.probe.tls.session_resumption);
+  EXPECT_TRUE(target.restart.programs.empty());
+  EXPECT_FALSE(target.restart.any);
+  EXPECT_TRUE(target.restart.eager);
   EXPECT_EQ(config.sendmail, "/usr/sbin/sendmail -t -i");
   EXPECT_EQ(config.email, std::nullopt);
   EXPECT_EQ(config.gcore, "/usr/bin/gcore -o");
@@ -76,70 +78,71 @@ TEST(CliDefaults, ResultIsEmptyErrorOnSuccess) {
 // ---- every option, short and long ----
 
 TEST(CliOptions, Program) {
-  EXPECT_EQ(run_target({"-p", "foo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"-pfoo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"--program", "foo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"--program=foo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"-p", "grp:foo", "u"}).programs, Args{"grp:foo"});
+  EXPECT_EQ(run_target({"-p", "foo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"-pfoo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--program", "foo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--program=foo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"-p", "grp:foo", "u"}).restart.programs, Args{"grp:foo"});
 }
 
 TEST(CliOptions, ProgramAccumulatesInOrder) {
-  EXPECT_EQ(run_target({"-p", "a", "--program", "b", "-pc", "--program=a", "u"}).programs,
+  EXPECT_EQ(run_target({"-p", "a", "--program", "b", "-pc", "--program=a", "u"}).restart.programs,
             (Args{"a", "b", "c", "a"}));
 }
 
 TEST(CliOptions, Any) {
-  EXPECT_TRUE(run_target({"-a", "u"}).any);
-  EXPECT_TRUE(run_target({"--any", "u"}).any);
+  EXPECT_TRUE(run_target({"-a", "u"}).restart.any);
+  EXPECT_TRUE(run_target({"--any", "u"}).restart.any);
 }
 
 TEST(CliOptions, AnyKeepsProgramsForTheActionCode) {
   const Target target = run_target({"-p", "foo", "-a", "-p", "bar", "u"});
-  EXPECT_TRUE(target.any);
-  EXPECT_EQ(target.programs, (Args{"foo", "bar"}));
+  EXPECT_TRUE(target.restart.any);
+  EXPECT_EQ(target.restart.programs, (Args{"foo", "bar"}));
 }
 
 TEST(CliOptions, Timeout) {
-  EXPECT_EQ(run_target({"-t", "5", "u"}).timeout, 5s);
-  EXPECT_EQ(run_target({"-t5", "u"}).timeout, 5s);
-  EXPECT_EQ(run_target({"--timeout", "7", "u"}).timeout, 7s);
-  EXPECT_EQ(run_target({"--timeout=86400", "u"}).timeout, 86400s);
-  EXPECT_EQ(run_target({"-t", "1", "u"}).timeout, 1s);
-  EXPECT_EQ(run_target({"-t", "3", "-t", "4", "u"}).timeout, 4s);
+  EXPECT_EQ(run_target({"-t", "5", "u"}).probe.timeout, 5s);
+  EXPECT_EQ(run_target({"-t5", "u"}).probe.timeout, 5s);
+  EXPECT_EQ(run_target({"--timeout", "7", "u"}).probe.timeout, 7s);
+  EXPECT_EQ(run_target({"--timeout=86400", "u"}).probe.timeout, 86400s);
+  EXPECT_EQ(run_target({"-t", "1", "u"}).probe.timeout, 1s);
+  EXPECT_EQ(run_target({"-t", "3", "-t", "4", "u"}).probe.timeout, 4s);
 }
 
 TEST(CliOptions, TimeoutReadLikePythonInt) {
-  EXPECT_EQ(run_target({"-t", " 12 ", "u"}).timeout, 12s);
-  EXPECT_EQ(run_target({"-t", "+12", "u"}).timeout, 12s);
-  EXPECT_EQ(run_target({"-t", "012", "u"}).timeout, 12s);
-  EXPECT_EQ(run_target({"-t", "1_2", "u"}).timeout, 12s);
+  EXPECT_EQ(run_target({"-t", " 12 ", "u"}).probe.timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "+12", "u"}).probe.timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "012", "u"}).probe.timeout, 12s);
+  EXPECT_EQ(run_target({"-t", "1_2", "u"}).probe.timeout, 12s);
 }
 
 TEST(CliOptions, Code) {
-  EXPECT_EQ(run_target({"-c", "204", "u"}).codes, std::vector<int>{204});
-  EXPECT_EQ(run_target({"-c204", "u"}).codes, std::vector<int>{204});
-  EXPECT_EQ(run_target({"--code", "301", "u"}).codes, std::vector<int>{301});
-  EXPECT_EQ(run_target({"--code=100", "u"}).codes, std::vector<int>{100});
-  EXPECT_EQ(run_target({"-c", "599", "u"}).codes, std::vector<int>{599});
-  EXPECT_EQ(run_target({"-c", "999", "u"}).codes, std::vector<int>{999});  // some sites use it
+  EXPECT_EQ(run_target({"-c", "204", "u"}).probe.codes, std::vector<int>{204});
+  EXPECT_EQ(run_target({"-c204", "u"}).probe.codes, std::vector<int>{204});
+  EXPECT_EQ(run_target({"--code", "301", "u"}).probe.codes, std::vector<int>{301});
+  EXPECT_EQ(run_target({"--code=100", "u"}).probe.codes, std::vector<int>{100});
+  EXPECT_EQ(run_target({"-c", "599", "u"}).probe.codes, std::vector<int>{599});
+  EXPECT_EQ(run_target({"-c", "999", "u"}).probe.codes,
+            std::vector<int>{999});  // some sites use it
 }
 
 TEST(CliOptions, CodesAccumulateAndReplaceTheDefault) {
-  EXPECT_EQ(run_target({"-c", "200", "-c", "302", "--code", "404", "-c", "200", "u"}).codes,
+  EXPECT_EQ(run_target({"-c", "200", "-c", "302", "--code", "404", "-c", "200", "u"}).probe.codes,
             (std::vector<int>{200, 302, 404, 200}));
 }
 
 TEST(CliOptions, Body) {
-  EXPECT_EQ(run_target({"-b", "ok", "u"}).body, "ok");
-  EXPECT_EQ(run_target({"-bok", "u"}).body, "ok");
-  EXPECT_EQ(run_target({"--body", "all good", "u"}).body, "all good");
-  EXPECT_EQ(run_target({"--body=a=b", "u"}).body, "a=b");
-  EXPECT_EQ(run_target({"-b", "x", "-b", "y", "u"}).body, "y");
+  EXPECT_EQ(run_target({"-b", "ok", "u"}).probe.body, "ok");
+  EXPECT_EQ(run_target({"-bok", "u"}).probe.body, "ok");
+  EXPECT_EQ(run_target({"--body", "all good", "u"}).probe.body, "all good");
+  EXPECT_EQ(run_target({"--body=a=b", "u"}).probe.body, "a=b");
+  EXPECT_EQ(run_target({"-b", "x", "-b", "y", "u"}).probe.body, "y");
 }
 
 TEST(CliOptions, EmptyBodyMeansNoBodyCheckAsInSuperlance) {
-  EXPECT_EQ(run_target({"-b", "", "u"}).body, std::nullopt);
-  EXPECT_EQ(run_target({"-b", "x", "--body=", "u"}).body, std::nullopt);
+  EXPECT_EQ(run_target({"-b", "", "u"}).probe.body, std::nullopt);
+  EXPECT_EQ(run_target({"-b", "x", "--body=", "u"}).probe.body, std::nullopt);
 }
 
 TEST(CliOptions, SendmailProgram) {
@@ -174,14 +177,14 @@ TEST(CliOptions, Coredir) {
 }
 
 TEST(CliOptions, EagerLastWins) {
-  EXPECT_FALSE(run_target({"-E", "u"}).eager);
-  EXPECT_FALSE(run_target({"--not-eager", "u"}).eager);
-  EXPECT_TRUE(run_target({"-e", "u"}).eager);
-  EXPECT_TRUE(run_target({"--eager", "u"}).eager);
-  EXPECT_TRUE(run_target({"-E", "-e", "u"}).eager);
-  EXPECT_FALSE(run_target({"-e", "-E", "u"}).eager);
-  EXPECT_FALSE(run_target({"--eager", "-eE", "u"}).eager);
-  EXPECT_TRUE(run_target({"--not-eager", "--eager", "u"}).eager);
+  EXPECT_FALSE(run_target({"-E", "u"}).restart.eager);
+  EXPECT_FALSE(run_target({"--not-eager", "u"}).restart.eager);
+  EXPECT_TRUE(run_target({"-e", "u"}).restart.eager);
+  EXPECT_TRUE(run_target({"--eager", "u"}).restart.eager);
+  EXPECT_TRUE(run_target({"-E", "-e", "u"}).restart.eager);
+  EXPECT_FALSE(run_target({"-e", "-E", "u"}).restart.eager);
+  EXPECT_FALSE(run_target({"--eager", "-eE", "u"}).restart.eager);
+  EXPECT_TRUE(run_target({"--not-eager", "--eager", "u"}).restart.eager);
 }
 
 TEST(CliOptions, Name) {
@@ -193,12 +196,12 @@ TEST(CliOptions, Name) {
 }
 
 TEST(CliOptions, MaxBody) {
-  EXPECT_EQ(run_target({"--max-body", "1", "u"}).max_body, 1u);
-  EXPECT_EQ(run_target({"--max-body=2048", "u"}).max_body, 2048u);
-  EXPECT_EQ(run_target({"--max-body", "64k", "u"}).max_body, 64u * 1024u);
-  EXPECT_EQ(run_target({"--max-body", "64K", "u"}).max_body, 64u * 1024u);
-  EXPECT_EQ(run_target({"--max-body", "2m", "u"}).max_body, 2u * 1024u * 1024u);
-  EXPECT_EQ(run_target({"--max-body", "1024M", "u"}).max_body, 1024u * 1024u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "1", "u"}).probe.max_body, 1u);
+  EXPECT_EQ(run_target({"--max-body=2048", "u"}).probe.max_body, 2048u);
+  EXPECT_EQ(run_target({"--max-body", "64k", "u"}).probe.max_body, 64u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "64K", "u"}).probe.max_body, 64u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "2m", "u"}).probe.max_body, 2u * 1024u * 1024u);
+  EXPECT_EQ(run_target({"--max-body", "1024M", "u"}).probe.max_body, 1024u * 1024u * 1024u);
 }
 
 TEST(CliOptions, RpcTimeout) {
@@ -228,13 +231,13 @@ TEST(CliOptions, TlsOptions) {
       run_target({"--insecure", "--cafile", "/ca.pem", "--capath=/certs", "--client-cert", "c.pem",
                   "--client-key=k.pem", "--tls-server-name", "api.example",
                   "--no-session-resumption", "https://10.0.0.1/"});
-  EXPECT_TRUE(target.tls.insecure);
-  EXPECT_EQ(target.tls.cafile, "/ca.pem");
-  EXPECT_EQ(target.tls.capath, "/certs");
-  EXPECT_EQ(target.tls.client_cert, "c.pem");
-  EXPECT_EQ(target.tls.client_key, "k.pem");
-  EXPECT_EQ(target.tls.server_name, "api.example");
-  EXPECT_FALSE(target.tls.session_resumption);
+  EXPECT_TRUE(target.probe.tls.insecure);
+  EXPECT_EQ(target.probe.tls.cafile, "/ca.pem");
+  EXPECT_EQ(target.probe.tls.capath, "/certs");
+  EXPECT_EQ(target.probe.tls.client_cert, "c.pem");
+  EXPECT_EQ(target.probe.tls.client_key, "k.pem");
+  EXPECT_EQ(target.probe.tls_server_name, "api.example");
+  EXPECT_FALSE(target.probe.tls.session_resumption);
 }
 
 TEST(CliOptions, FlagsRejectValues) {
@@ -248,12 +251,12 @@ TEST(CliOptions, FlagsRejectValues) {
 }
 
 TEST(CliOptions, ValueMayBeEmptyOrLookLikeAnOption) {
-  EXPECT_EQ(run_target({"--program=", "u"}).programs, Args{""});
-  EXPECT_EQ(run_target({"--program==x", "u"}).programs, Args{"=x"});
+  EXPECT_EQ(run_target({"--program=", "u"}).restart.programs, Args{""});
+  EXPECT_EQ(run_target({"--program==x", "u"}).restart.programs, Args{"=x"});
   const Target target = run_target({"-p", "-a", "--program", "--any", "-p", "--", "u"});
-  EXPECT_EQ(target.programs, (Args{"-a", "--any", "--"}));
-  EXPECT_FALSE(target.any);
-  EXPECT_EQ(target.url, "u");
+  EXPECT_EQ(target.restart.programs, (Args{"-a", "--any", "--"}));
+  EXPECT_FALSE(target.restart.any);
+  EXPECT_EQ(target.probe.url, "u");
 }
 
 // ---- help and version ----
@@ -280,7 +283,7 @@ TEST(CliHelp, HelpWinsOverBadValues) {
 TEST(CliHelp, HelpAfterTheUrlIsAPositional) {
   EXPECT_EQ(action_of({"u", "-h"}), CliAction::usage_error);
   EXPECT_EQ(action_of({"--", "-h"}), CliAction::run);
-  EXPECT_EQ(run_target({"--", "-h"}).url, "-h");
+  EXPECT_EQ(run_target({"--", "-h"}).probe.url, "-h");
 }
 
 TEST(CliHelp, HelpAsAValueIsNotHelp) {
@@ -328,21 +331,21 @@ TEST(CliPositionals, MissingUrlIsReportedBeforeBadValues) {
 }
 
 TEST(CliPositionals, DoubleDashEndsOptions) {
-  EXPECT_EQ(run_target({"--", "http://x"}).url, "http://x");
+  EXPECT_EQ(run_target({"--", "http://x"}).probe.url, "http://x");
   const Target target = run_target({"-a", "--", "-p"});
-  EXPECT_EQ(target.url, "-p");
-  EXPECT_TRUE(target.programs.empty());
+  EXPECT_EQ(target.probe.url, "-p");
+  EXPECT_TRUE(target.restart.programs.empty());
   EXPECT_EQ(action_of({"--", "--", "u"}), CliAction::usage_error);
   EXPECT_EQ(action_of({"--", "u", "--"}), CliAction::usage_error);
 }
 
 TEST(CliPositionals, LoneDashIsAPositional) {
-  EXPECT_EQ(run_target({"-a", "-"}).url, "-");
+  EXPECT_EQ(run_target({"-a", "-"}).probe.url, "-");
   EXPECT_EQ(action_of({"-", "-a"}), CliAction::usage_error);
 }
 
 TEST(CliPositionals, EmptyWordIsAPositional) {
-  EXPECT_EQ(run_target({""}).url, "");
+  EXPECT_EQ(run_target({""}).probe.url, "");
   EXPECT_EQ(action_of({"", "-a"}), CliAction::usage_error);
 }
 
@@ -356,18 +359,18 @@ TEST(CliPositionals, TooManyArgumentsAreQuoted) {
 
 TEST(CliClustering, FlagsThenValueOption) {
   const Target target = run_target({"-ap", "foo", "u"});
-  EXPECT_TRUE(target.any);
-  EXPECT_EQ(target.programs, Args{"foo"});
+  EXPECT_TRUE(target.restart.any);
+  EXPECT_EQ(target.restart.programs, Args{"foo"});
 }
 
 TEST(CliClustering, ValueTakesTheRestOfTheWord) {
   const Target target = run_target({"-aEpfoo", "-t30", "u"});
-  EXPECT_TRUE(target.any);
-  EXPECT_FALSE(target.eager);
-  EXPECT_EQ(target.programs, Args{"foo"});
-  EXPECT_EQ(target.timeout, 30s);
-  EXPECT_EQ(run_target({"-pa", "u"}).programs, Args{"a"});
-  EXPECT_FALSE(run_target({"-pa", "u"}).any);
+  EXPECT_TRUE(target.restart.any);
+  EXPECT_FALSE(target.restart.eager);
+  EXPECT_EQ(target.restart.programs, Args{"foo"});
+  EXPECT_EQ(target.probe.timeout, 30s);
+  EXPECT_EQ(run_target({"-pa", "u"}).restart.programs, Args{"a"});
+  EXPECT_FALSE(run_target({"-pa", "u"}).restart.any);
 }
 
 TEST(CliClustering, LettersAfterAFlagAreMoreFlags) {
@@ -376,39 +379,39 @@ TEST(CliClustering, LettersAfterAFlagAreMoreFlags) {
 }
 
 TEST(CliClustering, ValueOptionLastInClusterTakesNextWord) {
-  EXPECT_EQ(run_target({"-ac", "201", "u"}).codes, std::vector<int>{201});
+  EXPECT_EQ(run_target({"-ac", "201", "u"}).probe.codes, std::vector<int>{201});
   EXPECT_EQ(usage_error({"-ac"}), "httpok: option -c requires argument");
 }
 
 // ---- long-option prefixes ----
 
 TEST(CliPrefixes, UniquePrefixesOfSuperlanceOptions) {
-  EXPECT_EQ(run_target({"--prog", "foo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"--p=foo", "u"}).programs, Args{"foo"});
-  EXPECT_EQ(run_target({"--cod", "204", "u"}).codes, std::vector<int>{204});
+  EXPECT_EQ(run_target({"--prog", "foo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--p=foo", "u"}).restart.programs, Args{"foo"});
+  EXPECT_EQ(run_target({"--cod", "204", "u"}).probe.codes, std::vector<int>{204});
   EXPECT_EQ(run_config({"--cor", "/c", "u"}).coredir, "/c");
-  EXPECT_EQ(run_target({"--b", "x", "u"}).body, "x");
+  EXPECT_EQ(run_target({"--b", "x", "u"}).probe.body, "x");
   EXPECT_EQ(run_config({"--s", "cat", "u"}).sendmail, "cat");
   EXPECT_EQ(run_config({"--sendmail", "cat", "u"}).sendmail, "cat");
   EXPECT_EQ(run_config({"--em", "a@b", "u"}).email, "a@b");
   EXPECT_EQ(run_config({"--g", "gc", "u"}).gcore, "gc");
-  EXPECT_TRUE(run_target({"-E", "--ea", "u"}).eager);
+  EXPECT_TRUE(run_target({"-E", "--ea", "u"}).restart.eager);
   EXPECT_EQ(run_config({"--na", "n", "u"}).name, "n");
-  EXPECT_FALSE(run_target({"--not", "u"}).eager);
+  EXPECT_FALSE(run_target({"--not", "u"}).restart.eager);
 }
 
 TEST(CliPrefixes, LegacyPrefixesKeepTheirSuperlanceMeaning) {
   // --a was --any in superlance although --action-timeout now exists.
   Target target = run_target({"--a", "u"});
-  EXPECT_TRUE(target.any);
-  EXPECT_TRUE(run_target({"--an", "u"}).any);
+  EXPECT_TRUE(target.restart.any);
+  EXPECT_TRUE(run_target({"--an", "u"}).restart.any);
   // --t was --timeout although --tls-server-name now exists.
-  EXPECT_EQ(run_target({"--t", "5", "u"}).timeout, 5s);
-  EXPECT_EQ(run_target({"--t=6", "u"}).timeout, 6s);
+  EXPECT_EQ(run_target({"--t", "5", "u"}).probe.timeout, 5s);
+  EXPECT_EQ(run_target({"--t=6", "u"}).probe.timeout, 6s);
   // --no was --not-eager although --no-session-resumption now exists.
   target = run_target({"--no", "u"});
-  EXPECT_FALSE(target.eager);
-  EXPECT_TRUE(target.tls.session_resumption);
+  EXPECT_FALSE(target.restart.eager);
+  EXPECT_TRUE(target.probe.tls.session_resumption);
   // --core was --coredir although --core-interval now exists.
   const Config config = run_config({"--core", "/cores", "u"});
   EXPECT_EQ(config.coredir, "/cores");
@@ -418,17 +421,17 @@ TEST(CliPrefixes, LegacyPrefixesKeepTheirSuperlanceMeaning) {
 TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_EQ(run_config({"--ac", "9", "u"}).action_timeout, 9s);
   EXPECT_EQ(run_config({"--core-", "9", "u"}).core_interval, 9s);
-  EXPECT_EQ(run_target({"--tl", "h", "u"}).tls.server_name, "h");
+  EXPECT_EQ(run_target({"--tl", "h", "u"}).probe.tls_server_name, "h");
   const Target target = run_target({"--no-", "u"});
-  EXPECT_FALSE(target.tls.session_resumption);
-  EXPECT_TRUE(target.eager);
-  EXPECT_EQ(run_target({"--m", "10", "u"}).max_body, 10u);
-  EXPECT_TRUE(run_target({"--i", "u"}).tls.insecure);
+  EXPECT_FALSE(target.probe.tls.session_resumption);
+  EXPECT_TRUE(target.restart.eager);
+  EXPECT_EQ(run_target({"--m", "10", "u"}).probe.max_body, 10u);
+  EXPECT_TRUE(run_target({"--i", "u"}).probe.tls.insecure);
   EXPECT_EQ(run_config({"--r", "3", "u"}).rpc_timeout, 3s);
-  EXPECT_EQ(run_target({"--caf", "f", "u"}).tls.cafile, "f");
-  EXPECT_EQ(run_target({"--cap", "d", "u"}).tls.capath, "d");
-  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).tls.client_cert, "c");
-  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).tls.client_key, "k");
+  EXPECT_EQ(run_target({"--caf", "f", "u"}).probe.tls.cafile, "f");
+  EXPECT_EQ(run_target({"--cap", "d", "u"}).probe.tls.capath, "d");
+  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).probe.tls.client_cert, "c");
+  EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).probe.tls.client_key, "k");
 }
 
 TEST(CliPrefixes, AmbiguousPrefixes) {
@@ -590,7 +593,7 @@ TEST(CliValidate, NeedsATarget) {
 TEST(CliValidate, ChecksEveryTarget) {
   Config config = valid_config();
   Target second = config.targets.front();
-  second.tls.client_key = "k.pem";
+  second.probe.tls.client_key = "k.pem";
   config.targets.push_back(second);
   EXPECT_EQ(validate(config), "httpok: --client-key 'k.pem' needs --client-cert as well");
 }
@@ -636,7 +639,8 @@ TEST(CliTexts, UsageListsEveryOption) {
 }
 
 TEST(CliValues, TlsServerNameMustNameSomething) {
-  EXPECT_EQ(run_target({"--tls-server-name", "api.example.", "u"}).tls.server_name, "api.example.");
+  EXPECT_EQ(run_target({"--tls-server-name", "api.example.", "u"}).probe.tls_server_name,
+            "api.example.");
   for (const char* bad : {"", ".", "a b", "x\ny"}) {
     EXPECT_NE(
         usage_error({"--tls-server-name", bad, "u"}).find("invalid value for --tls-server-name: "),

@@ -17,15 +17,15 @@ namespace {
 using test::ScriptedServer;
 using namespace std::chrono_literals;
 
-Target make_target(const std::string& url, std::chrono::milliseconds timeout = 5000ms) {
-  Target t;
+ProbeSettings make_target(const std::string& url, std::chrono::milliseconds timeout = 5000ms) {
+  ProbeSettings t;
   t.url = url;
   t.timeout = timeout;
   return t;
 }
 
 // Runs one probe on a fresh loop and proves every handle was closed afterwards.
-ProbeResult run_probe(const Target& target) {
+ProbeResult run_probe(const ProbeSettings& target) {
   uv_loop_t loop;
   EXPECT_EQ(uv_loop_init(&loop), 0);
   std::optional<ProbeResult> result;
@@ -85,7 +85,7 @@ TEST(Probe, ExpectedCodesList) {
     c.read_request();
     c.send(ScriptedServer::response(301, "Moved Permanently", ""));
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   EXPECT_EQ(run_probe(t).failure, ProbeFailure::status);  // redirects are not followed
   t.codes = {200, 301};
   EXPECT_TRUE(run_probe(t).ok());
@@ -98,7 +98,7 @@ TEST(Probe, BodyPresentSplitAcrossReads) {
     c.pause(50);
     c.send("go!!!!!!");
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.body = "systems go";
   const ProbeResult r = run_probe(t);
   EXPECT_TRUE(r.ok()) << r.outcome;
@@ -109,7 +109,7 @@ TEST(Probe, BodyAbsent) {
     c.read_request();
     c.send(ScriptedServer::response(200, "OK", "all systems down"));
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.body = "systems go";
   const ProbeResult r = run_probe(t);
   EXPECT_EQ(r.failure, ProbeFailure::body);
@@ -123,7 +123,7 @@ TEST(Probe, Chunked) {
     c.pause(20);
     c.send("6\r\nems go\r\n0\r\n\r\n");
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.body = "systems go";
   EXPECT_TRUE(run_probe(t).ok());
 }
@@ -133,7 +133,7 @@ TEST(Probe, CloseDelimited) {
     c.read_request();
     c.send("HTTP/1.0 200 OK\r\n\r\nsystems go, and then the server closes");
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.body = "then the server closes";
   EXPECT_TRUE(run_probe(t).ok());
 }
@@ -184,7 +184,7 @@ TEST(Probe, ConnectionRefused) {
 TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   RefusingPort refusing;
   const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
-  Target t = make_target(url, 5000ms);
+  ProbeSettings t = make_target(url, 5000ms);
   t.retry_time = 300ms;
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
@@ -265,7 +265,7 @@ TEST(Probe, BodyBeyondMaxBodyIsNotSeen) {
     c.read_request();
     c.send(ScriptedServer::response(200, "OK", body));
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.body = "systems go";
   t.max_body = 4096;
   EXPECT_EQ(run_probe(t).failure, ProbeFailure::body);
@@ -289,7 +289,7 @@ TEST(Probe, LargeBodyWithoutMatchStopsReadingAtTheCap) {
       sent += static_cast<std::size_t>(n);
     }
   });
-  Target t = make_target(server.url());
+  ProbeSettings t = make_target(server.url());
   t.max_body = 65536;
   const ProbeResult r = run_probe(t);
   EXPECT_TRUE(r.ok()) << r.outcome;

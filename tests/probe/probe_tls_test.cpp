@@ -45,11 +45,13 @@ class ProbeTls : public ::testing::Test {
   }
 
   std::unique_ptr<Probe> make_probe(const std::string& url, TlsOptions options,
-                                    std::chrono::milliseconds timeout = 5s) {
-    Target t;
+                                    std::chrono::milliseconds timeout = 5s,
+                                    std::string server_name = {}) {
+    ProbeSettings t;
     t.url = url;
     t.timeout = timeout;
     t.tls = options;
+    t.tls_server_name = std::move(server_name);
     auto context = cache_.get(options);
     EXPECT_TRUE(context.ok()) << (context.ok() ? "" : context.error());
     return std::make_unique<Probe>(&loop_, t, parse_url(url).value(), context.value());
@@ -133,12 +135,12 @@ TEST_F(ProbeTls, SelfSignedPassesWithInsecure) {
 
 TEST_F(ProbeTls, HostNameMismatch) {
   ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); });
-  TlsOptions o = with_ca();
-  o.server_name = "other.example";
-  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", o);
+  auto probe = make_probe("https://127.0.0.1:" + std::to_string(server.port()) + "/", with_ca(), 5s,
+                          "other.example");
   const ProbeResult r = run(*probe);
   EXPECT_EQ(r.failure, ProbeFailure::tls);
-  EXPECT_NE(r.outcome.find("host name mismatch"), std::string::npos) << r.outcome;
+  EXPECT_NE(r.outcome.find("host name mismatch: checked 'other.example'"), std::string::npos)
+      << r.outcome;
 }
 
 TEST_F(ProbeTls, StalledHandshakeHitsTheDeadline) {

@@ -213,22 +213,18 @@ TEST_F(TlsTest, IpLiteralDoesNotMatchDnsSan) {
 
 TEST_F(TlsTest, ServerNameOptionOverridesSniAndVerifiedName) {
   TestServerContext server_ctx(server_with(pki.issue("internal", names({"internal.example"}))));
-  TlsOptions options = trusting_ca();
-  options.server_name = "internal.example";
-  auto ctx = context(options);
+  auto ctx = context(trusting_ca());
 
   TestServer server(server_ctx);
-  ClientSession client(ctx, "127.0.0.1", 8443);
+  ClientSession client(ctx, "127.0.0.1", 8443, "internal.example");
   EXPECT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
   EXPECT_EQ(server.server_name(), "internal.example");
 }
 
 TEST_F(TlsTest, ServerNameOptionIsWhatGetsVerified) {
   TestServerContext server_ctx(server_with(localhost()));
-  TlsOptions options = trusting_ca();
-  options.server_name = "elsewhere.example";
   TestServer server(server_ctx);
-  ClientSession client(context(options), "localhost", 443);
+  ClientSession client(context(trusting_ca()), "localhost", 443, "elsewhere.example");
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(),
             "certificate verify failed: host name mismatch: checked 'elsewhere.example', "
@@ -239,12 +235,32 @@ TEST_F(TlsTest, ServerNameOptionIsWhatGetsVerified) {
 TEST_F(TlsTest, AnEmptyNameToVerifyIsRefusedNotSkipped) {
   // "." loses its root dot and leaves nothing: that must not mean "verify no name".
   TestServerContext server_ctx(server_with(pki.issue("other", names({"other.example"}))));
-  TlsOptions options = trusting_ca();
-  options.server_name = ".";
   TestServer server(server_ctx);
-  ClientSession client(context(options), "127.0.0.1", 443);
+  ClientSession client(context(trusting_ca()), "127.0.0.1", 443, ".");
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_EQ(client.error_text(), "invalid host name to verify '.'");
+}
+
+TEST_F(TlsTest, OneContextServesSessionsWithDifferentServerNames) {
+  // The name to send and verify belongs to the session: the context cache keys only on
+  // what an SSL_CTX is made of, so many --tls-server-name values share one context.
+  ContextCache cache;
+  auto first = cache.get(trusting_ca());
+  auto second = cache.get(trusting_ca());
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first.value(), second.value());
+  EXPECT_EQ(cache.size(), 1u);
+  TestServerContext a_ctx(server_with(pki.issue("a", names({"a.example"}))));
+  TestServerContext b_ctx(server_with(pki.issue("b", names({"b.example"}))));
+  TestServer a(a_ctx);
+  TestServer b(b_ctx);
+  ClientSession to_a(first.value(), "127.0.0.1", 443, "a.example");
+  ClientSession to_b(first.value(), "127.0.0.1", 443, "b.example");
+  EXPECT_EQ(testing::handshake(to_a, a), Status::ok) << to_a.error_text();
+  EXPECT_EQ(testing::handshake(to_b, b), Status::ok) << to_b.error_text();
+  EXPECT_EQ(a.server_name(), "a.example");
+  EXPECT_EQ(b.server_name(), "b.example");
 }
 
 TEST_F(TlsTest, PartialWildcardsDoNotMatch) {

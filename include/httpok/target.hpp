@@ -1,0 +1,61 @@
+// The target types: what to probe and what to restart when the probe fails. Made by
+// `config`, used by `tls` (the TLS options), `probe` (the probe settings) and the app.
+// Plain values with no dependencies, so that whatever `config` links (a config-file
+// parser) never leaks into the network modules.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace httpok {
+
+// What one client SSL_CTX is made of, and nothing else: targets with equal TlsOptions
+// share one context. The name to send and verify belongs to each connection
+// (ProbeSettings::tls_server_name), so many names never build many contexts.
+struct TlsOptions {
+  bool insecure = false;           // --insecure: no certificate or host-name check
+  std::string cafile;              // --cafile FILE
+  std::string capath;              // --capath DIR
+  std::string client_cert;         // --client-cert FILE
+  std::string client_key;          // --client-key FILE
+  bool session_resumption = true;  // --no-session-resumption turns it off
+
+  bool operator==(const TlsOptions&) const = default;
+};
+
+// What to probe and what a good answer is.
+struct ProbeSettings {
+  std::string url;
+  std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
+  std::optional<std::string> body;              // -b: substring the body must contain
+  std::chrono::milliseconds timeout{10000};     // -t: one deadline for the whole probe
+  std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
+  std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most
+  TlsOptions tls;
+  std::string tls_server_name;  // --tls-server-name NAME (SNI and name to verify)
+
+  bool operator==(const ProbeSettings&) const = default;
+};
+
+// What to restart when the probe fails, and when to probe at all.
+struct RestartSettings {
+  std::vector<std::string> programs;  // -p, accumulated: names or group:name namespecs
+  bool any = false;                   // -a: every process (except the listener itself)
+  bool eager = true;                  // -e / -E (last wins)
+
+  bool operator==(const RestartSettings&) const = default;
+};
+
+// One watched target. The command line makes one, named "default".
+struct Target {
+  std::string name = "default";
+  ProbeSettings probe;
+  RestartSettings restart;
+
+  bool operator==(const Target&) const = default;
+};
+
+}  // namespace httpok
