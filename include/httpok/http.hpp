@@ -56,8 +56,10 @@ class ResponseParser {
  public:
   struct Options {
     std::size_t max_body = 1024 * 1024;  // body bytes looked at, at most
-    std::string needle;                  // substring to find in the body; empty: none
-    bool keep_body = false;              // store the body (up to max_body)
+    // Substring to find in the body; empty: none. Not copied: it must outlive the exchange
+    // (a probe points it into its immutable spec).
+    std::string_view needle;
+    bool keep_body = false;  // store the body (up to max_body)
   };
   // Longest status line plus header section accepted (Python's http.client allows 64 KiB
   // a line and 100 headers).

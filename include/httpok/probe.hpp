@@ -14,6 +14,7 @@
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
 #include "httpok/probe_result.hpp"
+#include "httpok/result.hpp"
 #include "httpok/target.hpp"
 
 namespace httpok {
@@ -21,30 +22,50 @@ namespace httpok {
 namespace tls {
 class ClientContext;
 class ClientSession;
+class ContextCache;
 }  // namespace tls
 
-// Checks one target, one probe at a time. Owned by the application (one per target);
-// may be destroyed at any time, which cancels a running probe without calling back.
+// A target compiled for probing, once, at start-up (later also on reload): the parsed
+// URL, the request bytes, what a good answer is, and the TLS context. Immutable and
+// shared by reference (std::shared_ptr<const ProbeSpec>): a probe holds it while it runs
+// and copies nothing of it.
+struct ProbeSpec {
+  ProbeSettings settings;
+  Url url;
+  std::string request;                        // built once, sent by every probe
+  std::shared_ptr<tls::ClientContext> tls;    // for https; null for http
+  std::string_view needle() const noexcept {  // the -b text ("" when none)
+    return settings.body ? std::string_view(*settings.body) : std::string_view{};
+  }
+};
+
+// Builds the spec of `settings`; for an https URL its TLS context comes from `contexts`
+// (so targets with the same TlsOptions share one, and the TLS files of an http target are
+// never read). The error names the URL or the TLS file and what is wrong.
+Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings& settings,
+                                                            tls::ContextCache& contexts);
+
+// A probe engine: runs one probe of one spec at a time, and any spec one after another
+// (its socket, timers and parser are reused). Owned by the application; may be destroyed
+// at any time, which cancels a running probe without calling back.
 class Probe final : private net::Stream::Handler {
  public:
   using Callback = std::function<void(const ProbeResult&)>;
 
-  // `tls_context` is required for https targets (built at start-up), null for http.
-  Probe(uv_loop_t* loop, ProbeSettings settings, Url url,
-        std::shared_ptr<tls::ClientContext> tls_context);
+  explicit Probe(uv_loop_t* loop);
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
   bool running() const noexcept { return running_; }
-  // Starts a probe; `done` is called once, later, on the loop. Returns false (and never
-  // calls `done`) when one is already running.
-  bool start(Callback done);
+  // Starts a probe of `spec`; `done` is called once, later, on the loop. Returns false
+  // (and never calls `done`) when one is already running.
+  bool start(std::shared_ptr<const ProbeSpec> spec, Callback done);
   // Stops a running probe; `done` is not called.
   void cancel();
 
-  const ProbeSettings& settings() const noexcept { return settings_; }
-  const Url& url() const noexcept { return url_; }
+  // The spec of the running probe; null when idle.
+  const ProbeSpec* spec() const noexcept { return spec_.get(); }
   // True when the last TLS handshake of this probe resumed a session.
   bool last_tls_resumed() const noexcept { return last_tls_resumed_; }
 
@@ -71,10 +92,7 @@ class Probe final : private net::Stream::Handler {
   std::uint64_t elapsed_us() const;
 
   uv_loop_t* loop_;
-  ProbeSettings settings_;
-  Url url_;
-  std::shared_ptr<tls::ClientContext> tls_context_;
-  std::string request_;  // built once, sent by every probe
+  std::shared_ptr<const ProbeSpec> spec_;  // while a probe runs
   net::Stream stream_;
   net::Resolver resolver_;
   net::Timer deadline_;

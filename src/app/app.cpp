@@ -57,6 +57,7 @@ constexpr std::uint64_t kDrainGraceMs = 800;
 // One watched target and what is under way for it. Owned by App.
 struct TargetState {
   const Target* target = nullptr;  // in the Config, which outlives the app
+  std::shared_ptr<const ProbeSpec> spec;
   std::unique_ptr<Probe> probe;
   bool checking = false;              // not eager: asking supervisord before probing
   bool acting = false;                // the restart sequence is under way
@@ -89,19 +90,13 @@ class App final : private EventListener::Handler {
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
     for (const Target& target : config_.targets) {
-      auto url = parse_url(target.probe.url);
-      if (!url)
-        return "httpok: " + url.error();
-      std::shared_ptr<tls::ClientContext> context;
-      if (url.value().https()) {
-        auto got = tls_contexts_.get(target.probe.tls);
-        if (!got)
-          return "httpok: " + got.error();
-        context = got.value();
-      }
+      auto spec = compile_probe_spec(target.probe, tls_contexts_);
+      if (!spec)
+        return "httpok: " + spec.error();
       auto state = std::make_unique<TargetState>();
       state->target = &target;
-      state->probe = std::make_unique<Probe>(loop_, target.probe, std::move(url).value(), context);
+      state->spec = std::move(spec).value();
+      state->probe = std::make_unique<Probe>(loop_);
       targets_.push_back(std::move(state));
     }
     return std::nullopt;
@@ -186,14 +181,14 @@ class App final : private EventListener::Handler {
   }
 
   void start_check(TargetState& state) {
-    Probe& probe = *state.probe;
+    const Probe& probe = *state.probe;
     if (state.acting) {
-      own_line("httpok: the restart for " + probe.url().original +
+      own_line("httpok: the restart for " + state.spec->url.original +
                " is still under way; this tick starts no check");
       return;
     }
     if (probe.running() || state.checking) {
-      own_line("httpok: the previous check of " + probe.url().original +
+      own_line("httpok: the previous check of " + state.spec->url.original +
                " is still running; this tick starts no new one");
       return;
     }
@@ -207,7 +202,7 @@ class App final : private EventListener::Handler {
         return;
       if (!infos.ok()) {
         own_line("httpok: cannot list processes to decide whether to check " +
-                 state.probe->url().original + ": " + infos.error.describe());
+                 state.spec->url.original + ": " + infos.error.describe());
         return;
       }
       const RestartSettings& restart = state.target->restart;
@@ -221,7 +216,8 @@ class App final : private EventListener::Handler {
   }
 
   void start_probe(TargetState& state) {
-    state.probe->start([this, &state](const ProbeResult& result) { on_result(state, result); });
+    state.probe->start(state.spec,
+                       [this, &state](const ProbeResult& result) { on_result(state, result); });
   }
 
   void on_result(TargetState& state, const ProbeResult& result) {

@@ -106,7 +106,7 @@ int ResponseParser::on_headers_complete(void* self) {
 }
 
 void ResponseParser::search(std::string_view chunk) {
-  const std::string& needle = options_.needle;
+  const std::string_view needle = options_.needle;
   if (needle.empty() || needle_found_)
     return;
   // A match split across reads: the kept tail plus the start of this chunk.

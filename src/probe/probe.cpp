@@ -13,22 +13,32 @@ char g_plaintext[16 * 1024];
 
 }  // namespace
 
-Probe::Probe(uv_loop_t* loop, ProbeSettings settings, Url url,
-             std::shared_ptr<tls::ClientContext> tls_context)
+Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings& settings,
+                                                            tls::ContextCache& contexts) {
+  using R = Result<std::shared_ptr<const ProbeSpec>>;
+  auto url = parse_url(settings.url);
+  if (!url)
+    return R::failure(url.error());
+  auto spec = std::make_shared<ProbeSpec>();
+  spec->settings = settings;
+  spec->url = std::move(url).value();
+  spec->request = build_get_request(spec->url);
+  if (spec->url.https()) {
+    auto context = contexts.get(settings.tls);
+    if (!context)
+      return R::failure(context.error());
+    spec->tls = std::move(context).value();
+  }
+  return R(std::shared_ptr<const ProbeSpec>(std::move(spec)));
+}
+
+Probe::Probe(uv_loop_t* loop)
     : loop_(loop),
-      settings_(std::move(settings)),
-      url_(std::move(url)),
-      tls_context_(std::move(tls_context)),
-      request_(build_get_request(url_)),
       stream_(loop, *this),
       resolver_(loop),
       deadline_(loop),
       retry_timer_(loop),
-      attempt_timer_(loop) {
-  // The options (and the -b needle) are set once; each probe only resets the parser.
-  parser_.reset(
-      ResponseParser::Options{settings_.max_body, settings_.body.value_or(std::string{}), false});
-}
+      attempt_timer_(loop) {}
 
 Probe::~Probe() {
   cancel();
@@ -38,36 +48,39 @@ std::uint64_t Probe::elapsed_us() const {
   return (uv_hrtime() - started_ns_) / 1000;
 }
 
-bool Probe::start(Callback done) {
-  if (running_)
+bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
+  if (running_ || spec == nullptr)
     return false;
   running_ = true;
+  spec_ = std::move(spec);
   done_ = std::move(done);
   result_ = ProbeResult{};
   started_ns_ = uv_hrtime();
   last_connect_error_ = 0;
   next_address_ = 0;
-  parser_.reset();
+  // The needle points into the spec, which this probe holds: nothing is copied.
+  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(), false});
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
   uv_update_time(loop_);
-  deadline_.start(static_cast<std::uint64_t>(settings_.timeout.count()), [this] { on_deadline(); });
+  deadline_.start(static_cast<std::uint64_t>(spec_->settings.timeout.count()),
+                  [this] { on_deadline(); });
 
-  if (url_.https() && tls_context_ == nullptr) {
+  if (spec_->url.https() && spec_->tls == nullptr) {
     // Defer the failure: `done` is never called before start() returns.
     phase_ = Phase::connecting;
     retry_timer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
     return true;
   }
   sockaddr_storage literal{};
-  if (net::literal_address(url_.host, url_.port, literal)) {
+  if (net::literal_address(spec_->url.host, spec_->url.port, literal)) {
     addresses_.assign(1, literal);
     phase_ = Phase::connecting;
     retry_timer_.start(0, [this] { connect_next(); });
     return true;
   }
   phase_ = Phase::resolving;
-  const int rc = resolver_.resolve(url_.host, url_.port,
+  const int rc = resolver_.resolve(spec_->url.host, spec_->url.port,
                                    [this](int status, std::vector<sockaddr_storage> addresses) {
                                      result_.timings.resolved_us = elapsed_us();
                                      if (status < 0) {
@@ -94,7 +107,7 @@ void Probe::connect_next() {
         // An address that drops the SYN (a broken IPv6 route, say) must not use up the
         // whole deadline: each attempt gets its share of what is left.
         const std::uint64_t timeout_us =
-            static_cast<std::uint64_t>(settings_.timeout.count()) * 1000;
+            static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
         const std::uint64_t used = elapsed_us();
         const std::uint64_t share_ms = (timeout_us > used ? timeout_us - used : 0) / left / 1000;
         attempt_timer_.start(share_ms, [this] {
@@ -110,11 +123,11 @@ void Probe::connect_next() {
   }
   // Every address failed. A refused connection is retried after retry_time while the
   // deadline leaves room for it (superlance meant to; it never did for http).
-  const auto retry_us = static_cast<std::uint64_t>(settings_.retry_time.count()) * 1000;
-  const auto timeout_us = static_cast<std::uint64_t>(settings_.timeout.count()) * 1000;
+  const auto retry_us = static_cast<std::uint64_t>(spec_->settings.retry_time.count()) * 1000;
+  const auto timeout_us = static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
   if (last_connect_error_ == UV_ECONNREFUSED && elapsed_us() + retry_us < timeout_us) {
     stream_.close();
-    retry_timer_.start(static_cast<std::uint64_t>(settings_.retry_time.count()), [this] {
+    retry_timer_.start(static_cast<std::uint64_t>(spec_->settings.retry_time.count()), [this] {
       next_address_ = 0;
       connect_next();
     });
@@ -132,10 +145,10 @@ void Probe::on_connect(int status) {
     return;
   }
   result_.timings.connected_us = elapsed_us();
-  if (url_.https()) {
+  if (spec_->url.https()) {
     phase_ = Phase::tls_handshake;
-    tls_session_ = std::make_unique<tls::ClientSession>(tls_context_, url_.host, url_.port,
-                                                        settings_.tls_server_name);
+    tls_session_ = std::make_unique<tls::ClientSession>(
+        spec_->tls, spec_->url.host, spec_->url.port, spec_->settings.tls_server_name);
     drive_tls();
     return;
   }
@@ -144,7 +157,7 @@ void Probe::on_connect(int status) {
 }
 
 void Probe::send_request() {
-  const int rc = stream_.write(request_);
+  const int rc = stream_.write(spec_->request);
   if (rc < 0)
     fail(ProbeFailure::protocol, net::errno_text(rc));
 }
@@ -184,7 +197,7 @@ void Probe::drive_tls() {
     result_.timings.tls_done_us = elapsed_us();
     last_tls_resumed_ = session.session_reused();
     phase_ = Phase::exchanging;
-    if (session.write(request_) == tls::Status::error)
+    if (session.write(spec_->request) == tls::Status::error)
       return fail_tls();
     if (!flush_tls())
       return;
@@ -260,17 +273,17 @@ void Probe::on_stream_error(int status) {
 void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
-  result_.outcome = status_outcome(url_.original, result_.status, result_.reason);
-  result_.failure = classify_response(result_.status, settings_.codes,
-                                      settings_.body.has_value() && !settings_.body->empty(),
-                                      parser_.needle_found());
+  result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
+  result_.failure = classify_response(
+      result_.status, spec_->settings.codes,
+      spec_->settings.body.has_value() && !spec_->settings.body->empty(), parser_.needle_found());
   finish();
 }
 
 void Probe::on_deadline() {
   static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
                                            "in the TLS handshake", "waiting for the response"};
-  std::string text = "timed out after " + net::duration_text(settings_.timeout) + " " +
+  std::string text = "timed out after " + net::duration_text(spec_->settings.timeout) + " " +
                      kWhile[static_cast<int>(phase_)];
   if (phase_ == Phase::connecting && last_connect_error_ != 0) {
     text += " (last error: " + net::errno_text(last_connect_error_) + ")";
@@ -282,7 +295,7 @@ void Probe::fail(ProbeFailure failure, const std::string& text) {
   if (!running_)
     return;
   result_.failure = failure;
-  result_.outcome = error_outcome(url_.original, text);
+  result_.outcome = error_outcome(spec_->url.original, text);
   finish();
 }
 
@@ -314,6 +327,7 @@ void Probe::cancel() {
   stream_.close();
   tls_session_.reset();
   done_ = nullptr;
+  spec_.reset();
 }
 
 }  // namespace httpok

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "httpok/probe.hpp"
+#include "httpok/tls.hpp"
 #include "scripted_server.hpp"
 
 namespace httpok {
@@ -24,6 +25,13 @@ ProbeSettings make_target(const std::string& url, std::chrono::milliseconds time
   return t;
 }
 
+std::shared_ptr<const ProbeSpec> compiled(const ProbeSettings& settings) {
+  tls::ContextCache contexts;
+  auto spec = compile_probe_spec(settings, contexts);
+  EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error());
+  return spec.ok() ? spec.value() : nullptr;
+}
+
 // Runs one probe on a fresh loop and proves every handle was closed afterwards.
 ProbeResult run_probe(const ProbeSettings& target) {
   uv_loop_t loop;
@@ -31,15 +39,15 @@ ProbeResult run_probe(const ProbeSettings& target) {
   std::optional<ProbeResult> result;
   int calls = 0;
   {
-    auto url = parse_url(target.url);
-    EXPECT_TRUE(url.ok());
-    Probe probe(&loop, target, url.value(), nullptr);
-    EXPECT_TRUE(probe.start([&](const ProbeResult& r) {
+    const auto spec = compiled(target);
+    Probe probe(&loop);
+    EXPECT_TRUE(probe.start(spec, [&](const ProbeResult& r) {
       result = r;
       ++calls;
     }));
+    EXPECT_EQ(probe.spec(), spec.get());
     // A second start while one runs is refused (a TICK never starts a probe twice).
-    EXPECT_FALSE(probe.start([&](const ProbeResult&) { ++calls; }));
+    EXPECT_FALSE(probe.start(spec, [&](const ProbeResult&) { ++calls; }));
     EXPECT_TRUE(probe.running());
     while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
     }
@@ -181,6 +189,78 @@ TEST(Probe, ConnectionRefused) {
   EXPECT_EQ(r.outcome, "error contacting " + url + ":\n\n [Errno 111] Connection refused");
 }
 
+TEST(ProbeSpec, IsCompiledOnceWithItsRequestAndTlsContext) {
+  tls::ContextCache contexts;
+  ProbeSettings http = make_target("http://u:p@127.0.0.1:8080/health?x=1");
+  http.tls.cafile = "/nonexistent/ca.pem";  // not read: the URL is http
+  auto spec = compile_probe_spec(http, contexts);
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  EXPECT_EQ(spec.value()->url.port, 8080);
+  EXPECT_EQ(spec.value()->request, build_get_request(spec.value()->url));
+  EXPECT_EQ(spec.value()->tls, nullptr);
+  EXPECT_EQ(spec.value()->needle(), "");
+  EXPECT_EQ(contexts.size(), 0u);
+
+  ProbeSettings https = make_target("https://127.0.0.1/");
+  https.body = "ok";
+  auto a = compile_probe_spec(https, contexts);
+  https.tls_server_name = "other.example";  // the session's, not the context's
+  auto b = compile_probe_spec(https, contexts);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a.value()->tls, nullptr);
+  EXPECT_EQ(a.value()->tls, b.value()->tls);
+  EXPECT_EQ(contexts.size(), 1u);
+  EXPECT_EQ(a.value()->needle(), "ok");
+
+  https.tls.cafile = "/nonexistent/ca.pem";
+  auto bad_file = compile_probe_spec(https, contexts);
+  ASSERT_FALSE(bad_file.ok());
+  EXPECT_NE(bad_file.error().find("--cafile /nonexistent/ca.pem"), std::string::npos)
+      << bad_file.error();
+  auto bad_url = compile_probe_spec(make_target("ftp://x/"), contexts);
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_NE(bad_url.error().find("unsupported scheme 'ftp'"), std::string::npos);
+}
+
+TEST(Probe, OneEngineProbesOneSpecAfterAnother) {
+  ScriptedServer ok([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(503, "Service Unavailable", "needle"));
+  });
+  ProbeSettings needs_body = make_target(down.url());
+  needs_body.codes = {503};
+  needs_body.body = "needle";
+  const auto first = compiled(make_target(ok.url()));
+  const auto second = compiled(needs_body);
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    Probe engine(&loop);
+    std::vector<ProbeResult> results;
+    for (const auto& spec : {first, second, first}) {
+      std::optional<ProbeResult> result;
+      ASSERT_TRUE(engine.start(spec, [&](const ProbeResult& r) { result = r; }));
+      while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+      }
+      ASSERT_TRUE(result.has_value());
+      results.push_back(*result);
+    }
+    EXPECT_TRUE(results[0].ok()) << results[0].outcome;
+    EXPECT_EQ(results[0].status, 200);
+    EXPECT_TRUE(results[1].ok()) << results[1].outcome;  // 503 expected, needle found
+    EXPECT_EQ(results[1].status, 503);
+    EXPECT_TRUE(results[2].ok()) << results[2].outcome;
+    EXPECT_EQ(ok.connections(), 2);
+    EXPECT_EQ(down.connections(), 1);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+}
+
 TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   RefusingPort refusing;
   const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
@@ -191,8 +271,8 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   std::optional<ProbeResult> result;
   std::thread server;
   {
-    Probe probe(&loop, t, parse_url(url).value(), nullptr);
-    ASSERT_TRUE(probe.start([&](const ProbeResult& r) { result = r; }));
+    Probe probe(&loop);
+    ASSERT_TRUE(probe.start(compiled(t), [&](const ProbeResult& r) { result = r; }));
     // The first attempt goes out on the first turn of the loop and is refused; the
     // service comes up 0.1 s later, before the retry.
     const auto up_at = std::chrono::steady_clock::now() + 100ms;
@@ -310,8 +390,26 @@ TEST(Probe, Ipv6Loopback) {
 }
 
 TEST(Probe, HttpsWithoutContextFailsClearly) {
-  const ProbeResult r = run_probe(make_target("https://127.0.0.1:1/"));
-  EXPECT_EQ(r.failure, ProbeFailure::tls);
+  // compile_probe_spec always gives an https spec its context; a spec made by hand may not.
+  auto spec = std::make_shared<ProbeSpec>();
+  spec->settings = make_target("https://127.0.0.1:1/");
+  spec->url = parse_url(spec->settings.url).value();
+  spec->request = build_get_request(spec->url);
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  std::optional<ProbeResult> result;
+  {
+    Probe probe(&loop);
+    ASSERT_TRUE(probe.start(spec, [&](const ProbeResult& r) { result = r; }));
+    EXPECT_FALSE(result.has_value());  // never before start() returns
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->failure, ProbeFailure::tls);
+  EXPECT_NE(result->outcome.find("https is not configured"), std::string::npos);
 }
 
 TEST(Probe, CancelCallsNothingAndLeaksNothing) {
@@ -323,13 +421,14 @@ TEST(Probe, CancelCallsNothingAndLeaksNothing) {
   ASSERT_EQ(uv_loop_init(&loop), 0);
   int calls = 0;
   {
-    Probe probe(&loop, make_target(server.url()), parse_url(server.url()).value(), nullptr);
-    probe.start([&](const ProbeResult&) { ++calls; });
+    Probe probe(&loop);
+    probe.start(compiled(make_target(server.url())), [&](const ProbeResult&) { ++calls; });
     // Run until the server has the connection, then cancel mid-exchange.
     while (server.connections() == 0)
       uv_run(&loop, UV_RUN_NOWAIT);
     probe.cancel();
     EXPECT_FALSE(probe.running());
+    EXPECT_EQ(probe.spec(), nullptr);  // an idle engine holds no target
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0);

@@ -35,26 +35,33 @@ class ProbeTls : public ::testing::Test {
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
 
-  // Runs one probe to its end with `probe`.
-  ProbeResult run(Probe& probe) {
+  // A compiled target and the engine that probes it.
+  struct Probed {
+    std::shared_ptr<const ProbeSpec> spec;
+    std::unique_ptr<Probe> engine;
+    bool last_tls_resumed() const { return engine->last_tls_resumed(); }
+  };
+
+  // Runs one probe to its end.
+  ProbeResult run(Probed& probe) {
     std::optional<ProbeResult> result;
-    EXPECT_TRUE(probe.start([&](const ProbeResult& r) { result = r; }));
+    EXPECT_TRUE(probe.engine->start(probe.spec, [&](const ProbeResult& r) { result = r; }));
     while (!result && uv_run(&loop_, UV_RUN_ONCE) != 0) {
     }
     return result.value_or(ProbeResult{});
   }
 
-  std::unique_ptr<Probe> make_probe(const std::string& url, TlsOptions options,
-                                    std::chrono::milliseconds timeout = 5s,
-                                    std::string server_name = {}) {
+  std::unique_ptr<Probed> make_probe(const std::string& url, TlsOptions options,
+                                     std::chrono::milliseconds timeout = 5s,
+                                     std::string server_name = {}) {
     ProbeSettings t;
     t.url = url;
     t.timeout = timeout;
     t.tls = options;
     t.tls_server_name = std::move(server_name);
-    auto context = cache_.get(options);
-    EXPECT_TRUE(context.ok()) << (context.ok() ? "" : context.error());
-    return std::make_unique<Probe>(&loop_, t, parse_url(url).value(), context.value());
+    auto spec = compile_probe_spec(t, cache_);
+    EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error());
+    return std::make_unique<Probed>(Probed{spec.value(), std::make_unique<Probe>(&loop_)});
   }
 
   TlsOptions with_ca() const {
