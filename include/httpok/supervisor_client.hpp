@@ -39,6 +39,8 @@ class SupervisorClient final : public SupervisorApi {
   SupervisorClient& operator=(const SupervisorClient&) = delete;
 
   void get_all_process_info(InfoCallback done) override;
+  // The same with its own deadline (the start-up check is bounded more tightly).
+  void get_all_process_info(std::chrono::milliseconds timeout, InfoCallback done);
   void stop_process(const std::string& namespec, BoolCallback done) override;
   void start_process(const std::string& namespec, BoolCallback done) override;
 

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "httpok/actions.hpp"
@@ -74,6 +75,7 @@ class App final : private EventListener::Handler {
         listener_(loop, *this),
         grace_(loop),
         watchdog_(loop),
+        startup_deadline_(loop),
         sigterm_(loop),
         sigint_(loop) {
     watchdog_.unref();
@@ -81,6 +83,14 @@ class App final : private EventListener::Handler {
 
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
   std::optional<std::string> prepare() {
+    // First of all, so that a stop during start-up (loading TLS files, the checks) is
+    // served too. SIGTERM and SIGINT (supervisord stops a listener with SIGTERM) end
+    // httpok as EOF does.
+    for (auto [watcher, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT}}) {
+      if (const int rc = watcher->start(signum, [this](int) { stop_gracefully(); }); rc < 0)
+        log::line(std::string("httpok: warning: cannot handle ") + strsignal(signum) + ": " +
+                  uv_strerror(rc));
+    }
     auto client = SupervisorClient::create(
         loop_,
         SupervisorClientSettings{env_.server_url, env_.username, env_.password, config_.rpc_timeout,
@@ -104,38 +114,105 @@ class App final : private EventListener::Handler {
 
   // SIGTERM and SIGINT (supervisord stops a listener with a signal) end httpok as EOF
   // does. Then the start-up checks, and READY once they are done.
+  // The start-up checks, then READY once they are done. Two run side by side, each within
+  // kStartupCheckTimeout: one getAllProcessInfo (is supervisord there, does it take our
+  // credentials, does every -p name a process) and the local checks of the sendmail and
+  // gcore programs and the core directory, on libuv's thread pool since a hung file system
+  // can block stat() for good. Their lines are written in that order, then one line per
+  // target says what httpok watches.
   void start() {
-    sigterm_.start(SIGTERM, [this](int) { stop_gracefully(); });
-    sigint_.start(SIGINT, [this](int) { stop_gracefully(); });
     const char* path = std::getenv("PATH");
-    for (const std::string& line : startup::local_warnings(config_, path ? path : kDefaultPath))
-      log::line(line);
-    rpc_->call("supervisor.getAllProcessInfo", {},
-               std::min(config_.rpc_timeout, std::chrono::milliseconds(kStartupCheckTimeout)),
-               [this](RpcResult<xmlrpc::Value> answer) { on_startup_processes(answer); });
+    local_checks_ = new LocalChecks(this, config_, path != nullptr ? path : kDefaultPath);
+    if (uv_queue_work(loop_, &local_checks_->request, &LocalChecks::run, &LocalChecks::done) < 0) {
+      delete local_checks_;
+      local_checks_ = nullptr;
+      local_done_ = true;
+    }
+    // The RPC has its own deadline; this one is for the local checks.
+    startup_deadline_.start(static_cast<std::uint64_t>(kStartupCheckTimeout.count()), [this] {
+      if (local_done_)
+        return;
+      forget_local_checks();
+      on_local_checks(
+          {"httpok: warning: the checks of the sendmail and gcore programs and the "
+           "core directory did not end within " +
+           net::duration_text(kStartupCheckTimeout) + " (a file system that hangs?)"});
+    });
+    rpc_->get_all_process_info(std::min(config_.rpc_timeout, kStartupCheckTimeout),
+                               [this](RpcResult<std::vector<ProcessInfo>> infos) {
+                                 on_startup_processes(std::move(infos));
+                               });
   }
 
   int exit_status() const { return exit_status_; }
   // The loop was stopped by the watchdog: work that cannot be cancelled is still pending.
   bool watchdog_fired() const { return watchdog_fired_; }
 
+  ~App() { forget_local_checks(); }
+
  private:
-  // One getAllProcessInfo at start: is supervisord there, does it take our credentials,
-  // does every -p name a process. Then one line per target says what httpok watches.
-  void on_startup_processes(const RpcResult<xmlrpc::Value>& answer) {
-    if (stopping_ || draining_)
-      return;
-    if (!answer.ok()) {
-      log::line(
-          "httpok: warning: " +
-          std::string(answer.error.fault ? "supervisord answered getAllProcessInfo with " : "") +
-          answer.error.describe());
-    } else if (auto infos = process_infos_from(*answer.value); !infos.ok()) {
-      log::line("httpok: warning: " + infos.error.describe());
-    } else {
-      for (const std::string& line : startup::process_warnings(config_, *infos.value))
-        log::line(line);
+  // The local checks as one work request of the thread pool: they read copies of what
+  // they check and fill `lines`. Owned by itself: deleted in done(), on the loop, which
+  // hands the lines to the app unless it stopped waiting (owner null).
+  struct LocalChecks {
+    LocalChecks(App* app, const Config& config_in, std::string path_in)
+        : owner(app), config(config_in), path(std::move(path_in)) {
+      request.data = this;
     }
+    static void run(uv_work_t* req) {
+      auto* self = static_cast<LocalChecks*>(req->data);
+      self->lines = startup::local_warnings(self->config, self->path);
+    }
+    static void done(uv_work_t* req, int) {
+      auto* self = static_cast<LocalChecks*>(req->data);
+      if (self->owner != nullptr)
+        self->owner->on_local_checks(std::move(self->lines));
+      delete self;
+    }
+    uv_work_t request{};
+    App* owner;
+    Config config;
+    std::string path;
+    std::vector<std::string> lines;
+  };
+
+  void forget_local_checks() {
+    if (local_checks_ != nullptr)
+      local_checks_->owner = nullptr;
+    local_checks_ = nullptr;
+  }
+
+  void on_local_checks(std::vector<std::string> lines) {
+    local_checks_ = nullptr;
+    local_done_ = true;
+    local_lines_ = std::move(lines);
+    finish_startup();
+  }
+
+  void on_startup_processes(RpcResult<std::vector<ProcessInfo>> infos) {
+    if (!infos.ok()) {
+      rpc_lines_ = {
+          "httpok: warning: " +
+          std::string(infos.error.fault ? "supervisord answered getAllProcessInfo with " : "") +
+          infos.error.describe()};
+    } else {
+      rpc_lines_ = startup::process_warnings(config_, *infos.value);
+    }
+    rpc_done_ = true;
+    finish_startup();
+  }
+
+  // Once both checks are done: their lines, the watching lines, then READY.
+  void finish_startup() {
+    if (started_ || stopping_ || draining_ || !local_done_ || !rpc_done_)
+      return;
+    started_ = true;
+    startup_deadline_.stop();
+    for (const auto* lines : {&local_lines_, &rpc_lines_})
+      for (const std::string& line : *lines)
+        log::line(line);
+    local_lines_.clear();
+    rpc_lines_.clear();
     for (const Target& target : config_.targets)
       log::line(startup::watching_line(config_, target));
     const int rc = listener_.start();
@@ -303,6 +380,13 @@ class App final : private EventListener::Handler {
   bool draining_ = false;  // stdin ended; waiting briefly for running actions
   net::Timer grace_;
   net::Timer watchdog_;  // unreferenced; armed at shutdown only
+  net::Timer startup_deadline_;
+  LocalChecks* local_checks_ = nullptr;  // while the local checks run
+  bool local_done_ = false;
+  bool rpc_done_ = false;
+  bool started_ = false;  // READY was written (or the listener failed to start)
+  std::vector<std::string> local_lines_;
+  std::vector<std::string> rpc_lines_;
   bool watchdog_fired_ = false;
   net::SignalWatcher sigterm_;
   net::SignalWatcher sigint_;

@@ -17,11 +17,14 @@ namespace httpok::startup {
 
 namespace {
 
-// Builtins and keywords of /bin/sh that a command line may start with: no file to check.
-constexpr std::array<std::string_view, 27> kShellWords{
-    ".",    ":",    "[",      "cd",    "case", "command", "do",   "echo",   "eval",
-    "exec", "exit", "export", "false", "for",  "if",      "kill", "printf", "read",
-    "set",  "test", "then",   "time",  "trap", "true",    "type", "until",  "while"};
+// Builtins and keywords of /bin/sh (POSIX and dash) that a command line may start with:
+// there is no file to check.
+constexpr std::array<std::string_view, 43> kShellWords{
+    ".",        ":",      "[",      "alias", "break",   "case",   "cd",     "command", "continue",
+    "do",       "echo",   "eval",   "exec",  "exit",    "export", "false",  "fc",      "for",
+    "getopts",  "hash",   "if",     "jobs",  "kill",    "local",  "printf", "pwd",     "read",
+    "readonly", "return", "set",    "shift", "test",    "then",   "time",   "times",   "trap",
+    "true",     "type",   "ulimit", "umask", "unalias", "unset",  "wait"};
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -55,7 +58,7 @@ std::optional<std::string> program_problem(const std::string& program, std::stri
       return quoted + (errno == ENOENT ? " does not exist" : ": " + errno_text(errno));
     if (S_ISDIR(st.st_mode))
       return quoted + " is a directory";
-    if (::access(program.c_str(), X_OK) != 0)
+    if (!S_ISREG(st.st_mode) || ::access(program.c_str(), X_OK) != 0)
       return quoted + " is not executable";
     return std::nullopt;
   }
@@ -126,10 +129,20 @@ std::vector<std::string> process_warnings(const Config& config,
     for (const std::string& name : unknown)
       lines.push_back("httpok: warning: supervisord has no process named " + python_repr(name) +
                       " (-p)");
-    if (!target.restart.eager && !target.restart.programs.empty() &&
-        unknown.size() == target.restart.programs.size()) {
-      lines.push_back("httpok: warning: with -E, " + redact_password(target.probe.url) +
-                      " is checked only while one of its processes is RUNNING: it never will be");
+    if (target.restart.eager)
+      continue;
+    const std::string url = redact_password(target.probe.url);
+    const auto is_unknown = [&](const std::string& program) {
+      return std::find(unknown.begin(), unknown.end(), program) != unknown.end();
+    };
+    if (target.restart.programs.empty()) {
+      lines.push_back("httpok: warning: with -E and neither -p nor -a, " + url +
+                      " is never checked");
+    } else if (std::all_of(target.restart.programs.begin(), target.restart.programs.end(),
+                           is_unknown)) {
+      lines.push_back("httpok: warning: with -E, " + url +
+                      " is checked only while one of its processes is RUNNING, and supervisord "
+                      "has none of them");
     }
   }
   return lines;

@@ -44,6 +44,28 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
+// Whether a URL without "://" after its first colon starts with a host, so that the scheme
+// is what is missing: "127.0.0.1:8080/health", "localhost:8080", "example.com/health",
+// "[::1]:8080/", "user:pw@host/". Not "mailto:x" (another scheme), "http:8080" (a scheme
+// without a host) or "/health" (no host at all).
+bool names_a_host(std::string_view text, std::size_t colon) {
+  const auto first = static_cast<unsigned char>(text.front());
+  if (first == '[')
+    return true;
+  if (!std::isalnum(first))
+    return false;
+  if (colon == std::string_view::npos)
+    return true;
+  std::string before(text.substr(0, colon));
+  std::transform(before.begin(), before.end(), before.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (before == "http" || before == "https")
+    return false;
+  const std::string_view authority = text.substr(0, text.find_first_of("/?#"));
+  return before.find('.') != std::string::npos || authority.find('@') != std::string_view::npos ||
+         (colon + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[colon + 1])));
+}
+
 }  // namespace
 
 std::string Url::host_header() const {
@@ -76,18 +98,14 @@ Result<Url> parse_url(std::string_view text) {
   }
   Url url;
   url.original = std::string(text);
+  if (text.empty())
+    return invalid(text, "it is empty");
   const std::size_t colon = text.find(':');
-  // "127.0.0.1:8080/health", "localhost:8080", "example.com/health": a host without the
-  // scheme (what is before a colon followed by a digit is a host, not a scheme).
-  const bool port_after_colon = colon != std::string_view::npos && colon + 1 < text.size() &&
-                                std::isdigit(static_cast<unsigned char>(text[colon + 1]));
-  if (colon == 0) {
-    return invalid(text, "no scheme (use http:// or https://)");
-  }
-  if (text.find("://") == std::string_view::npos &&
-      (colon == std::string_view::npos || port_after_colon)) {
+  const bool scheme_given = colon != std::string_view::npos && text.compare(colon, 3, "://") == 0;
+  if (!scheme_given && names_a_host(text, colon))
     return invalid(text, "missing scheme: write http://" + std::string(text));
-  }
+  if (colon == 0 || colon == std::string_view::npos)
+    return invalid(text, "no scheme (use http:// or https://)");
   url.scheme = std::string(text.substr(0, colon));
   std::transform(url.scheme.begin(), url.scheme.end(), url.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -144,7 +162,7 @@ Result<Url> parse_url(std::string_view text) {
     url.host = std::string(netloc.substr(0, pc));
     if (pc != std::string_view::npos)
       port_text = netloc.substr(pc + 1);
-    // gunicorn's and curl's way of naming a UNIX socket, http://unix:/run/app.sock:/health,
+    // gunicorn's way of naming a UNIX socket, http://unix:/run/app.sock:/health,
     // would otherwise look up a host called "unix" on every tick and fail each time.
     if (url.host == "unix" && pc + 1 == netloc.size()) {
       return invalid(text,

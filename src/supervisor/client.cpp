@@ -232,7 +232,11 @@ void SupervisorClient::finished(Call* call, RpcResult<xmlrpc::Value> result) {
 }
 
 void SupervisorClient::get_all_process_info(InfoCallback done) {
-  call("supervisor.getAllProcessInfo", {}, settings_.timeout,
+  get_all_process_info(settings_.timeout, std::move(done));
+}
+
+void SupervisorClient::get_all_process_info(std::chrono::milliseconds timeout, InfoCallback done) {
+  call("supervisor.getAllProcessInfo", {}, timeout,
        [done = std::move(done)](RpcResult<xmlrpc::Value> r) {
          if (!r.ok()) {
            RpcResult<std::vector<ProcessInfo>> failed;

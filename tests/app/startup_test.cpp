@@ -25,9 +25,9 @@ TEST(FirstProgram, IsThePlainFirstWord) {
 }
 
 TEST(FirstProgram, IsNothingWhenOnlyTheShellCouldTell) {
-  for (const char* command :
-       {"", "   ", "exec /usr/sbin/sendmail -t", "FOO=1 sendmail -t", "'/opt/my mailer' -t",
-        "$HOME/bin/mail", "(cat)", "cat;true", ": nothing", "true"}) {
+  for (const char* command : {"", "   ", "exec /usr/sbin/sendmail -t", "FOO=1 sendmail -t",
+                              "'/opt/my mailer' -t", "$HOME/bin/mail", "(cat)", "cat;true",
+                              ": nothing", "true", "ulimit -c 0; gcore -o", "umask 077; gcore"}) {
     EXPECT_EQ(first_program(command), std::nullopt) << command;
   }
 }
@@ -124,7 +124,13 @@ TEST(ProcessWarnings, NotEagerWithNoKnownProcessIsNeverChecked) {
             (std::vector<std::string>{
                 "httpok: warning: supervisord has no process named 'nosuch' (-p)",
                 "httpok: warning: with -E, http://u:***@127.0.0.1:8080/health is checked only "
-                "while one of its processes is RUNNING: it never will be"}));
+                "while one of its processes is RUNNING, and supervisord has none of them"}));
+  config.targets[0].restart.programs = {"nosuch", "nosuch"};  // one name, given twice
+  EXPECT_EQ(startup::process_warnings(config, {}).size(), 2u);
+  config.targets[0].restart.programs.clear();
+  EXPECT_EQ(startup::process_warnings(config, {}),
+            (std::vector<std::string>{"httpok: warning: with -E and neither -p nor -a, "
+                                      "http://u:***@127.0.0.1:8080/health is never checked"}));
 }
 
 TEST(WatchingLine, SaysWhatIsWatchedWithThePasswordMasked) {

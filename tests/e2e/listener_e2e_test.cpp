@@ -226,7 +226,8 @@ TEST(Binary, NotEagerWithAMisspeltProgramSaysItWillNeverCheck) {
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
   EXPECT_NE(child.err().find("httpok: warning: supervisord has no process named 'nosuch' (-p)\n"
                              "httpok: warning: with -E, http://127.0.0.1:1/ is checked only while "
-                             "one of its processes is RUNNING: it never will be\n"),
+                             "one of its processes is RUNNING, and supervisord has none of "
+                             "them\n"),
             std::string::npos)
       << child.err();
   child.close_stdin();
@@ -262,6 +263,33 @@ TEST(Binary, StartUpCheckOfASilentSupervisordIsBounded) {
       << child.err();
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
+TEST(Binary, StartUpCheckOfAHangingFileSystemIsBounded) {
+  std::map<std::string, std::string> env = kListenerEnv;
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  env["LD_PRELOAD"] = std::getenv("HTTPOK_SLOW_STAT");
+  env["SLOW_STAT_PATH"] = "/hung-nfs/cores";
+  // The stand-in comes before the sanitizer runtime in the ASan build.
+  env["ASAN_OPTIONS"] = std::string(asan != nullptr ? asan : "") + ":verify_asan_link_order=0";
+  const auto start = std::chrono::steady_clock::now();
+  Child child({httpok_binary(), "-p", "web", "-d", "/hung-nfs/cores", "-g", "cat", "-t", "5",
+               "http://127.0.0.1:1/"},
+              env);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 8s)) << child.err();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 1900ms);
+  EXPECT_LT(elapsed, 5s);  // the stat() holds on for 10 s
+  EXPECT_NE(child.err().find("httpok: warning: the checks of the sendmail and gcore programs and "
+                             "the core directory did not end within 2 s (a file system that "
+                             "hangs?)\n"),
+            std::string::npos)
+      << child.err();
+  // And EOF still ends httpok within a second, the stat() still hanging.
+  child.close_stdin();
+  const auto eof = std::chrono::steady_clock::now();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - eof, 2s);
 }
 
 TEST(Binary, SigtermAndSigintDuringAProbeExitZeroWithinASecond) {

@@ -64,12 +64,23 @@ TEST(Url, Errors) {
         Case{"127.0.0.1:8080/health", "missing scheme: write http://127.0.0.1:8080/health"},
         Case{"example.com/health", "missing scheme: write http://example.com/health"},
         Case{"mailto:ops", "unsupported scheme 'mailto'"},
+        Case{"[::1]:8080/", "missing scheme: write http://[::1]:8080/"},
+        Case{"user:pw@host:8080/", "missing scheme: write http://user:pw@host:8080/"},
+        Case{"localhost:8080/?r=http://x", "missing scheme: write http://localhost:8080/?r="},
+        Case{"http:8080", "no host"},
+        Case{"/health", "no scheme (use http://"},
+        Case{"", "it is empty"},
         Case{"http://unix:/run/app.sock:/health", "UNIX socket in gunicorn's form"},
-        Case{"http:/x", "no host"}, Case{"http://", "no host"},
-        Case{"http://h:99999/", "bad port '99999'"}, Case{"http://h:x/", "bad port"},
-        Case{"http://[::1/", "unterminated"}, Case{"http://[zz]/", "not an IPv6"},
-        Case{"http://h/a b", "space or control"}, Case{"http://h/\r\nX: y", "control"},
-        Case{"nourl", "missing scheme"}, Case{":80/x", "no scheme"}}) {
+        Case{"http:/x", "no host"},
+        Case{"http://", "no host"},
+        Case{"http://h:99999/", "bad port '99999'"},
+        Case{"http://h:x/", "bad port"},
+        Case{"http://[::1/", "unterminated"},
+        Case{"http://[zz]/", "not an IPv6"},
+        Case{"http://h/a b", "space or control"},
+        Case{"http://h/\r\nX: y", "control"},
+        Case{"nourl", "missing scheme"},
+        Case{":80/x", "no scheme"}}) {
     auto url = parse_url(c.url);
     ASSERT_FALSE(url.ok()) << c.url;
     EXPECT_NE(url.error().find(c.why), std::string::npos) << url.error();
