@@ -39,23 +39,30 @@ std::string core_file_name(const std::string& coredir, const std::string& namesp
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result);
 
 // --core-interval: at most one core file per program in that time, so that a persistent
-// failure does not fill the disk with a core on every restart. Remembers when a core of
-// each program was last written (a successful gcore run). Pure: the clock is injected.
-// Owned by the app; the runs it starts hold a pointer, and it outlives them.
+// failure does not fill the disk with a core on every restart. A run claims the right to
+// write a core when its gcore starts (so two runs at once cannot both write one) and gives
+// it back when gcore fails (no core was written). Pure: the clock is injected. Owned by
+// the app; the runs it starts hold a pointer, and it outlives them.
 class CoreLimit {
  public:
   using Clock = std::chrono::steady_clock;
   explicit CoreLimit(std::chrono::milliseconds interval,
                      std::function<Clock::time_point()> now = Clock::now);
-  // Nothing when a core of `namespec` may be written now; else how long ago the last was.
-  std::optional<std::chrono::milliseconds> blocked(const std::string& namespec) const;
-  void written(const std::string& namespec);
+  // Grants a core of `namespec` now (nothing returned, the time recorded), or refuses it
+  // and returns how long ago the last one was granted.
+  std::optional<std::chrono::milliseconds> claim(const std::string& namespec);
+  // Gives back the last claim of `namespec`, whose gcore failed.
+  void release(const std::string& namespec);
   std::chrono::milliseconds interval() const { return interval_; }
 
  private:
+  struct Claim {
+    Clock::time_point at;
+    std::optional<Clock::time_point> before;  // the claim it replaced, for release()
+  };
   std::chrono::milliseconds interval_;
   std::function<Clock::time_point()> now_;
-  std::unordered_map<std::string, Clock::time_point> last_;
+  std::unordered_map<std::string, Claim> claims_;
 };
 
 struct ActionSettings {

@@ -16,12 +16,13 @@ namespace httpok {
 
 // What supervisord tells its listener through the environment.
 struct ListenerEnvironment {
-  std::string server_url;          // SUPERVISOR_SERVER_URL
-  std::string username;            // SUPERVISOR_USERNAME (empty when unset)
-  std::string password;            // SUPERVISOR_PASSWORD
-  std::string group_name;          // SUPERVISOR_GROUP_NAME: the listener's own group
-  std::string process_name;        // SUPERVISOR_PROCESS_NAME
-  bool credentials_given = false;  // SUPERVISOR_USERNAME or SUPERVISOR_PASSWORD is set
+  std::string server_url;     // SUPERVISOR_SERVER_URL
+  std::string username;       // SUPERVISOR_USERNAME (empty when unset)
+  std::string password;       // SUPERVISOR_PASSWORD
+  std::string group_name;     // SUPERVISOR_GROUP_NAME: the listener's own group
+  std::string process_name;   // SUPERVISOR_PROCESS_NAME
+  bool username_set = false;  // SUPERVISOR_USERNAME is set (perhaps to "")
+  bool password_set = false;  // SUPERVISOR_PASSWORD is set
 };
 
 // Reads the variables above; nothing when SUPERVISOR_SERVER_URL is unset.

@@ -22,9 +22,11 @@ struct SupervisorClientSettings {
   std::string password;    // SUPERVISOR_PASSWORD
   std::chrono::milliseconds timeout{30000};        // per call: getAllProcessInfo
   std::chrono::milliseconds wait_timeout{300000};  // per call: stopProcess, startProcess
-  // Whether SUPERVISOR_USERNAME or SUPERVISOR_PASSWORD was set: a 401 then names the user
-  // whose credentials were refused, else it says to set them.
-  bool credentials_given = false;
+  // Whether SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD were set: a 401 then names the
+  // user whose credentials were refused (and a password that is not set), else it says to
+  // set them.
+  bool username_set = false;
+  bool password_set = false;
 };
 
 // Owned by the application. Destroying it abandons the calls under way: their callbacks

@@ -56,18 +56,29 @@ std::string core_file_name(const std::string& coredir, const std::string& namesp
 CoreLimit::CoreLimit(std::chrono::milliseconds interval, std::function<Clock::time_point()> now)
     : interval_(interval), now_(std::move(now)) {}
 
-std::optional<std::chrono::milliseconds> CoreLimit::blocked(const std::string& namespec) const {
-  const auto it = last_.find(namespec);
-  if (it == last_.end())
+std::optional<std::chrono::milliseconds> CoreLimit::claim(const std::string& namespec) {
+  const Clock::time_point now = now_();
+  const auto it = claims_.find(namespec);
+  if (it == claims_.end()) {
+    claims_.emplace(namespec, Claim{now, std::nullopt});
     return std::nullopt;
-  const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(now_() - it->second);
-  if (ago >= interval_)
-    return std::nullopt;
-  return ago;
+  }
+  const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second.at);
+  if (ago < interval_)
+    return ago;
+  it->second = Claim{now, it->second.at};
+  return std::nullopt;
 }
 
-void CoreLimit::written(const std::string& namespec) {
-  last_[namespec] = now_();
+void CoreLimit::release(const std::string& namespec) {
+  const auto it = claims_.find(namespec);
+  if (it == claims_.end())
+    return;
+  if (it->second.before) {
+    it->second = Claim{*it->second.before, std::nullopt};
+  } else {
+    claims_.erase(it);
+  }
 }
 
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result) {
@@ -208,7 +219,7 @@ struct ActionRun::Impl {
     if (settings.core_limit == nullptr) {
       return true;
     }
-    const auto ago = settings.core_limit->blocked(namespec);
+    const auto ago = settings.core_limit->claim(namespec);
     if (!ago) {
       return true;
     }
@@ -292,8 +303,8 @@ struct ActionRun::Impl {
         if (!write("gcore output for " + namespec + ":\n\n " + result.stdout_data, token)) {
           return false;
         }
-        if (result.success() && settings.core_limit != nullptr) {
-          settings.core_limit->written(namespec);
+        if (!result.success() && settings.core_limit != nullptr) {
+          settings.core_limit->release(namespec);  // no core was written
         }
         // Noted once the block is complete: nothing of ours goes inside it.
         note_spawn_result("gcore for " + namespec + " failed: ",

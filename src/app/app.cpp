@@ -32,8 +32,8 @@ std::optional<ListenerEnvironment> listener_environment() {
                              get("SUPERVISOR_PASSWORD"),
                              get("SUPERVISOR_GROUP_NAME"),
                              get("SUPERVISOR_PROCESS_NAME"),
-                             std::getenv("SUPERVISOR_USERNAME") != nullptr ||
-                                 std::getenv("SUPERVISOR_PASSWORD") != nullptr};
+                             std::getenv("SUPERVISOR_USERNAME") != nullptr,
+                             std::getenv("SUPERVISOR_PASSWORD") != nullptr};
 }
 
 namespace {
@@ -94,7 +94,7 @@ class App final : private EventListener::Handler {
     auto client = SupervisorClient::create(
         loop_,
         SupervisorClientSettings{env_.server_url, env_.username, env_.password, config_.rpc_timeout,
-                                 config_.wait_timeout, env_.credentials_given});
+                                 config_.wait_timeout, env_.username_set, env_.password_set});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
@@ -260,12 +260,12 @@ class App final : private EventListener::Handler {
   void start_check(TargetState& state) {
     const Probe& probe = *state.probe;
     if (state.acting) {
-      own_line("httpok: the restart for " + state.spec->url.original +
+      own_line("httpok: the restart for " + redact_password(state.spec->url.original) +
                " is still under way; this tick starts no check");
       return;
     }
     if (probe.running() || state.checking) {
-      own_line("httpok: the previous check of " + state.spec->url.original +
+      own_line("httpok: the previous check of " + redact_password(state.spec->url.original) +
                " is still running; this tick starts no new one");
       return;
     }
@@ -279,7 +279,7 @@ class App final : private EventListener::Handler {
         return;
       if (!infos.ok()) {
         own_line("httpok: cannot list processes to decide whether to check " +
-                 state.spec->url.original + ": " + infos.error.describe());
+                 redact_password(state.spec->url.original) + ": " + infos.error.describe());
         return;
       }
       const RestartSettings& restart = state.target->restart;

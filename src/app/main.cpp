@@ -12,22 +12,23 @@
 
 namespace {
 
-void print_stdout(const std::string& text) {
+// The usage (-h, or after a usage error) and the version. At a terminal they go to
+// stdout, as superlance prints them; under supervisord (SUPERVISOR_SERVER_URL set) stdout
+// is the event protocol, where they would put the listener into the UNKNOWN state on
+// every retry, so they go to stderr.
+void print_text(const std::string& text) {
+  if (std::getenv("SUPERVISOR_SERVER_URL") != nullptr) {
+    httpok::log::raw(text);
+    return;
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
-// A usage error. At a terminal the usage goes to stdout, as superlance prints it; under
-// supervisord (SUPERVISOR_SERVER_URL set) stdout is the event protocol, where the usage
-// would put the listener into the UNKNOWN state on every retry, so it goes to stderr.
 int usage_error(const std::string& error) {
   if (!error.empty())
     httpok::log::line(error);
-  if (std::getenv("SUPERVISOR_SERVER_URL") != nullptr) {
-    httpok::log::raw(httpok::usage_text());
-  } else {
-    print_stdout(httpok::usage_text());
-  }
+  print_text(httpok::usage_text());
   return 255;
 }
 
@@ -39,10 +40,10 @@ int main(int argc, char** argv) {
   const httpok::CliResult cli = httpok::parse_command_line(args);
   switch (cli.action) {
     case httpok::CliAction::help:
-      print_stdout(httpok::usage_text());
+      print_text(httpok::usage_text());
       return 0;
     case httpok::CliAction::version:
-      print_stdout(httpok::version_text());
+      print_text(httpok::version_text());
       return 0;
     case httpok::CliAction::usage_error:
       return usage_error(cli.error);

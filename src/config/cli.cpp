@@ -105,28 +105,19 @@ CliResult usage_error(std::string error) {
   return result;
 }
 
-// Whole seconds from 1 to kMaxSeconds, read like Python's int().
-Result<std::chrono::milliseconds> parse_seconds(int id, std::string_view value) {
+// Whole seconds from `minimum` (1, or 0 where 0 means off) to kMaxSeconds, read like
+// Python's int().
+Result<std::chrono::milliseconds> parse_seconds(int id, std::string_view value,
+                                                std::int64_t minimum = 1) {
   const auto seconds = config_detail::parse_python_int(value);
-  if (!seconds || *seconds < 1) {
-    return Result<std::chrono::milliseconds>::failure(
-        invalid_value(id, value, "expected a whole number of seconds, 1 or more"));
+  if (seconds && *seconds >= minimum && *seconds <= kMaxSeconds) {
+    return std::chrono::milliseconds(std::chrono::seconds(*seconds));
   }
-  if (*seconds > kMaxSeconds) {
-    return Result<std::chrono::milliseconds>::failure(
-        invalid_value(id, value, "expected a whole number of seconds, at most 86400"));
-  }
-  return std::chrono::milliseconds(std::chrono::seconds(*seconds));
-}
-
-// Whole seconds from 0 (off) to kMaxSeconds.
-Result<std::chrono::milliseconds> parse_seconds_or_zero(int id, std::string_view value) {
-  const auto seconds = config_detail::parse_python_int(value);
-  if (!seconds || *seconds < 0 || *seconds > kMaxSeconds) {
-    return Result<std::chrono::milliseconds>::failure(
-        invalid_value(id, value, "expected a whole number of seconds from 0 to 86400"));
-  }
-  return std::chrono::milliseconds(std::chrono::seconds(*seconds));
+  const char* expected = minimum == 0 ? "expected a whole number of seconds from 0 to 86400"
+                         : seconds && *seconds > kMaxSeconds
+                             ? "expected a whole number of seconds, at most 86400"
+                             : "expected a whole number of seconds, 1 or more";
+  return Result<std::chrono::milliseconds>::failure(invalid_value(id, value, expected));
 }
 
 std::string joined_repr(const std::vector<std::string>& words) {
@@ -272,7 +263,7 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         target.probe.tls.session_resumption = false;
         break;
       case kCoreInterval: {
-        auto interval = parse_seconds_or_zero(option.id, value);
+        auto interval = parse_seconds(option.id, value, 0);
         if (!interval) {
           return usage_error(interval.error());
         }

@@ -79,7 +79,7 @@ class SupervisorClient::Call final : private net::Stream::Handler {
 
  private:
   std::string unreachable(int status) const {
-    return "cannot reach supervisord at " + client_.settings_.server_url + ": " +
+    return "cannot reach supervisord at " + redact_password(client_.settings_.server_url) + ": " +
            net::errno_text(status);
   }
 
@@ -131,11 +131,14 @@ class SupervisorClient::Call final : private net::Stream::Handler {
     const int status = parser_.status();
     if (status == 401) {
       // The user is named; the password never is.
-      return fail(client_.settings_.credentials_given
-                      ? "supervisord refused the credentials of user " +
-                            python_repr(client_.settings_.username)
-                      : "supervisord asks for credentials: set SUPERVISOR_USERNAME and "
-                        "SUPERVISOR_PASSWORD in the listener's environment=");
+      const SupervisorClientSettings& s = client_.settings_;
+      if (!s.username_set && !s.password_set) {
+        return fail(
+            "supervisord asks for credentials: set SUPERVISOR_USERNAME and "
+            "SUPERVISOR_PASSWORD in the listener's environment=");
+      }
+      return fail("supervisord refused the credentials of user " + python_repr(s.username) +
+                  (s.password_set ? "" : " (SUPERVISOR_PASSWORD is not set)"));
     }
     if (status != 200) {
       return fail("supervisord answered " + method_ + " with HTTP " + std::to_string(status) + " " +

@@ -695,6 +695,26 @@ TEST_P(ActionsTest, WhatAChildWroteOnStderrFollowsTheBlockNeverInsideIt) {
   EXPECT_EQ(spawner_.requests[1].name, "sendmail");
 }
 
+TEST(CoreLimit, ClaimsAreGrantedOncePerIntervalAndGivenBack) {
+  CoreLimit::Clock::time_point now{};
+  CoreLimit limit(std::chrono::seconds(10), [&] { return now; });
+  EXPECT_EQ(limit.claim("web"), std::nullopt);
+  EXPECT_EQ(limit.claim("api"), std::nullopt);  // each program on its own
+  now += std::chrono::seconds(3);
+  // A second run at once (two targets sharing web) is refused while the first runs.
+  EXPECT_EQ(limit.claim("web"), std::chrono::milliseconds(3000));
+  limit.release("web");  // the first run's gcore failed: no core, no claim
+  EXPECT_EQ(limit.claim("web"), std::nullopt);
+  now += std::chrono::seconds(10);
+  EXPECT_EQ(limit.claim("web"), std::nullopt);
+  limit.release("web");  // back to the claim of 10 s ago, which still counts
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(limit.claim("web"), std::nullopt);  // 11 s after it: allowed
+  now += std::chrono::seconds(9);
+  EXPECT_EQ(limit.claim("web"), std::chrono::milliseconds(9000));
+  limit.release("nobody");  // nothing to give back: no effect
+}
+
 TEST_P(ActionsTest, CoreIntervalWritesAtMostOneCorePerProgramInItsTime) {
   CoreLimit::Clock::time_point now{};
   CoreLimit limit(std::chrono::seconds(600), [&] { return now; });

@@ -41,7 +41,7 @@ std::unique_ptr<SupervisorClient> make_client(uv_loop_t* loop, const std::string
                                               std::chrono::milliseconds timeout = 10s,
                                               std::chrono::milliseconds wait_timeout = 10s) {
   auto c = SupervisorClient::create(
-      loop, {url, user, password, timeout, wait_timeout, !user.empty() || !password.empty()});
+      loop, {url, user, password, timeout, wait_timeout, !user.empty(), !password.empty()});
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
   return c.ok() ? std::move(c).value() : nullptr;
 }
@@ -129,6 +129,10 @@ TEST(SupervisorClient, TcpWithCredentials) {
   ASSERT_FALSE(refused.ok());
   EXPECT_FALSE(refused.error.fault.has_value());
   EXPECT_EQ(refused.error.describe(), "supervisord refused the credentials of user 'admin'");
+
+  auto no_password = make_client(loop.get(), url, "admin");
+  EXPECT_EQ(all_info(loop, *no_password).error.describe(),
+            "supervisord refused the credentials of user 'admin' (SUPERVISOR_PASSWORD is not set)");
 
   auto none = make_client(loop.get(), url);
   EXPECT_EQ(all_info(loop, *none).error.describe(),
