@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct Config {
   std::chrono::milliseconds wait_timeout{300000};     // --wait-timeout (stop/start)
   std::chrono::milliseconds action_timeout{60000};    // --action-timeout
   std::chrono::milliseconds core_interval{0};         // --core-interval (0: a core per restart)
+  std::size_t max_concurrent = 256;                   // probes in flight at most
+  double jitter = 0;  // 0 to 0.5: spread of interval targets' due times
 
   bool operator==(const Config&) const = default;
 };

@@ -54,6 +54,8 @@ struct Target {
   std::string name = "default";
   ProbeSettings probe;
   RestartSettings restart;
+  // --interval: probed on its own clock, this often; nothing: on every TICK event.
+  std::optional<std::chrono::milliseconds> interval;
 
   bool operator==(const Target&) const = default;
 };

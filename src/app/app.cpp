@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <random>
 
 #include "httpok/actions.hpp"
 #include "httpok/event_listener.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
+#include "httpok/scheduler.hpp"
 #include "httpok/startup.hpp"
 #include "httpok/supervisor_client.hpp"
 #include "httpok/tls.hpp"
@@ -55,11 +57,13 @@ constexpr std::uint64_t kWatchdogMs = 150;
 // long enough to send its mail, short enough to exit within a second.
 constexpr std::uint64_t kDrainGraceMs = 800;
 
-// One watched target and what is under way for it. Owned by App.
+// One watched target and what is under way for it. Owned by App, which finds it by its
+// scheduler id: callbacks carry the id, never a pointer, so a late one finds nothing.
 struct TargetState {
+  TargetId id;
   const Target* target = nullptr;  // in the Config, which outlives the app
   std::shared_ptr<const ProbeSpec> spec;
-  std::unique_ptr<Probe> probe;
+  Probe* engine = nullptr;            // while its probe runs
   bool checking = false;              // not eager: asking supervisord before probing
   bool acting = false;                // the restart sequence is under way
   std::unique_ptr<ActionRun> action;  // the last one (kept until the next starts)
@@ -76,6 +80,7 @@ class App final : private EventListener::Handler {
         grace_(loop),
         watchdog_(loop),
         startup_deadline_(loop),
+        due_timer_(loop),
         sigterm_(loop),
         sigint_(loop) {
     watchdog_.unref();
@@ -99,15 +104,18 @@ class App final : private EventListener::Handler {
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
+    const auto now = Scheduler::Clock::now();
     for (const Target& target : config_.targets) {
       auto spec = compile_probe_spec(target.probe, tls_contexts_);
       if (!spec)
         return "httpok: " + spec.error();
       auto state = std::make_unique<TargetState>();
+      state->id = scheduler_.add(target.interval, now);
       state->target = &target;
       state->spec = std::move(spec).value();
-      state->probe = std::make_unique<Probe>(loop_);
-      targets_.push_back(std::move(state));
+      if (states_.size() <= state->id.index)
+        states_.resize(state->id.index + 1);
+      states_[state->id.index] = std::move(state);
     }
     return std::nullopt;
   }
@@ -216,6 +224,7 @@ class App final : private EventListener::Handler {
     for (const Target& target : config_.targets)
       log::line(startup::watching_line(config_, target));
     const int rc = listener_.start();
+    pump();  // the interval targets' first checks
     if (rc < 0) {
       log::line(std::string("httpok: cannot use stdin/stdout for the event protocol: ") +
                 uv_strerror(rc));
@@ -227,8 +236,68 @@ class App final : private EventListener::Handler {
   void on_event(const Event& event) override {
     if (!event.is_tick() || stopping_ || draining_)
       return;
-    for (auto& state : targets_)
-      start_check(*state);
+    for (const TargetId id : scheduler_.on_tick()) {
+      if (const TargetState* state = lookup(id))
+        own_line("httpok: the previous check of " + redact_password(state->spec->url.original) +
+                 " is still running; this tick starts no new one");
+    }
+    pump();
+  }
+
+  TargetState* lookup(TargetId id) {
+    if (id.index >= states_.size() || states_[id.index] == nullptr ||
+        !(states_[id.index]->id == id))
+      return nullptr;
+    return states_[id.index].get();
+  }
+
+  // Starts every check the scheduler lets start now (the rest wait for a free engine),
+  // then arms the one timer for the next interval target.
+  void pump() {
+    if (!started_ || stopping_ || draining_)
+      return;
+    while (const auto id = scheduler_.next_start()) {
+      if (TargetState* state = lookup(*id)) {
+        start_check(*state);
+      } else {
+        scheduler_.finished(*id, Scheduler::Clock::now());
+      }
+    }
+    const auto due = scheduler_.next_due();
+    if (!due) {
+      due_timer_.stop();
+      return;
+    }
+    const auto wait =
+        std::chrono::ceil<std::chrono::milliseconds>(due.value() - Scheduler::Clock::now());
+    due_timer_.start(wait.count() > 0 ? static_cast<std::uint64_t>(wait.count()) : 0, [this] {
+      scheduler_.advance(Scheduler::Clock::now());
+      pump();
+    });
+  }
+
+  // The target's turn is over: its place under the concurrency cap goes to the next.
+  void end_turn(TargetState& state) {
+    if (state.engine != nullptr) {
+      idle_engines_.push_back(state.engine);
+      state.engine = nullptr;
+    }
+    scheduler_.finished(state.id, Scheduler::Clock::now());
+  }
+
+  Probe* take_engine() {
+    if (idle_engines_.empty()) {
+      engines_.push_back(std::make_unique<Probe>(loop_));
+      return engines_.back().get();
+    }
+    Probe* engine = idle_engines_.back();
+    idle_engines_.pop_back();
+    return engine;
+  }
+
+  void cancel_probes() {
+    for (auto& engine : engines_)
+      engine->cancel();
   }
 
   void on_input_end(bool clean) override {
@@ -246,8 +315,7 @@ class App final : private EventListener::Handler {
     if (actions_running_ == 0)
       return shutdown();
     draining_ = true;
-    for (auto& state : targets_)
-      state->probe->cancel();
+    cancel_probes();
     grace_.start(kDrainGraceMs, [this] { shutdown(); });
   }
 
@@ -257,49 +325,56 @@ class App final : private EventListener::Handler {
     shutdown();
   }
 
+  // The target's turn: a check, unless its restart is still under way.
   void start_check(TargetState& state) {
-    const Probe& probe = *state.probe;
     if (state.acting) {
       own_line("httpok: the restart for " + redact_password(state.spec->url.original) +
                " is still under way; this tick starts no check");
-      return;
-    }
-    if (probe.running() || state.checking) {
-      own_line("httpok: the previous check of " + redact_password(state.spec->url.original) +
-               " is still running; this tick starts no new one");
-      return;
+      return end_turn(state);
     }
     if (state.target->restart.eager)
       return start_probe(state);
     // Not eager: probe only while a watched process is RUNNING.
     state.checking = true;
-    rpc_->get_all_process_info([this, &state](RpcResult<std::vector<ProcessInfo>> infos) {
-      state.checking = false;
-      if (stopping_ || draining_)
+    rpc_->get_all_process_info([this, id = state.id](RpcResult<std::vector<ProcessInfo>> infos) {
+      TargetState* checked = lookup(id);
+      if (checked == nullptr || stopping_ || draining_)
         return;
+      checked->checking = false;
       if (!infos.ok()) {
         own_line("httpok: cannot list processes to decide whether to check " +
-                 redact_password(state.spec->url.original) + ": " + infos.error.describe());
-        return;
-      }
-      const RestartSettings& restart = state.target->restart;
-      for (const ProcessInfo& info : *infos.value) {
-        if (info.state == kStateRunning &&
-            selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
-          return start_probe(state);
+                 redact_password(checked->spec->url.original) + ": " + infos.error.describe());
+      } else {
+        const RestartSettings& restart = checked->target->restart;
+        for (const ProcessInfo& info : *infos.value) {
+          if (info.state == kStateRunning &&
+              selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
+            return start_probe(*checked);
+          }
         }
       }
+      end_turn(*checked);
+      pump();
     });
   }
 
   void start_probe(TargetState& state) {
-    state.probe->start(state.spec,
-                       [this, &state](const ProbeResult& result) { on_result(state, result); });
+    state.engine = take_engine();
+    state.engine->start(state.spec, [this, id = state.id](const ProbeResult& result) {
+      if (TargetState* found = lookup(id))
+        on_result(*found, result);
+    });
   }
 
+  // From the engine's callback: the engine is free again, the next check may take it.
   void on_result(TargetState& state, const ProbeResult& result) {
-    if (result.ok() || stopping_ || draining_)
-      return;
+    end_turn(state);
+    if (!result.ok() && !stopping_ && !draining_)
+      act(state, result);
+    pump();
+  }
+
+  void act(TargetState& state, const ProbeResult& result) {
     own_line("httpok: " + std::string(to_string(result.failure)) +
              " failure: " + one_line(result.outcome));
     const Target& target = *state.target;
@@ -320,8 +395,9 @@ class App final : private EventListener::Handler {
     ++actions_running_;
     state.action->start(
         format_subject(config_.name, failure_subject(target.probe.url, result.failure)),
-        result.outcome, [this, &state] {
-          state.acting = false;
+        result.outcome, [this, id = state.id] {
+          if (TargetState* found = lookup(id))
+            found->acting = false;
           if (--actions_running_ == 0) {
             flush_held_lines();
             // Not from inside the action's own callback: from the loop.
@@ -356,10 +432,12 @@ class App final : private EventListener::Handler {
       watchdog_fired_ = true;
       uv_stop(loop_);
     });
-    for (auto& state : targets_)
-      state->probe->cancel();
+    due_timer_.stop();
+    cancel_probes();
     // Actions first (they use the client and the spawner), then the children and calls.
-    targets_.clear();
+    states_.clear();
+    idle_engines_.clear();
+    engines_.clear();
     actions_running_ = 0;
     flush_held_lines();
     spawner_.reset();
@@ -375,12 +453,19 @@ class App final : private EventListener::Handler {
   CoreLimit core_limit_{config_.core_interval};
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
-  std::vector<std::unique_ptr<TargetState>> targets_;
+  Scheduler scheduler_{SchedulerSettings{config_.max_concurrent, config_.jitter},
+                       [engine = std::mt19937_64(std::random_device{}())]() mutable {
+                         return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+                       }};
+  std::vector<std::unique_ptr<TargetState>> states_;  // by TargetId::index
+  std::vector<std::unique_ptr<Probe>> engines_;       // at most max_concurrent
+  std::vector<Probe*> idle_engines_;
   bool stopping_ = false;
   bool draining_ = false;  // stdin ended; waiting briefly for running actions
   net::Timer grace_;
   net::Timer watchdog_;  // unreferenced; armed at shutdown only
   net::Timer startup_deadline_;
+  net::Timer due_timer_;                 // the one timer of the interval targets
   LocalChecks* local_checks_ = nullptr;  // while the local checks run
   bool local_done_ = false;
   bool rpc_done_ = false;

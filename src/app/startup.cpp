@@ -149,8 +149,9 @@ std::vector<std::string> process_warnings(const Config& config,
 }
 
 std::string watching_line(const Config& config, const Target& target) {
-  std::string line = "httpok: watching " + redact_password(target.probe.url) +
-                     " every TICK (timeout " + net::duration_text(target.probe.timeout) + ")";
+  std::string line = "httpok: watching " + redact_password(target.probe.url) + " every " +
+                     (target.interval ? net::duration_text(*target.interval) : "TICK") +
+                     " (timeout " + net::duration_text(target.probe.timeout) + ")";
   if (target.restart.any) {
     line += " for every process but this listener";
   } else if (target.restart.programs.empty()) {

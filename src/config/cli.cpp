@@ -44,10 +44,11 @@ enum Id : int {
   kTlsServerName,
   kNoSessionResumption,
   kCoreInterval,
+  kInterval,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 26> kOptions{{
+constexpr std::array<OptionSpec, 27> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -74,6 +75,7 @@ constexpr std::array<OptionSpec, 26> kOptions{{
     {kTlsServerName, '\0', "tls-server-name", true, false},
     {kNoSessionResumption, '\0', "no-session-resumption", false, false},
     {kCoreInterval, '\0', "core-interval", true, false},
+    {kInterval, '\0', "interval", true, false},
 }};
 
 constexpr std::int64_t kMaxSeconds = 86400;
@@ -262,6 +264,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;
         break;
+      case kInterval: {
+        auto interval = parse_seconds(option.id, value);
+        if (!interval) {
+          return usage_error(interval.error());
+        }
+        target.interval = interval.value();
+        break;
+      }
       case kCoreInterval: {
         auto interval = parse_seconds(option.id, value, 0);
         if (!interval) {

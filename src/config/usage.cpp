@@ -86,6 +86,10 @@ Options of this implementation (not in superlance's httpok):
 --action-timeout SECONDS
       Time limit of each gcore and sendmail run (1 to 86400). Default: 60.
 
+--interval SECONDS
+      Check the URL this often, on its own clock, TICK events or not (1 to
+      86400). Default: on every TICK event.
+
 --core-interval SECONDS
       With -d, write at most one core file per process in this time (0 to
       86400); a restart within it writes none. Default: 0, a core file on

@@ -147,13 +147,15 @@ TEST(WatchingLine, SaysWhatIsWatchedWithThePasswordMasked) {
             "workers:w1, only while one of them is RUNNING; mail to ops@example.com");
   config.targets[0].restart.any = true;
   config.targets[0].restart.eager = true;
+  config.targets[0].interval = std::chrono::seconds(15);
   config.email.reset();
   EXPECT_EQ(
       startup::watching_line(config, config.targets[0]),
-      "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for every "
+      "httpok: watching http://u:***@127.0.0.1:8080/health every 15 s (timeout 2 s) for every "
       "process but this listener");
   config.targets[0].restart.any = false;
   config.targets[0].restart.programs.clear();
+  config.targets[0].interval.reset();
   EXPECT_EQ(startup::watching_line(config, config.targets[0]),
             "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for no "
             "process (neither -p nor -a is given)");

@@ -213,6 +213,11 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_config({"--action-timeout", "5", "u"}).action_timeout, 5s);
   EXPECT_EQ(run_config({"--action-timeout=600", "u"}).action_timeout, 600s);
   EXPECT_EQ(run_config({"u"}).core_interval, 0s);
+  EXPECT_EQ(run_target({"u"}).interval, std::nullopt);
+  EXPECT_EQ(run_target({"--interval", "15", "u"}).interval, 15s);
+  EXPECT_EQ(usage_error({"--interval", "0", "u"}),
+            "httpok: invalid value for --interval: '0' (expected a whole number of seconds, 1 or "
+            "more)");
   EXPECT_EQ(run_config({"--core-interval", "600", "u"}).core_interval, 600s);
   EXPECT_EQ(run_config({"--core-interval=0", "u"}).core_interval, 0s);
   EXPECT_EQ(usage_error({"--core-interval", "-1", "u"}),
@@ -426,7 +431,10 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_FALSE(target.probe.tls.session_resumption);
   EXPECT_TRUE(target.restart.eager);
   EXPECT_EQ(run_target({"--m", "10", "u"}).probe.max_body, 10u);
-  EXPECT_TRUE(run_target({"--i", "u"}).probe.tls.insecure);
+  EXPECT_TRUE(run_target({"--ins", "u"}).probe.tls.insecure);
+  EXPECT_EQ(run_target({"--int", "5", "u"}).interval, 5s);
+  // Since --interval, --i is no longer a unique prefix of --insecure.
+  EXPECT_EQ(usage_error({"--i", "u"}), "httpok: option --i not a unique prefix");
   EXPECT_EQ(run_config({"--r", "3", "u"}).rpc_timeout, 3s);
   EXPECT_EQ(run_target({"--caf", "f", "u"}).probe.tls.cafile, "f");
   EXPECT_EQ(run_target({"--cap", "d", "u"}).probe.tls.capath, "d");
@@ -633,7 +641,8 @@ TEST(CliTexts, UsageListsEveryOption) {
                              "--client-key",
                              "--tls-server-name",
                              "--no-session-resumption",
-                             "--core-interval"}) {
+                             "--core-interval",
+                             "--interval"}) {
     EXPECT_NE(usage.find(option), std::string::npos) << option;
   }
 }

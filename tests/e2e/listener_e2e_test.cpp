@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "child.hpp"
@@ -384,6 +385,41 @@ TEST(Binary, ChildrensStderrNeverLandsInsideTheBlock) {
   EXPECT_EQ(err.back(), '\n');
   EXPECT_EQ(std::count(err.begin() + static_cast<std::ptrdiff_t>(expected.size()), err.end(), '\n'),
             1);
+}
+
+TEST(Binary, AnIntervalTargetIsProbedOnItsOwnClock) {
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  std::mutex mutex;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      arrivals.push_back(std::chrono::steady_clock::now());
+    }
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  Child child({httpok_binary(), "--interval", "1", server.url()}, kListenerEnv);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_NE(child.err().find("httpok: watching " + server.url() + " every 1 s (timeout 10 s)"),
+            std::string::npos)
+      << child.err();
+  // No TICK at all: the first probe at once, then one a second.
+  ASSERT_TRUE(child.wait_for([&] { return server.connections() >= 3; }, 10s)) << child.err();
+  // A TICK starts no probe of an interval target: had it started one, it would come
+  // before the next interval probe, less than a second after the last one.
+  const int before = server.connections();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(1); }, 10s));
+  ASSERT_TRUE(child.wait_for([&] { return server.connections() >= before + 1; }, 10s));
+  ASSERT_TRUE(server.wait_finished(before + 1, 10s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_GE(arrivals.size(), 3u);
+  for (std::size_t i = 1; i < arrivals.size(); ++i) {
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 900ms) << i;  // libuv's whole milliseconds
+  }
+  EXPECT_EQ(after_startup(child.err()), "");
 }
 
 TEST(Binary, CoreIntervalWritesOneCoreForRepeatedFailures) {
