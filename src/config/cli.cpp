@@ -78,9 +78,6 @@ constexpr std::array<OptionSpec, 27> kOptions{{
     {kInterval, '\0', "interval", true, false},
 }};
 
-constexpr std::int64_t kMaxSeconds = 86400;
-constexpr std::int64_t kMaxBodyBytes = std::int64_t{1} << 30;
-
 // "-t/--timeout" or "--max-body": how error lines name an option, whatever was typed.
 std::string display_name(int id) {
   for (const auto& spec : kOptions) {
@@ -107,19 +104,12 @@ CliResult usage_error(std::string error) {
   return result;
 }
 
-// Whole seconds from `minimum` (1, or 0 where 0 means off) to kMaxSeconds, read like
-// Python's int().
-Result<std::chrono::milliseconds> parse_seconds(int id, std::string_view value,
-                                                std::int64_t minimum = 1) {
-  const auto seconds = config_detail::parse_python_int(value);
-  if (seconds && *seconds >= minimum && *seconds <= kMaxSeconds) {
-    return std::chrono::milliseconds(std::chrono::seconds(*seconds));
-  }
-  const char* expected = minimum == 0 ? "expected a whole number of seconds from 0 to 86400"
-                         : seconds && *seconds > kMaxSeconds
-                             ? "expected a whole number of seconds, at most 86400"
-                             : "expected a whole number of seconds, 1 or more";
-  return Result<std::chrono::milliseconds>::failure(invalid_value(id, value, expected));
+// An error line for a value that one of the config_detail::read_* functions refused.
+template <class T>
+std::optional<CliResult> refused(int id, std::string_view value, const Result<T>& read) {
+  if (read)
+    return std::nullopt;
+  return usage_error(invalid_value(id, value, read.error()));
 }
 
 std::string joined_repr(const std::vector<std::string>& words) {
@@ -175,9 +165,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kRpcTimeout:
       case kWaitTimeout:
       case kActionTimeout: {
-        auto duration = parse_seconds(option.id, value);
-        if (!duration) {
-          return usage_error(duration.error());
+        const auto duration = config_detail::read_seconds(value);
+        if (auto error = refused(option.id, value, duration)) {
+          return *error;
         }
         (option.id == kTimeout       ? target.probe.timeout
          : option.id == kRpcTimeout  ? config.rpc_timeout
@@ -186,12 +176,11 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       }
       case kCode: {
-        const auto code = config_detail::parse_python_int(value);
-        if (!code || *code < 100 || *code > 999) {
-          return usage_error(
-              invalid_value(option.id, value, "expected an HTTP status code from 100 to 999"));
+        const auto code = config_detail::read_status_code(value);
+        if (auto error = refused(option.id, value, code)) {
+          return *error;
         }
-        target.probe.codes.push_back(static_cast<int>(*code));
+        target.probe.codes.push_back(code.value());
         break;
       }
       case kBody:
@@ -222,14 +211,11 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         config.name = value;
         break;
       case kMaxBody: {
-        const auto bytes = config_detail::parse_byte_count(value);
-        if (!bytes || *bytes < 1 || *bytes > kMaxBodyBytes) {
-          return usage_error(invalid_value(
-              option.id, value,
-              "expected a whole number of bytes from 1 to 1073741824, optionally followed by "
-              "K or M"));
+        const auto bytes = config_detail::read_max_body(value);
+        if (auto error = refused(option.id, value, bytes)) {
+          return *error;
         }
-        target.probe.max_body = static_cast<std::size_t>(*bytes);
+        target.probe.max_body = bytes.value();
         break;
       }
       case kInsecure:
@@ -248,34 +234,28 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         target.probe.tls.client_key = value;
         break;
       case kTlsServerName: {
-        // A name to verify: "." or "" would leave none, and TLS would check no name.
-        const std::string_view name = !value.empty() && value.back() == '.'
-                                          ? std::string_view(value).substr(0, value.size() - 1)
-                                          : std::string_view(value);
-        const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
-          return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
-        });
-        if (name.empty() || !printable) {
-          return usage_error(invalid_value(option.id, value, "expected a host name or IP address"));
+        const auto name = config_detail::read_tls_server_name(value);
+        if (auto error = refused(option.id, value, name)) {
+          return *error;
         }
-        target.probe.tls_server_name = value;
+        target.probe.tls_server_name = name.value();
         break;
       }
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;
         break;
       case kInterval: {
-        auto interval = parse_seconds(option.id, value);
-        if (!interval) {
-          return usage_error(interval.error());
+        const auto interval = config_detail::read_seconds(value);
+        if (auto error = refused(option.id, value, interval)) {
+          return *error;
         }
         target.interval = interval.value();
         break;
       }
       case kCoreInterval: {
-        auto interval = parse_seconds(option.id, value, 0);
-        if (!interval) {
-          return usage_error(interval.error());
+        const auto interval = config_detail::read_seconds(value, 0);
+        if (auto error = refused(option.id, value, interval)) {
+          return *error;
         }
         config.core_interval = interval.value();
         break;
