@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "httpok/result.hpp"
 #include "httpok/target.hpp"
 
 namespace httpok {
@@ -38,12 +39,25 @@ enum class CliAction {
 
 struct CliResult {
   CliAction action = CliAction::usage_error;
-  Config config;      // meaningful for run only
+  Config config;      // meaningful for run only: the command line's own (no file read yet)
   std::string error;  // one line naming the option and the value (no newline); may be empty
+  std::optional<std::string> config_file;  // --config FILE
+  bool check_config = false;               // --check-config: print the result, do not run
+  // The global options given (their long names), which override the config file's.
+  std::vector<std::string> globals_given;
 };
 
 // Parses the arguments after argv[0], superlance-compatible (see man/httpok.1).
 CliResult parse_command_line(const std::vector<std::string>& args);
+
+// The configuration to run: the config file's when there is one, with the global options
+// given on the command line over its [httpok] values, plus the command line's URL as the
+// target "default". Reads the file; the error is one line (exit status 2).
+Result<Config> resolve_config(const CliResult& cli);
+
+// The resolved configuration as a config file, with every secret masked (a URL's password,
+// an Authorization or Cookie value): what --check-config prints.
+std::string describe_config(const Config& config);
 
 // Checks that need no I/O but are not usage errors (exit 2 before READY): e.g. CR or LF
 // in the mail address or the name. Returns the error line, or nothing when fine.

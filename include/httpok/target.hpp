@@ -56,6 +56,8 @@ struct Target {
   RestartSettings restart;
   // --interval: probed on its own clock, this often; nothing: on every TICK event.
   std::optional<std::chrono::milliseconds> interval;
+  // The mail address of this target's reports, instead of the global one (config file).
+  std::optional<std::string> email;
 
   bool operator==(const Target&) const = default;
 };

@@ -39,8 +39,11 @@ bool selects(const std::vector<std::string>& programs, bool any, const std::stri
     return self_name.empty() ||
            namespec != make_namespec(self_group.empty() ? self_name : self_group, self_name);
   }
+  // A name, a group:name namespec, or group:* for every process of the group.
+  const std::string whole_group = info.group + ":*";
   return std::find(programs.begin(), programs.end(), info.name) != programs.end() ||
-         std::find(programs.begin(), programs.end(), namespec) != programs.end();
+         std::find(programs.begin(), programs.end(), namespec) != programs.end() ||
+         std::find(programs.begin(), programs.end(), whole_group) != programs.end();
 }
 
 std::string core_file_name(const std::string& coredir, const std::string& namespec) {
@@ -191,6 +194,7 @@ struct ActionRun::Impl {
       if (settings.any || selected) {
         remove_first(info.name);
         remove_first(namespec);
+        remove_first(info.group + ":*");
       }
       if (selected) {
         considered.push_back(info);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <random>
 
@@ -238,8 +239,8 @@ class App final : private EventListener::Handler {
       return;
     for (const TargetId id : scheduler_.on_tick()) {
       if (const TargetState* state = lookup(id))
-        own_line("httpok: the previous check of " + redact_password(state->spec->url.original) +
-                 " is still running; this tick starts no new one");
+        own_line(state, "the previous check of " + redact_password(state->spec->url.original) +
+                            " is still running; this tick starts no new one");
     }
     pump();
   }
@@ -328,8 +329,8 @@ class App final : private EventListener::Handler {
   // The target's turn: a check, unless its restart is still under way.
   void start_check(TargetState& state) {
     if (state.acting) {
-      own_line("httpok: the restart for " + redact_password(state.spec->url.original) +
-               " is still under way; this tick starts no check");
+      own_line(&state, "the restart for " + redact_password(state.spec->url.original) +
+                           " is still under way; this tick starts no check");
       return end_turn(state);
     }
     if (state.target->restart.eager)
@@ -342,8 +343,9 @@ class App final : private EventListener::Handler {
         return;
       checked->checking = false;
       if (!infos.ok()) {
-        own_line("httpok: cannot list processes to decide whether to check " +
-                 redact_password(checked->spec->url.original) + ": " + infos.error.describe());
+        own_line(checked, "cannot list processes to decide whether to check " +
+                              redact_password(checked->spec->url.original) + ": " +
+                              infos.error.describe());
       } else {
         const RestartSettings& restart = checked->target->restart;
         for (const ProcessInfo& info : *infos.value) {
@@ -374,42 +376,76 @@ class App final : private EventListener::Handler {
     pump();
   }
 
+  // A failed check: its restart sequence, or, while another target's runs, a place in
+  // the queue, so that one target's block of lines and its mail are never interleaved
+  // with another's.
   void act(TargetState& state, const ProbeResult& result) {
-    own_line("httpok: " + std::string(to_string(result.failure)) +
-             " failure: " + one_line(result.outcome));
-    const Target& target = *state.target;
-    ActionSettings settings;
-    settings.programs = target.restart.programs;
-    settings.any = target.restart.any;
-    settings.email = config_.email;
-    settings.sendmail = config_.sendmail;
-    settings.gcore = config_.gcore;
-    settings.coredir = config_.coredir;
-    settings.action_timeout = config_.action_timeout;
-    settings.core_limit = config_.core_interval.count() > 0 ? &core_limit_ : nullptr;
-    settings.self_group = env_.group_name;
-    settings.self_name = env_.process_name;
-    state.action = std::make_unique<ActionRun>(settings, *rpc_, *spawner_,
-                                               [](const std::string& line) { log::line(line); });
+    own_line(&state,
+             std::string(to_string(result.failure)) + " failure: " + one_line(result.outcome));
     state.acting = true;
-    ++actions_running_;
-    state.action->start(
-        format_subject(config_.name, failure_subject(target.probe.url, result.failure)),
-        result.outcome, [this, id = state.id] {
-          if (TargetState* found = lookup(id))
-            found->acting = false;
-          if (--actions_running_ == 0) {
-            flush_held_lines();
-            // Not from inside the action's own callback: from the loop.
-            if (draining_)
-              grace_.start(0, [this] { shutdown(); });
-          }
-        });
+    pending_actions_.push_back(PendingAction{
+        state.id,
+        format_subject(config_.name, failure_subject(state.target->probe.url, result.failure)),
+        result.outcome});
+    if (actions_running_ == 0)
+      start_next_action();
   }
 
-  // httpok's own lines never land inside superlance's block of action lines: while an
-  // action runs they wait, and follow its block.
-  void own_line(std::string line) {
+  void start_next_action() {
+    while (!pending_actions_.empty() && !stopping_ && !draining_) {
+      PendingAction next = std::move(pending_actions_.front());
+      pending_actions_.pop_front();
+      TargetState* state = lookup(next.id);
+      if (state == nullptr)
+        continue;  // removed meanwhile
+      const Target& target = *state->target;
+      ActionSettings settings;
+      settings.programs = target.restart.programs;
+      settings.any = target.restart.any;
+      settings.email = target.email ? target.email : config_.email;
+      settings.sendmail = config_.sendmail;
+      settings.gcore = config_.gcore;
+      settings.coredir = config_.coredir;
+      settings.action_timeout = config_.action_timeout;
+      settings.core_limit = config_.core_interval.count() > 0 ? &core_limit_ : nullptr;
+      settings.self_group = env_.group_name;
+      settings.self_name = env_.process_name;
+      // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
+      const std::string name = many_targets() ? target.name + ": " : "";
+      state->action =
+          std::make_unique<ActionRun>(settings, *rpc_, *spawner_, [name](const std::string& line) {
+            if (!name.empty() && line.rfind("httpok: ", 0) == 0)
+              return log::line("httpok: " + name + line.substr(8));
+            log::line(line);
+          });
+      ++actions_running_;
+      state->action->start(next.subject, next.outcome, [this, id = next.id] {
+        if (TargetState* found = lookup(id))
+          found->acting = false;
+        if (--actions_running_ > 0)
+          return;
+        flush_held_lines();
+        // Not from inside the action's own callback: from the loop.
+        if (draining_) {
+          grace_.start(0, [this] { shutdown(); });
+        } else if (!pending_actions_.empty()) {
+          grace_.start(0, [this] { start_next_action(); });
+        }
+      });
+      return;
+    }
+  }
+
+  bool many_targets() const { return config_.targets.size() > 1; }
+
+  // httpok's own lines ("httpok: ", and the target's name when there are more than one)
+  // never land inside superlance's block of action lines: while an action runs they
+  // wait, and follow its block.
+  void own_line(const TargetState* state, const std::string& text) {
+    std::string line = "httpok: ";
+    if (state != nullptr && many_targets())
+      line += state->target->name + ": ";
+    line += text;
     if (actions_running_ > 0) {
       held_lines_.push_back(std::move(line));
     } else {
@@ -478,6 +514,12 @@ class App final : private EventListener::Handler {
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;
+  struct PendingAction {
+    TargetId id;
+    std::string subject;
+    std::string outcome;
+  };
+  std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
 };
 
 }  // namespace

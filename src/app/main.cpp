@@ -55,14 +55,28 @@ int main(int argc, char** argv) {
     if (!url)
       return usage_error("httpok: " + url.error());
   }
+  const auto resolved = httpok::resolve_config(cli);
+  if (!resolved) {
+    httpok::log::line(resolved.error());
+    return 2;
+  }
+  const httpok::Config& config = resolved.value();
+  if (cli.check_config) {
+    if (const auto error = httpok::validate(config)) {
+      httpok::log::line(*error);
+      return 2;
+    }
+    print_text(httpok::describe_config(config));
+    return 0;
+  }
   const auto env = httpok::listener_environment();
   if (!env) {
     httpok::log::raw("httpok must be run as a supervisor event listener\n");
     return 0;
   }
-  if (const auto error = httpok::validate(cli.config)) {
+  if (const auto error = httpok::validate(config)) {
     httpok::log::line(*error);
     return 2;
   }
-  return httpok::run_listener(cli.config, *env);
+  return httpok::run_listener(config, *env);
 }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "httpok/actions.hpp"
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
 #include "httpok/python_text.hpp"
@@ -90,7 +91,7 @@ std::vector<std::string> unknown_programs(const std::vector<std::string>& progra
   std::vector<std::string> unknown;
   for (const std::string& program : programs) {
     const bool known = std::any_of(infos.begin(), infos.end(), [&](const ProcessInfo& info) {
-      return info.name == program || make_namespec(info.group, info.name) == program;
+      return selects({program}, false, "", "", info);
     });
     if (!known && std::find(unknown.begin(), unknown.end(), program) == unknown.end())
       unknown.push_back(program);
@@ -149,7 +150,8 @@ std::vector<std::string> process_warnings(const Config& config,
 }
 
 std::string watching_line(const Config& config, const Target& target) {
-  std::string line = "httpok: watching " + redact_password(target.probe.url) + " every " +
+  std::string line = "httpok: " + (config.targets.size() > 1 ? target.name + ": " : std::string()) +
+                     "watching " + redact_password(target.probe.url) + " every " +
                      (target.interval ? net::duration_text(*target.interval) : "TICK") +
                      " (timeout " + net::duration_text(target.probe.timeout) + ")";
   if (target.restart.any) {

@@ -9,6 +9,7 @@
 
 #include "getopt.hpp"
 #include "httpok/config.hpp"
+#include "httpok/config_file.hpp"
 #include "httpok/python_text.hpp"
 #include "values.hpp"
 
@@ -45,10 +46,12 @@ enum Id : int {
   kNoSessionResumption,
   kCoreInterval,
   kInterval,
+  kConfig,
+  kCheckConfig,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 27> kOptions{{
+constexpr std::array<OptionSpec, 29> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -76,7 +79,30 @@ constexpr std::array<OptionSpec, 27> kOptions{{
     {kNoSessionResumption, '\0', "no-session-resumption", false, false},
     {kCoreInterval, '\0', "core-interval", true, false},
     {kInterval, '\0', "interval", true, false},
+    {kConfig, '\0', "config", true, false},
+    {kCheckConfig, '\0', "check-config", false, false},
 }};
+
+// The options that set a global value (not a target's): with --config they override the
+// file's [httpok].
+bool is_global(int id) {
+  switch (id) {
+    case kSendmail:
+    case kEmail:
+    case kGcore:
+    case kCoredir:
+    case kName:
+    case kRpcTimeout:
+    case kWaitTimeout:
+    case kActionTimeout:
+    case kCoreInterval:
+    case kConfig:
+    case kCheckConfig:
+      return true;
+    default:
+      return false;
+  }
+}
 
 // "-t/--timeout" or "--max-body": how error lines name an option, whatever was typed.
 std::string display_name(int id) {
@@ -139,8 +165,21 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       return result;
     }
   }
-  if (positionals.empty()) {
+  const auto config_option =
+      std::find_if(options.begin(), options.end(), [](const auto& o) { return o.id == kConfig; });
+  const bool with_file = config_option != options.end();
+  if (positionals.empty() && !with_file) {
     return usage_error("httpok: missing URL");
+  }
+  if (positionals.empty()) {
+    // With a config file and no URL, the command line's options can only be global ones.
+    for (const auto& option : options) {
+      if (!is_global(option.id)) {
+        return usage_error("httpok: " + option.spelled +
+                           " sets a target's value: give a URL after the options, or set it in "
+                           "the config file");
+      }
+    }
   }
   if (positionals.size() > 1) {
     return usage_error("httpok: expected one URL, got " + std::to_string(positionals.size()) +
@@ -150,10 +189,17 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
 
   Config config;
   Target target;
-  target.probe.url = positionals.front();
+  if (!positionals.empty())
+    target.probe.url = positionals.front();
   target.probe.codes.clear();
+  CliResult result;
   for (const auto& option : options) {
     const std::string& value = option.value;
+    if (is_global(option.id)) {
+      const auto spec = std::find_if(kOptions.begin(), kOptions.end(),
+                                     [&](const OptionSpec& o) { return o.id == option.id; });
+      result.globals_given.emplace_back(spec->long_name);
+    }
     switch (option.id) {
       case kProgram:
         target.restart.programs.push_back(value);
@@ -252,6 +298,12 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         target.interval = interval.value();
         break;
       }
+      case kConfig:
+        result.config_file = value;
+        break;
+      case kCheckConfig:
+        result.check_config = true;
+        break;
       case kCoreInterval: {
         const auto interval = config_detail::read_seconds(value, 0);
         if (auto error = refused(option.id, value, interval)) {
@@ -267,12 +319,53 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
   if (target.probe.codes.empty()) {
     target.probe.codes.push_back(200);
   }
-  config.targets.push_back(std::move(target));
+  if (!positionals.empty())
+    config.targets.push_back(std::move(target));
 
-  CliResult result;
   result.action = CliAction::run;
   result.config = std::move(config);
   return result;
+}
+
+Result<Config> resolve_config(const CliResult& cli) {
+  if (!cli.config_file)
+    return cli.config;
+  auto loaded = load_config_file(*cli.config_file);
+  if (!loaded)
+    return loaded;
+  Config config = std::move(loaded).value();
+  const Config& given = cli.config;
+  for (const std::string& name : cli.globals_given) {
+    if (name == "sendmail_program")
+      config.sendmail = given.sendmail;
+    else if (name == "email")
+      config.email = given.email;
+    else if (name == "gcore")
+      config.gcore = given.gcore;
+    else if (name == "coredir")
+      config.coredir = given.coredir;
+    else if (name == "name")
+      config.name = given.name;
+    else if (name == "rpc-timeout")
+      config.rpc_timeout = given.rpc_timeout;
+    else if (name == "wait-timeout")
+      config.wait_timeout = given.wait_timeout;
+    else if (name == "action-timeout")
+      config.action_timeout = given.action_timeout;
+    else if (name == "core-interval")
+      config.core_interval = given.core_interval;
+  }
+  for (const Target& target : given.targets) {
+    for (const Target& other : config.targets) {
+      if (other.name == target.name) {
+        return Result<Config>::failure("httpok: the URL on the command line is the target '" +
+                                       target.name + "', which " + *cli.config_file +
+                                       " defines too");
+      }
+    }
+    config.targets.push_back(target);
+  }
+  return config;
 }
 
 std::optional<std::string> validate(const Config& config) {

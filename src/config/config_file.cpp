@@ -1,0 +1,485 @@
+// The config file: libinih splits the lines, this file gives them meaning. See
+// include/httpok/config_file.hpp and man/httpok.conf.5.
+#include "httpok/config_file.hpp"
+
+#include <glob.h>
+#include <ini.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "httpok/http.hpp"
+#include "httpok/python_text.hpp"
+#include "values.hpp"
+
+namespace httpok {
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr)
+    return std::nullopt;
+  return std::string(value);
+}
+
+namespace {
+
+using namespace config_detail;
+
+constexpr int kMaxIncludeDepth = 8;
+
+// Where a value came from, for error lines: "httpok.conf:6".
+struct Place {
+  std::string file;
+  int line = 0;
+  std::string text() const { return file + ":" + std::to_string(line); }
+};
+
+// A target's settings: its own keys over the [httpok] defaults. The keys are applied at
+// the end (in the order they came), once every default is known, so that a default given
+// after a target section still counts, as in supervisord.
+struct Setting {
+  std::string key;
+  std::string value;
+  Place place;
+};
+
+struct TargetSection {
+  std::string name;
+  Place place;  // the section header
+  std::vector<Setting> settings;
+};
+
+// The keys a target takes, in [httpok] (defaults) or its own section.
+constexpr std::array<std::string_view, 17> kTargetKeys{"url",
+                                                       "programs",
+                                                       "any",
+                                                       "codes",
+                                                       "body",
+                                                       "timeout",
+                                                       "interval",
+                                                       "max_body",
+                                                       "eager",
+                                                       "email",
+                                                       "insecure",
+                                                       "cafile",
+                                                       "capath",
+                                                       "client_cert",
+                                                       "client_key",
+                                                       "tls_server_name",
+                                                       "session_resumption"};
+// Keys of the design that httpok does not implement yet: a clear error, rather
+// than a setting that is silently not applied.
+constexpr std::array<std::string_view, 5> kNotYet{"body_regex", "body_absent", "method", "header",
+                                                  "unix_socket"};
+// Keys only [httpok] takes.
+constexpr std::array<std::string_view, 11> kGlobalKeys{
+    "email",        "sendmail_program", "name",           "gcore",  "coredir",      "rpc_timeout",
+    "wait_timeout", "action_timeout",   "max_concurrent", "jitter", "core_interval"};
+
+template <std::size_t N>
+bool among(const std::array<std::string_view, N>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string directory_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+class Loader {
+ public:
+  explicit Loader(const EnvLookup& env) : env_(env) {}
+
+  Result<Config> load(const std::string& path) {
+    if (!read_file(path, 0))
+      return Result<Config>::failure(error_);
+    if (!finish())
+      return Result<Config>::failure(error_);
+    return std::move(config_);
+  }
+
+ private:
+  // One file being read: the reader and the handler of libinih see this.
+  struct FileState {
+    Loader* loader;
+    std::FILE* file;
+    Place place;  // file and the line being read
+    bool at_line_start = true;
+    std::string section;  // the current [section], as the reader saw its header
+    std::string here;     // %(here)s
+    int depth;
+  };
+
+  bool fail(const Place& place, const std::string& text) {
+    if (error_.empty())
+      error_ = "httpok: " + place.text() + ": " + text;
+    return false;
+  }
+
+  // fgets for libinih, counting lines and noting section headers (libinih calls the
+  // handler only for keys, so an empty or misspelt section would otherwise go unseen).
+  static char* reader(char* buffer, int size, void* stream) {
+    auto* state = static_cast<FileState*>(stream);
+    char* got = std::fgets(buffer, size, state->file);
+    if (got == nullptr)
+      return nullptr;
+    if (state->at_line_start) {
+      ++state->place.line;
+      std::string_view line(buffer);
+      const std::size_t start = line.find_first_not_of(" \t");
+      if (start != std::string_view::npos && line[start] == '[') {
+        const std::size_t end = line.find(']', start);
+        if (end != std::string_view::npos)
+          state->loader->on_section(*state, std::string(line.substr(start + 1, end - start - 1)));
+      }
+    }
+    const std::size_t length = std::strlen(buffer);
+    state->at_line_start = length > 0 && buffer[length - 1] == '\n';
+    return got;
+  }
+
+  static int handler(void* user, const char* section, const char* name, const char* value) {
+    auto* state = static_cast<FileState*>(user);
+    return state->loader->on_key(*state, section, name, value) ? 1 : 0;
+  }
+
+  bool read_file(const std::string& path, int depth) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      error_ = "httpok: cannot read the config file " + python_repr(path) + ": it is a directory";
+      return false;
+    }
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "r"),
+                                                         &std::fclose);
+    if (file == nullptr) {
+      const int err = errno;
+      if (error_.empty())
+        error_ =
+            "httpok: cannot read the config file " + python_repr(path) + ": " + std::strerror(err);
+      return false;
+    }
+    // Long values (a bearer token in a header) are fine: the line buffer grows.
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = 4096;
+    ini_stop_on_first_error = true;
+    // An indented line is an error, not a continuation that would silently replace the
+    // value (supervisord's configparser would join it).
+    ini_allow_multiline = false;
+    FileState state{this, file.get(), Place{path, 0}, true, "", directory_of(path), depth};
+    const int rc = ini_parse_stream(&Loader::reader, &state, &Loader::handler, &state);
+    if (!error_.empty())
+      return false;
+    if (rc > 0)
+      return fail(Place{path, rc},
+                  "cannot parse this line (expected [section], key = value or a "
+                  "comment)");
+    if (rc != 0) {
+      error_ = "httpok: cannot read the config file " + python_repr(path);
+      return false;
+    }
+    return true;
+  }
+
+  void on_section(FileState& state, std::string name) {
+    state.section = name;
+    if (!error_.empty())
+      return;
+    if (name == "httpok" || name == "include")
+      return;
+    if (name.rfind("target:", 0) == 0) {
+      const std::string target = name.substr(7);
+      const bool valid = !target.empty() && std::all_of(target.begin(), target.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+      });
+      if (!valid) {
+        fail(state.place, "invalid target name in [" + name +
+                              "]: expected letters, digits or "
+                              "punctuation, no spaces");
+        return;
+      }
+      for (const TargetSection& t : targets_) {
+        if (t.name == target) {
+          fail(state.place,
+               "duplicate target name '" + target + "' (first defined at " + t.place.text() + ")");
+          return;
+        }
+      }
+      targets_.push_back(TargetSection{target, state.place, {}});
+      return;
+    }
+    fail(state.place, "unknown section [" + name +
+                          "] (expected [httpok], [target:NAME] or "
+                          "[include])");
+  }
+
+  // supervisord's expansions: %(ENV_X)s, %(here)s, and %% for a percent sign.
+  std::optional<std::string> expand(const FileState& state, std::string_view key,
+                                    std::string_view value) {
+    std::string out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] != '%') {
+        out += value[i];
+        continue;
+      }
+      if (i + 1 < value.size() && value[i + 1] == '%') {
+        out += '%';
+        ++i;
+        continue;
+      }
+      const std::size_t close = value.find(")s", i);
+      if (i + 1 >= value.size() || value[i + 1] != '(' || close == std::string_view::npos) {
+        fail(state.place, "bad expansion in " + std::string(key) + ": " + python_repr(value) +
+                              " (expected %(ENV_NAME)s, %(here)s or %%)");
+        return std::nullopt;
+      }
+      const std::string name(value.substr(i + 2, close - i - 2));
+      if (name == "here") {
+        out += state.here;
+      } else if (name.rfind("ENV_", 0) == 0 && name.size() > 4) {
+        const auto found = env_(name.substr(4));
+        if (!found) {
+          fail(state.place, "%(" + name + ")s in " + std::string(key) +
+                                ": the environment variable " + name.substr(4) + " is not set");
+          return std::nullopt;
+        }
+        out += *found;
+      } else {
+        fail(state.place, "unknown expansion %(" + name + ")s in " + std::string(key) +
+                              " (expected %(ENV_NAME)s or %(here)s)");
+        return std::nullopt;
+      }
+      i = close + 1;
+    }
+    return out;
+  }
+
+  bool on_key(FileState& state, const char* section_c, const char* name_c, const char* value_c) {
+    if (!error_.empty())
+      return false;
+    const std::string section(section_c);
+    // Key names are case-insensitive, as in supervisord's configparser.
+    std::string key(name_c);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto value = expand(state, key, value_c);
+    if (!value)
+      return false;
+    const std::string where = " in [" + section + "]";
+    if (section.empty())
+      return fail(state.place, "key '" + key +
+                                   "' before any section (expected [httpok] or "
+                                   "[target:NAME] first)");
+    if (among(kNotYet, key))
+      return fail(state.place, "key '" + key + "'" + where + " is not supported yet");
+    if (section == "include") {
+      if (key != "files")
+        return fail(state.place, "unknown key '" + key + "'" + where + " (expected files)");
+      return include(state, *value);
+    }
+    if (section == "httpok") {
+      if (key == "url")
+        return fail(state.place, "key 'url' in [httpok]: a URL belongs to a [target:NAME]");
+      if (among(kGlobalKeys, key))
+        return global(state, key, *value);
+      if (among(kTargetKeys, key)) {
+        defaults_.push_back(Setting{key, *value, state.place});
+        return true;
+      }
+      return fail(state.place, "unknown key '" + key + "'" + where);
+    }
+    // [target:NAME]; the reader saw its header, which on_section() checked.
+    if (!among(kTargetKeys, key)) {
+      const bool global_only = among(kGlobalKeys, key);
+      return fail(state.place, "unknown key '" + key + "'" + where +
+                                   (global_only ? " (it belongs to [httpok])" : ""));
+    }
+    for (TargetSection& target : targets_) {
+      if ("target:" + target.name == section) {
+        target.settings.push_back(Setting{key, *value, state.place});
+        return true;
+      }
+    }
+    return fail(state.place, "unknown section [" + section + "]");
+  }
+
+  bool include(FileState& state, const std::string& value) {
+    if (state.depth >= kMaxIncludeDepth)
+      return fail(state.place, "includes nested more than " + std::to_string(kMaxIncludeDepth) +
+                                   " deep (does a file include itself?)");
+    // As supervisord: globs separated by white space, relative to the including file.
+    std::vector<std::string> patterns;
+    for (std::size_t i = 0; i < value.size();) {
+      const std::size_t start = value.find_first_not_of(" \t\n", i);
+      if (start == std::string::npos)
+        break;
+      const std::size_t end = std::min(value.find_first_of(" \t\n", start), value.size());
+      patterns.push_back(value.substr(start, end - start));
+      i = end;
+    }
+    const Place at = state.place;
+    for (std::string pattern : patterns) {
+      if (pattern.front() != '/')
+        pattern = state.here + "/" + pattern;
+      glob_t found{};
+      const int rc = ::glob(pattern.c_str(), 0, nullptr, &found);
+      std::vector<std::string> paths(found.gl_pathv, found.gl_pathv + found.gl_pathc);
+      globfree(&found);
+      if (rc != 0 && rc != GLOB_NOMATCH)
+        return fail(at, "cannot read the files of " + python_repr(pattern));
+      for (const std::string& path : paths) {
+        if (!read_file(path, state.depth + 1)) {
+          if (error_.find(path) == std::string::npos)
+            error_ += " (included from " + at.text() + ")";
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool global(const FileState& state, const std::string& key, const std::string& value) {
+    const auto bad = [&](const std::string& expected) {
+      return fail(state.place, "invalid value for " + key + " in [httpok]: " + python_repr(value) +
+                                   " (" + expected + ")");
+    };
+    if (key == "email") {
+      config_.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "sendmail_program") {
+      config_.sendmail = value;
+    } else if (key == "name") {
+      config_.name = value;
+    } else if (key == "gcore") {
+      config_.gcore = value;
+    } else if (key == "coredir") {
+      config_.coredir = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "max_concurrent") {
+      const auto n = read_count(value, 1, 100000);
+      if (!n)
+        return bad(n.error());
+      config_.max_concurrent = n.value();
+    } else if (key == "jitter") {
+      const auto f = read_fraction(value);
+      if (!f)
+        return bad(f.error());
+      config_.jitter = f.value();
+    } else {
+      const auto seconds = read_seconds(value, key == "core_interval" ? 0 : 1);
+      if (!seconds)
+        return bad(seconds.error());
+      (key == "rpc_timeout"      ? config_.rpc_timeout
+       : key == "wait_timeout"   ? config_.wait_timeout
+       : key == "action_timeout" ? config_.action_timeout
+                                 : config_.core_interval) = seconds.value();
+    }
+    return true;
+  }
+
+  // One setting of a target (its own, or a default from [httpok]).
+  bool apply(Target& target, const Setting& s, const std::string& section) {
+    const auto bad = [&](const std::string& expected) {
+      return fail(s.place, "invalid value for " + s.key + " in [" + section +
+                               "]: " + python_repr(s.value) + " (" + expected + ")");
+    };
+    ProbeSettings& probe = target.probe;
+    const std::string& key = s.key;
+    const std::string& value = s.value;
+    if (key == "url") {
+      if (auto url = parse_url(value); !url)
+        return fail(s.place, url.error() + " (url in [" + section + "])");
+      probe.url = value;
+    } else if (key == "programs") {
+      target.restart.programs = read_list(value);
+    } else if (key == "body") {
+      probe.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "email") {
+      target.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "cafile") {
+      probe.tls.cafile = value;
+    } else if (key == "capath") {
+      probe.tls.capath = value;
+    } else if (key == "client_cert") {
+      probe.tls.client_cert = value;
+    } else if (key == "client_key") {
+      probe.tls.client_key = value;
+    } else if (key == "codes") {
+      auto codes = read_status_codes(value);
+      if (!codes)
+        return bad(codes.error());
+      probe.codes = std::move(codes).value();
+    } else if (key == "timeout" || key == "interval" || key == "retry_time") {
+      const auto seconds = read_seconds(value);
+      if (!seconds)
+        return bad(seconds.error());
+      if (key == "timeout")
+        probe.timeout = seconds.value();
+      else if (key == "interval")
+        target.interval = seconds.value();
+      else
+        probe.retry_time = seconds.value();
+    } else if (key == "max_body") {
+      const auto bytes = read_max_body(value);
+      if (!bytes)
+        return bad(bytes.error());
+      probe.max_body = bytes.value();
+    } else if (key == "tls_server_name") {
+      auto name = read_tls_server_name(value);
+      if (!name)
+        return bad(name.error());
+      probe.tls_server_name = std::move(name).value();
+    } else {  // any, eager, insecure, session_resumption
+      const auto flag = read_bool(value);
+      if (!flag)
+        return bad(flag.error());
+      (key == "any"        ? target.restart.any
+       : key == "eager"    ? target.restart.eager
+       : key == "insecure" ? probe.tls.insecure
+                           : probe.tls.session_resumption) = flag.value();
+    }
+    return true;
+  }
+
+  bool finish() {
+    for (const TargetSection& section : targets_) {
+      Target target;
+      target.name = section.name;
+      const std::string name = "target:" + section.name;
+      for (const Setting& s : defaults_) {
+        if (!apply(target, s, "httpok"))
+          return false;
+      }
+      for (const Setting& s : section.settings) {
+        if (!apply(target, s, name))
+          return false;
+      }
+      if (target.probe.url.empty())
+        return fail(section.place, "[" + name + "] has no url");
+      config_.targets.push_back(std::move(target));
+    }
+    return true;
+  }
+
+  const EnvLookup& env_;
+  Config config_;
+  std::vector<Setting> defaults_;  // target keys in [httpok]
+  std::vector<TargetSection> targets_;
+  std::string error_;
+};
+
+}  // namespace
+
+Result<Config> load_config_file(const std::string& path, const EnvLookup& env) {
+  return Loader(env).load(path);
+}
+
+}  // namespace httpok

@@ -1,0 +1,98 @@
+// --check-config's output: the resolved configuration written back as a config file, with
+// the secrets masked.
+#include <cstdio>
+#include <string>
+
+#include "httpok/config.hpp"
+#include "httpok/http.hpp"
+
+namespace httpok {
+
+namespace {
+
+std::string seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+std::string flag(bool value) {
+  return value ? "true" : "false";
+}
+
+// 200, 301-303, 500-599: runs of consecutive codes as ranges.
+std::string codes_text(const std::vector<int>& codes) {
+  std::string out;
+  for (std::size_t i = 0; i < codes.size();) {
+    std::size_t j = i;
+    while (j + 1 < codes.size() && codes[j + 1] == codes[j] + 1)
+      ++j;
+    out += (out.empty() ? "" : ", ") + std::to_string(codes[i]);
+    if (j > i)
+      out += "-" + std::to_string(codes[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+void line(std::string& out, const std::string& key, const std::string& value) {
+  out += key + " = " + value + "\n";
+}
+
+}  // namespace
+
+std::string describe_config(const Config& config) {
+  std::string out = "[httpok]\n";
+  if (config.email)
+    line(out, "email", *config.email);
+  line(out, "sendmail_program", config.sendmail);
+  if (config.name)
+    line(out, "name", *config.name);
+  line(out, "gcore", config.gcore);
+  if (config.coredir)
+    line(out, "coredir", *config.coredir);
+  line(out, "rpc_timeout", seconds(config.rpc_timeout));
+  line(out, "wait_timeout", seconds(config.wait_timeout));
+  line(out, "action_timeout", seconds(config.action_timeout));
+  line(out, "core_interval", seconds(config.core_interval));
+  line(out, "max_concurrent", std::to_string(config.max_concurrent));
+  char jitter[32];
+  std::snprintf(jitter, sizeof jitter, "%g", config.jitter);
+  line(out, "jitter", jitter);
+  for (const Target& target : config.targets) {
+    const ProbeSettings& probe = target.probe;
+    out += "\n[target:" + target.name + "]\n";
+    line(out, "url", redact_password(probe.url));
+    std::string programs;
+    for (const std::string& program : target.restart.programs)
+      programs += (programs.empty() ? "" : ", ") + program;
+    if (!programs.empty())
+      line(out, "programs", programs);
+    line(out, "any", flag(target.restart.any));
+    line(out, "eager", flag(target.restart.eager));
+    line(out, "codes", codes_text(probe.codes));
+    if (probe.body)
+      line(out, "body", *probe.body);
+    line(out, "timeout", seconds(probe.timeout));
+    if (target.interval)
+      line(out, "interval", seconds(*target.interval));
+    line(out, "max_body", std::to_string(probe.max_body));
+    if (target.email)
+      line(out, "email", *target.email);
+    if (probe.url.rfind("https:", 0) == 0 || probe.url.rfind("HTTPS:", 0) == 0) {
+      line(out, "insecure", flag(probe.tls.insecure));
+      if (!probe.tls.cafile.empty())
+        line(out, "cafile", probe.tls.cafile);
+      if (!probe.tls.capath.empty())
+        line(out, "capath", probe.tls.capath);
+      if (!probe.tls.client_cert.empty())
+        line(out, "client_cert", probe.tls.client_cert);
+      if (!probe.tls.client_key.empty())
+        line(out, "client_key", probe.tls.client_key);
+      if (!probe.tls_server_name.empty())
+        line(out, "tls_server_name", probe.tls_server_name);
+      line(out, "session_resumption", flag(probe.tls.session_resumption));
+    }
+  }
+  return out;
+}
+
+}  // namespace httpok
