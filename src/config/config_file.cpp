@@ -168,10 +168,10 @@ class Loader {
             "httpok: cannot read the config file " + python_repr(path) + ": " + std::strerror(err);
       return false;
     }
-    // Long values (a bearer token in a header) are fine: the line buffer grows.
+    // Long values (a bearer token) are fine: lines of up to 64 KiB.
     ini_use_stack = false;
     ini_allow_realloc = true;
-    ini_max_line = 4096;
+    ini_max_line = 64 * 1024;
     ini_stop_on_first_error = true;
     // An indented line is an error, not a continuation that would silently replace the
     // value (supervisord's configparser would join it).

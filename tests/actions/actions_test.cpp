@@ -775,6 +775,21 @@ TEST_P(ActionsTest, CoreIntervalWritesAtMostOneCorePerProgramInItsTime) {
   EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
 }
 
+TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {
+  rpc_.infos = {{"w1", "workers", "RUNNING", kStateRunning, 11},
+                {"w2", "workers", "RUNNING", kStateRunning, 12},
+                {"web", "web", "RUNNING", kStateRunning, 13}};
+  ActionSettings settings = superlance_settings({"workers:*", "gone:*"});
+  settings.email.reset();
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['workers:*', 'gone:*']\n"
+            "workers:w1 is in RUNNING state, restarting\n"
+            "workers:w1 restarted\n"
+            "workers:w2 is in RUNNING state, restarting\n"
+            "workers:w2 restarted\n"
+            "Programs not restarted because they did not exist: ['gone:*']\n");
+}
+
 TEST_P(ActionsTest, NoMailWithoutAddress) {
   rpc_.infos = dummy_processes();
   ActionSettings settings = superlance_settings({"foo"});

@@ -22,6 +22,14 @@ TEST(Selects, ByNameOrNamespec) {
   EXPECT_FALSE(selects({}, false, "httpok", "httpok", proc("web", "web")));
 }
 
+TEST(Selects, GroupStarSelectsTheWholeGroup) {
+  const std::vector<std::string> programs = {"workers:*"};
+  EXPECT_TRUE(selects(programs, false, "", "", proc("workers", "w1")));
+  EXPECT_TRUE(selects(programs, false, "", "", proc("workers", "w2")));
+  EXPECT_FALSE(selects(programs, false, "", "", proc("other", "workers")));
+  EXPECT_FALSE(selects(programs, false, "", "", proc("workersx", "w1")));
+}
+
 TEST(Selects, AnyButTheListenerItself) {
   EXPECT_TRUE(selects({}, true, "httpok", "httpok", proc("web", "web")));
   EXPECT_FALSE(selects({}, true, "httpok", "httpok", proc("httpok", "httpok")));

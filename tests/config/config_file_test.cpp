@@ -1,0 +1,333 @@
+// The config file: every key, the expansions, includes, the errors with file:line, and
+// how it combines with the command line. Real files in a temp dir; the environment of
+// %(ENV_X)s is injected.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "httpok/config.hpp"
+#include "httpok/config_file.hpp"
+#include "support/test_support.hpp"
+
+namespace httpok::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ConfigFile : public ::testing::Test {
+ protected:
+  std::string write(const std::string& name, const std::string& text) {
+    const auto path = dir_ / name;
+    std::filesystem::create_directories(path.parent_path());
+    write_file(path, text);
+    return path.string();
+  }
+
+  Result<Config> load(const std::string& text) {
+    return load_config_file(write("httpok.conf", text), env());
+  }
+
+  // The error line of a file that must not load, with the temp dir's path taken out.
+  std::string error_of(const std::string& text) {
+    auto result = load(text);
+    EXPECT_FALSE(result.ok());
+    if (result.ok())
+      return "";
+    std::string error = result.error();
+    const std::string prefix = dir_.path().string() + "/";
+    for (std::size_t at; (at = error.find(prefix)) != std::string::npos;)
+      error.erase(at, prefix.size());
+    return error;
+  }
+
+  EnvLookup env() const {
+    return [this](const std::string& name) -> std::optional<std::string> {
+      const auto it = env_.find(name);
+      return it == env_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+  }
+
+  TempDir dir_;
+  std::map<std::string, std::string> env_{{"API_TOKEN", "s3cret"}, {"HOST", "127.0.0.1"}};
+};
+
+TEST_F(ConfigFile, EveryKey) {
+  auto result = load(R"([httpok]                      ; globals, and defaults for every target
+email = ops@example.com
+sendmail_program = /usr/sbin/sendmail -t
+name = web-42
+gcore = /usr/bin/gcore -o
+coredir = /var/cores
+rpc_timeout = 7
+wait_timeout = 70
+action_timeout = 17
+core_interval = 600
+max_concurrent = 64
+jitter = 0.25
+timeout = 5
+
+[target:api]
+url = https://%(ENV_HOST)s:8443/health
+programs = api, workers:*     ; names, group:name, or group:* for a whole group
+codes = 200-204, 304, 5xx
+body = "status":"ok"
+interval = 15
+max_body = 4K
+eager = false
+any = no
+email = api-team@example.com
+insecure = off
+cafile = %(here)s/internal-ca.pem
+capath = /etc/ssl/certs
+client_cert = /etc/httpok/client.pem
+client_key = /etc/httpok/client.key
+tls_server_name = api.internal
+session_resumption = false
+
+[target:web]
+url = http://127.0.0.1:8080/
+programs = web
+timeout = 9
+any = YES
+)");
+  ASSERT_TRUE(result.ok()) << result.error();
+  const Config& c = result.value();
+  EXPECT_EQ(c.email, "ops@example.com");
+  EXPECT_EQ(c.sendmail, "/usr/sbin/sendmail -t");
+  EXPECT_EQ(c.name, "web-42");
+  EXPECT_EQ(c.gcore, "/usr/bin/gcore -o");
+  EXPECT_EQ(c.coredir, "/var/cores");
+  EXPECT_EQ(c.rpc_timeout, 7s);
+  EXPECT_EQ(c.wait_timeout, 70s);
+  EXPECT_EQ(c.action_timeout, 17s);
+  EXPECT_EQ(c.core_interval, 600s);
+  EXPECT_EQ(c.max_concurrent, 64u);
+  EXPECT_EQ(c.jitter, 0.25);
+  ASSERT_EQ(c.targets.size(), 2u);
+
+  const Target& api = c.targets[0];
+  EXPECT_EQ(api.name, "api");
+  EXPECT_EQ(api.probe.url, "https://127.0.0.1:8443/health");
+  EXPECT_EQ(api.restart.programs, (std::vector<std::string>{"api", "workers:*"}));
+  std::vector<int> codes = {200, 201, 202, 203, 204, 304};
+  for (int code = 500; code <= 599; ++code)
+    codes.push_back(code);
+  EXPECT_EQ(api.probe.codes, codes);
+  EXPECT_EQ(api.probe.body, "\"status\":\"ok\"");
+  EXPECT_EQ(api.probe.timeout, 5s);  // the default from [httpok]
+  EXPECT_EQ(api.interval, 15s);
+  EXPECT_EQ(api.probe.max_body, 4096u);
+  EXPECT_FALSE(api.restart.eager);
+  EXPECT_FALSE(api.restart.any);
+  EXPECT_EQ(api.email, "api-team@example.com");
+  EXPECT_FALSE(api.probe.tls.insecure);
+  EXPECT_EQ(api.probe.tls.cafile, (dir_ / "internal-ca.pem").string());
+  EXPECT_EQ(api.probe.tls.capath, "/etc/ssl/certs");
+  EXPECT_EQ(api.probe.tls.client_cert, "/etc/httpok/client.pem");
+  EXPECT_EQ(api.probe.tls.client_key, "/etc/httpok/client.key");
+  EXPECT_EQ(api.probe.tls_server_name, "api.internal");
+  EXPECT_FALSE(api.probe.tls.session_resumption);
+
+  const Target& web = c.targets[1];
+  EXPECT_EQ(web.name, "web");
+  EXPECT_EQ(web.probe.timeout, 9s);  // its own over the default
+  EXPECT_EQ(web.probe.codes, std::vector<int>{200});
+  EXPECT_TRUE(web.restart.any);
+  EXPECT_TRUE(web.restart.eager);
+  EXPECT_EQ(web.interval, std::nullopt);  // on every TICK
+  EXPECT_EQ(web.email, std::nullopt);
+}
+
+TEST_F(ConfigFile, DefaultsAfterATargetSectionStillCount) {
+  auto result = load("[target:a]\nurl = http://a/\n\n[httpok]\ntimeout = 3\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().targets[0].probe.timeout, 3s);
+}
+
+TEST_F(ConfigFile, ExpansionsAsSupervisordDoesThem) {
+  auto result = load(
+      "[target:a]\nurl = http://%(ENV_HOST)s/x?token=%(ENV_API_TOKEN)s\nbody = 100%% ok\n"
+      "cafile = %(here)s/ca.pem\nKEY_CASE = ignored\n");
+  EXPECT_FALSE(result.ok());  // KEY_CASE is an unknown key (keys are case-insensitive)
+  result = load(
+      "[target:a]\nURL = http://%(ENV_HOST)s/x?token=%(ENV_API_TOKEN)s\nbody = 100%% ok\n"
+      "cafile = %(here)s/ca.pem\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  const Target& a = result.value().targets[0];
+  EXPECT_EQ(a.probe.url, "http://127.0.0.1/x?token=s3cret");
+  EXPECT_EQ(a.probe.body, "100% ok");
+  EXPECT_EQ(a.probe.tls.cafile, (dir_ / "ca.pem").string());
+}
+
+TEST_F(ConfigFile, IncludesAreGlobsRelativeToTheIncludingFile) {
+  write("conf.d/b.conf", "[target:b]\nurl = http://b/\n");
+  write("conf.d/a.conf", "[target:a]\nurl = http://a/\ncafile = %(here)s/ca.pem\n");
+  write("conf.d/skip.txt", "[target:skip]\nurl = http://skip/\n");
+  write("more/c.conf", "[target:c]\nurl = http://c/\n");
+  auto result =
+      load("[httpok]\ntimeout = 4\n\n[include]\nfiles = conf.d/*.conf more/c.conf none/*.conf\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  const auto& targets = result.value().targets;
+  ASSERT_EQ(targets.size(), 3u);
+  EXPECT_EQ(targets[0].name, "a");  // in glob order
+  EXPECT_EQ(targets[1].name, "b");
+  EXPECT_EQ(targets[2].name, "c");
+  EXPECT_EQ(targets[0].probe.tls.cafile, (dir_ / "conf.d" / "ca.pem").string());
+  EXPECT_EQ(targets[2].probe.timeout, 4s);
+}
+
+TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  for (const Case& c : {
+           Case{"[target:api]\nurl = http://x/\ntiemout = 5\n",
+                "httpok: httpok.conf:3: unknown key 'tiemout' in [target:api]"},
+           Case{"[targets:x]\nurl = http://x/\n",
+                "httpok: httpok.conf:1: unknown section [targets:x] (expected [httpok], "
+                "[target:NAME] or [include])"},
+           Case{"[target:a]\nurl = http://a/\n\n[target:a]\nurl = http://b/\n",
+                "httpok: httpok.conf:4: duplicate target name 'a' (first defined at "
+                "httpok.conf:1)"},
+           Case{"[target:a]\n", "httpok: httpok.conf:1: [target:a] has no url"},
+           Case{"[target:a]\nurl = 127.0.0.1:8080/health\n",
+                "httpok: httpok.conf:2: invalid URL '127.0.0.1:8080/health': missing scheme: "
+                "write http://127.0.0.1:8080/health (url in [target:a])"},
+           Case{"[target:a]\nurl = http://a/\ntimeout = 0\n",
+                "httpok: httpok.conf:3: invalid value for timeout in [target:a]: '0' (expected "
+                "a whole number of seconds, 1 or more)"},
+           Case{"[target:a]\nurl = http://a/\ncodes = 200-99\n",
+                "httpok: httpok.conf:3: invalid value for codes in [target:a]: '200-99' "
+                "(expected HTTP status codes from 100 to 999, ranges like 200-299 or classes "
+                "like 2xx, separated by commas)"},
+           Case{"[target:a]\nurl = http://a/\neager = maybe\n",
+                "httpok: httpok.conf:3: invalid value for eager in [target:a]: 'maybe' "
+                "(expected true or false)"},
+           Case{"[httpok]\njitter = 0.9\n",
+                "httpok: httpok.conf:2: invalid value for jitter in [httpok]: '0.9' (expected a "
+                "fraction from 0 to 0.5)"},
+           Case{"[httpok]\nmax_concurrent = 0\n",
+                "httpok: httpok.conf:2: invalid value for max_concurrent in [httpok]: '0' "
+                "(expected a whole number from 1 to 100000)"},
+           Case{"[target:a]\nurl = http://a/\nrpc_timeout = 3\n",
+                "httpok: httpok.conf:3: unknown key 'rpc_timeout' in [target:a] (it belongs to "
+                "[httpok])"},
+           Case{"[httpok]\nurl = http://a/\n",
+                "httpok: httpok.conf:2: key 'url' in [httpok]: a URL belongs to a [target:NAME]"},
+           Case{"url = http://a/\n",
+                "httpok: httpok.conf:1: key 'url' before any section (expected [httpok] or "
+                "[target:NAME] first)"},
+           Case{"[target:a]\nurl = http://a/%(ENV_NOPE)s\n",
+                "httpok: httpok.conf:2: %(ENV_NOPE)s in url: the environment variable NOPE is "
+                "not set"},
+           Case{"[target:a]\nurl = http://a/%(home)s\n",
+                "httpok: httpok.conf:2: unknown expansion %(home)s in url (expected "
+                "%(ENV_NAME)s or %(here)s)"},
+           Case{"[target:a]\nurl = http://a/\nbody = 100%\n",
+                "httpok: httpok.conf:3: bad expansion in body: '100%' (expected %(ENV_NAME)s, "
+                "%(here)s or %%)"},
+           Case{"[target:a]\nurl = http://a/\nheader = Host: x\n",
+                "httpok: httpok.conf:3: key 'header' in [target:a] is not supported yet"},
+           Case{"[target:a]\nurl = http://a/\n  continued\n",
+                "httpok: httpok.conf:3: cannot parse this line (expected [section], key = value "
+                "or a comment)"},
+           Case{"[target:a b]\nurl = http://a/\n",
+                "httpok: httpok.conf:1: invalid target name in [target:a b]: expected letters, "
+                "digits or punctuation, no spaces"},
+           Case{"[include]\nfile = x.conf\n",
+                "httpok: httpok.conf:2: unknown key 'file' in [include] (expected files)"},
+       }) {
+    EXPECT_EQ(error_of(c.text), c.error) << c.text;
+  }
+}
+
+TEST_F(ConfigFile, AnIncludedFilesErrorNamesThatFile) {
+  write("conf.d/bad.conf", "[target:x]\nurl = http://x/\nnope = 1\n");
+  EXPECT_EQ(error_of("[include]\nfiles = conf.d/*.conf\n"),
+            "httpok: conf.d/bad.conf:3: unknown key 'nope' in [target:x]");
+  write("loop.conf", "[include]\nfiles = loop.conf\n");
+  EXPECT_NE(error_of("[include]\nfiles = loop.conf\n").find("includes nested more than 8 deep"),
+            std::string::npos);
+}
+
+TEST_F(ConfigFile, AFileThatCannotBeReadIsNamed) {
+  auto result = load_config_file((dir_ / "missing.conf").string(), env());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error(), "httpok: cannot read the config file '" +
+                                (dir_ / "missing.conf").string() + "': No such file or directory");
+  result = load_config_file(dir_.path().string(), env());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().find("it is a directory"), std::string::npos);
+}
+
+TEST_F(ConfigFile, LongLinesAreRead) {
+  const std::string token(10000, 't');
+  auto result = load("[target:a]\nurl = http://a/?token=" + token + "\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().targets[0].probe.url, "http://a/?token=" + token);
+}
+
+TEST_F(ConfigFile, WithTheCommandLine) {
+  const std::string path = write("httpok.conf",
+                                 "[httpok]\nemail = file@example.com\nname = file\n\n"
+                                 "[target:api]\nurl = http://api/\n");
+  // Global options override the file; the URL adds the target "default".
+  CliResult cli =
+      parse_command_line({"--config", path, "-m", "cli@example.com", "-p", "web", "http://web/"});
+  ASSERT_EQ(cli.action, CliAction::run) << cli.error;
+  auto resolved = resolve_config(cli);
+  ASSERT_TRUE(resolved.ok()) << resolved.error();
+  EXPECT_EQ(resolved.value().email, "cli@example.com");
+  EXPECT_EQ(resolved.value().name, "file");
+  ASSERT_EQ(resolved.value().targets.size(), 2u);
+  EXPECT_EQ(resolved.value().targets[1].name, "default");
+  EXPECT_EQ(resolved.value().targets[1].restart.programs, std::vector<std::string>{"web"});
+
+  // Without a URL, only global options may be given.
+  cli = parse_command_line({"--config", path, "-n", "cli"});
+  ASSERT_EQ(cli.action, CliAction::run) << cli.error;
+  resolved = resolve_config(cli);
+  ASSERT_TRUE(resolved.ok()) << resolved.error();
+  EXPECT_EQ(resolved.value().name, "cli");
+  EXPECT_EQ(resolved.value().targets.size(), 1u);
+  cli = parse_command_line({"--config", path, "-p", "web"});
+  EXPECT_EQ(cli.action, CliAction::usage_error);
+  EXPECT_EQ(cli.error,
+            "httpok: -p sets a target's value: give a URL after the options, or set it in the "
+            "config file");
+
+  // A [target:default] and a URL on the command line would be two targets of one name.
+  const std::string clash = write("clash.conf", "[target:default]\nurl = http://d/\n");
+  cli = parse_command_line({"--config", clash, "http://web/"});
+  resolved = resolve_config(cli);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_NE(resolved.error().find("the URL on the command line is the target 'default'"),
+            std::string::npos);
+}
+
+TEST_F(ConfigFile, CheckConfigPrintsALoadableFileWithSecretsMasked) {
+  const std::string path =
+      write("httpok.conf",
+            "[httpok]\nemail = ops@example.com\n\n[target:api]\n"
+            "url = https://user:%(ENV_API_TOKEN)s@api.example/health\n"
+            "codes = 200-299, 304\nprograms = api, workers:*\ninterval = 15\n");
+  auto loaded = load_config_file(path, env());
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  const std::string text = describe_config(loaded.value());
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_NE(text.find("url = https://user:***@api.example/health\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("codes = 200-299, 304\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("programs = api, workers:*\n"), std::string::npos) << text;
+  // What it prints loads again, to the same settings (but the masked password).
+  auto again = load_config_file(write("again.conf", text), env());
+  ASSERT_TRUE(again.ok()) << again.error() << "\n" << text;
+  Config expected = loaded.value();
+  expected.targets[0].probe.url = "https://user:***@api.example/health";
+  EXPECT_EQ(again.value(), expected);
+}
+
+}  // namespace
+}  // namespace httpok::test
