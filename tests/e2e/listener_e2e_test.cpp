@@ -41,7 +41,7 @@ std::string tick(int serial) {
 // What httpok wrote after its start-up lines (the warnings and the "watching" lines, all
 // written before READY).
 std::string after_startup(const std::string& err) {
-  const std::size_t last = err.rfind("httpok: watching ");
+  const std::size_t last = err.rfind(": watching ");  // "httpok: [NAME: ]watching URL ..."
   return last == std::string::npos ? err : err.substr(err.find('\n', last) + 1);
 }
 
@@ -455,6 +455,90 @@ TEST(Binary, CoreIntervalWritesOneCoreForRepeatedFailures) {
   ASSERT_NE(note, std::string::npos) << child.err();
   EXPECT_NE(child.err().find(" s ago (--core-interval 3600)\n", note), std::string::npos)
       << child.err();
+}
+
+TEST(Binary, ManyTargetsFromAConfigFileEachRestartOnlyItsOwnInOneBlock) {
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf,
+             "[httpok]\ntimeout = 5\n\n"
+             "[target:a]\nurl = " +
+                 down.url() +
+                 "a\nprograms = foo\n\n"
+                 "[target:b]\nurl = " +
+                 down.url() +
+                 "b\nprograms = bar\n\n"
+                 "[target:c]\nurl = " +
+                 up.url() + "\nprograms = baz:baz_01\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_NE(child.err().find("httpok: a: watching " + down.url() +
+                             "a every TICK (timeout 5 s) "
+                             "for foo\nhttpok: b: watching "),
+            std::string::npos)
+      << child.err();
+  child.write_stdin(tick(1));
+  const std::string block_a =
+      "Restarting selected processes ['foo']\n"
+      "foo is in RUNNING state, restarting\n"
+      "foo restarted\n";
+  const std::string block_b =
+      "Restarting selected processes ['bar']\n"
+      "bar not in RUNNING state, NOT restarting\n";
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find(block_a) != std::string::npos &&
+               child.err().find(block_b) != std::string::npos;
+      },
+      10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = after_startup(child.err());
+  EXPECT_NE(err.find("httpok: a: status failure: status contacting " + down.url() +
+                     "a: 500 Internal Server Error\n"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("httpok: b: status failure: status contacting " + down.url() +
+                     "b: 500 Internal Server Error\n"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("baz"), std::string::npos) << err;  // c was healthy
+  EXPECT_EQ(err.find("Restarting selected processes", err.find("Restarting") + 1),
+            err.find(err.find(block_a) < err.find(block_b) ? block_b : block_a))
+      << err;  // the second block starts only after the first one ended
+  EXPECT_EQ(up.connections(), 1);
+  EXPECT_EQ(child.out(), protocol(1));
+}
+
+TEST(Binary, CheckConfigPrintsTheTargetsOrNamesTheError) {
+  TempDir dir;
+  const std::string good = (dir / "good.conf").string();
+  write_file(good, "[target:api]\nurl = http://u:pw@127.0.0.1:8080/\nprograms = api\n");
+  Child ok({httpok_binary(), "--check-config", "--config", good}, {});
+  EXPECT_EQ(ok.wait_exit(5s), 0);
+  EXPECT_NE(ok.out().find("[target:api]\nurl = http://u:***@127.0.0.1:8080/\n"), std::string::npos)
+      << ok.out();
+  EXPECT_EQ(ok.out().find("pw@"), std::string::npos);
+  const std::string bad = (dir / "bad.conf").string();
+  write_file(bad, "[target:api]\nurl = http://127.0.0.1:8080/\ntiemout = 5\n");
+  Child broken({httpok_binary(), "--check-config", "--config", bad}, {});
+  EXPECT_EQ(broken.wait_exit(5s), 2);
+  EXPECT_EQ(broken.err(), "httpok: " + bad + ":3: unknown key 'tiemout' in [target:api]\n");
+  EXPECT_EQ(broken.out(), "");
+  // Under supervisord a broken file is a start-up error, before READY (exit 2).
+  Child listener({httpok_binary(), "--config", bad}, kListenerEnv);
+  EXPECT_EQ(listener.wait_exit(5s), 2);
+  EXPECT_EQ(listener.out(), "");
 }
 
 // -E: the URL is checked only while a watched process is RUNNING. The scripted
