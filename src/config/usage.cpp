@@ -86,6 +86,15 @@ Options of this implementation (not in superlance's httpok):
 --action-timeout SECONDS
       Time limit of each gcore and sendmail run (1 to 86400). Default: 60.
 
+--config FILE
+      Read the targets (URLs, expectations, programs) and global settings
+      from FILE, an INI file (see httpok.conf(5)). A URL given as well is one
+      more target, named "default".
+
+--check-config
+      Print the resolved configuration (passwords masked) and exit 0, or
+      the error and exit 2.
+
 --interval SECONDS
       Check the URL this often, on its own clock, TICK events or not (1 to
       86400). Default: on every TICK event.
@@ -112,7 +121,7 @@ Options of this implementation (not in superlance's httpok):
       For https: start every connection with a full handshake.
 
 URL
-      The http:// or https:// URL to GET.
+      The http:// or https:// URL to GET (optional with --config).
 
 Options must come before the URL. A long option may be abbreviated to a
 unique prefix; a prefix that was unique among superlance's options keeps

@@ -140,6 +140,22 @@ any = YES
   EXPECT_EQ(web.email, std::nullopt);
 }
 
+TEST(ConfigExample, TheShippedExampleLoads) {
+  auto result = load_config_file(std::string(HTTPOK_EXAMPLES_DIR) + "/httpok.conf", process_env);
+  ASSERT_TRUE(result.ok()) << result.error();
+  const Config& c = result.value();
+  EXPECT_EQ(c.email, "ops@example.com");
+  EXPECT_EQ(c.jitter, 0.1);
+  ASSERT_EQ(c.targets.size(), 2u);
+  EXPECT_EQ(c.targets[0].name, "api");
+  EXPECT_EQ(c.targets[0].interval, 15s);
+  EXPECT_EQ(c.targets[0].email, "api-team@example.com");
+  EXPECT_EQ(c.targets[0].probe.timeout, 5s);
+  EXPECT_EQ(c.targets[1].name, "web");
+  EXPECT_FALSE(c.targets[1].restart.eager);
+  EXPECT_EQ(validate(c), std::nullopt);
+}
+
 TEST_F(ConfigFile, DefaultsAfterATargetSectionStillCount) {
   auto result = load("[target:a]\nurl = http://a/\n\n[httpok]\ntimeout = 3\n");
   ASSERT_TRUE(result.ok()) << result.error();
