@@ -11,6 +11,7 @@
 
 #include "httpok/config.hpp"
 #include "httpok/http.hpp"
+#include "httpok/probe_result.hpp"
 
 namespace httpok {
 
@@ -31,5 +32,13 @@ std::optional<ListenerEnvironment> listener_environment();
 // Runs httpok to the end: returns the process exit status. Start-up errors are reported
 // on stderr (one line) and give 2 before READY is written.
 int run_listener(const Config& config, const ListenerEnvironment& env);
+
+// --once: probes every target once, concurrently, and appends one line per target to
+// `report`: "api  OK  200  12.4 ms" or "api  FAIL  error contacting ...". Returns 0 when
+// all passed, 1 when any failed, 2 on a start-up error (written to stderr).
+int run_once(const Config& config, std::string& report);
+
+// One line of that report; `name_width` pads the names into a column.
+std::string once_line(const std::string& name, std::size_t name_width, const ProbeResult& result);
 
 }  // namespace httpok

@@ -43,6 +43,7 @@ struct CliResult {
   std::string error;  // one line naming the option and the value (no newline); may be empty
   std::optional<std::string> config_file;  // --config FILE
   bool check_config = false;               // --check-config: print the result, do not run
+  bool once = false;                       // --once: probe every target once, print, exit
   // The global options given (their long names), which override the config file's.
   std::vector<std::string> globals_given;
 };

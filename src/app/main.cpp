@@ -69,6 +69,16 @@ int main(int argc, char** argv) {
     print_text(httpok::describe_config(config));
     return 0;
   }
+  if (cli.once) {
+    if (const auto error = httpok::validate(config)) {
+      httpok::log::line(*error);
+      return 2;
+    }
+    std::string report;
+    const int status = httpok::run_once(config, report);
+    print_text(report);
+    return status;
+  }
   const auto env = httpok::listener_environment();
   if (!env) {
     httpok::log::raw("httpok must be run as a supervisor event listener\n");

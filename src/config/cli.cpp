@@ -48,10 +48,11 @@ enum Id : int {
   kInterval,
   kConfig,
   kCheckConfig,
+  kOnce,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 29> kOptions{{
+constexpr std::array<OptionSpec, 30> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -81,6 +82,7 @@ constexpr std::array<OptionSpec, 29> kOptions{{
     {kInterval, '\0', "interval", true, false},
     {kConfig, '\0', "config", true, false},
     {kCheckConfig, '\0', "check-config", false, false},
+    {kOnce, '\0', "once", false, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -98,6 +100,7 @@ bool is_global(int id) {
     case kCoreInterval:
     case kConfig:
     case kCheckConfig:
+    case kOnce:
       return true;
     default:
       return false;
@@ -303,6 +306,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       case kCheckConfig:
         result.check_config = true;
+        break;
+      case kOnce:
+        result.once = true;
         break;
       case kCoreInterval: {
         const auto interval = config_detail::read_seconds(value, 0);

@@ -95,6 +95,11 @@ Options of this implementation (not in superlance's httpok):
       Print the resolved configuration (passwords masked) and exit 0, or
       the error and exit 2.
 
+--once
+      Check every URL once, concurrently, print one line per target ("api
+      OK 200 12.4 ms" or "api FAIL ...") and exit: 0 when all passed, 1 when
+      any failed, 2 on a configuration error. No supervisord is needed.
+
 --interval SECONDS
       Check the URL this often, on its own clock, TICK events or not (1 to
       86400). Default: on every TICK event.

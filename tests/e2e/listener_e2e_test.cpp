@@ -520,6 +520,43 @@ TEST(Binary, ManyTargetsFromAConfigFileEachRestartOnlyItsOwnInOneBlock) {
   EXPECT_EQ(child.out(), protocol(1));
 }
 
+TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(503, "Service Unavailable", ""));
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[target:api]\nurl = " + up.url() +
+                       "\n\n[target:web-frontend]\nurl = " + down.url() + "\n");
+  // No supervisord: --once needs none.
+  Child failing({httpok_binary(), "--once", "--config", conf}, {});
+  EXPECT_EQ(failing.wait_exit(10s), 1);
+  const std::string out = failing.out();
+  ASSERT_EQ(out.rfind("api           OK  200  ", 0), 0u) << out;
+  EXPECT_NE(out.find(" ms\nweb-frontend  FAIL  status contacting " + down.url() +
+                     ": 503 Service Unavailable\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+  EXPECT_EQ(failing.err(), "");
+
+  Child passing({httpok_binary(), "--once", up.url()}, {});
+  EXPECT_EQ(passing.wait_exit(10s), 0);
+  EXPECT_EQ(passing.out().rfind("default  OK  200  ", 0), 0u) << passing.out();
+
+  const std::string bad = (dir / "bad.conf").string();
+  write_file(bad, "[target:api]\n");
+  Child broken({httpok_binary(), "--once", "--config", bad}, {});
+  EXPECT_EQ(broken.wait_exit(10s), 2);
+  EXPECT_EQ(broken.out(), "");
+  EXPECT_EQ(broken.err(), "httpok: " + bad + ":1: [target:api] has no url\n");
+}
+
 TEST(Binary, CheckConfigPrintsTheTargetsOrNamesTheError) {
   TempDir dir;
   const std::string good = (dir / "good.conf").string();
