@@ -3,6 +3,7 @@
 // last the option values (which superlance left to int() and its tracebacks).
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -225,6 +226,26 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       }
       case kCode: {
+        // A code as superlance reads it (Python's int()), or, ours, ranges and classes
+        // ("200-299", "2xx", "200,304").
+        const std::string_view text = value;
+        const std::size_t dash = text.find('-', 1);
+        const bool range = dash != std::string_view::npos &&
+                           std::isdigit(static_cast<unsigned char>(text[dash - 1]));
+        const bool whole_class = text.size() == 3 && (text[1] == 'x' || text[1] == 'X') &&
+                                 (text[2] == 'x' || text[2] == 'X');
+        if (text.find(',') != std::string_view::npos || range || whole_class) {
+          const auto codes = config_detail::read_status_codes(value);
+          if (auto error = refused(option.id, value, codes)) {
+            return *error;
+          }
+          for (const int code : codes.value()) {
+            if (std::find(target.probe.codes.begin(), target.probe.codes.end(), code) ==
+                target.probe.codes.end())
+              target.probe.codes.push_back(code);
+          }
+          break;
+        }
         const auto code = config_detail::read_status_code(value);
         if (auto error = refused(option.id, value, code)) {
           return *error;

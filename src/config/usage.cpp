@@ -29,8 +29,9 @@ Options:
       and response. A whole number from 1 to 86400. Default: 10.
 
 -c, --code STATUS
-      An expected HTTP status code (100 to 999). May be given more than once.
-      Default: 200.
+      An expected HTTP status code (100 to 999), or ours: a range (200-299),
+      a class (2xx), or a list of these (200,304). May be given more than
+      once. Default: 200.
 
 -b, --body TEXT
       Text the response body must contain. Default: the body is not checked.

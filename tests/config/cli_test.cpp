@@ -510,6 +510,15 @@ TEST(CliValues, BadTimeouts) {
 
 TEST(CliValues, BadCodes) {
   const std::string expected = "(expected an HTTP status code from 100 to 999)";
+  std::vector<int> twos;
+  for (int code = 200; code <= 299; ++code)
+    twos.push_back(code);
+  EXPECT_EQ(run_target({"-c", "2xx", "u"}).probe.codes, twos);
+  EXPECT_EQ(run_target({"-c", "200-202", "-c", "304", "-c", "201,500", "u"}).probe.codes,
+            (std::vector<int>{200, 201, 202, 304, 500}));
+  EXPECT_EQ(usage_error({"-c", "300-200", "u"}),
+            "httpok: invalid value for -c/--code: '300-200' (expected HTTP status codes from 100 "
+            "to 999, ranges like 200-299 or classes like 2xx, separated by commas)");
   EXPECT_EQ(usage_error({"-c", "99x", "u"}),
             "httpok: invalid value for -c/--code: '99x' " + expected);
   EXPECT_EQ(usage_error({"-c", "42", "u"}),
