@@ -18,7 +18,13 @@ enum class ProbeFailure {
   protocol,  // malformed or truncated response, connection reset
   status,    // a response whose status is not one of the expected codes
   body,      // expected status, but the body lacks the -b text within --max-body bytes
+  local,     // this machine ran out of something (file descriptors, memory, ports): not
+             // the target's failure, never a reason to restart it
 };
+
+// Whether a libuv error is this machine's, not the target's: EMFILE, ENFILE, ENOMEM,
+// ENOBUFS, EADDRNOTAVAIL.
+bool is_local_error(int uv_status) noexcept;
 std::string_view to_string(ProbeFailure failure) noexcept;
 
 // Microseconds since the probe started at which each phase ended (0: not reached).

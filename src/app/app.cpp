@@ -371,8 +371,14 @@ class App final : private EventListener::Handler {
   // From the engine's callback: the engine is free again, the next check may take it.
   void on_result(TargetState& state, const ProbeResult& result) {
     end_turn(state);
-    if (!result.ok() && !stopping_ && !draining_)
+    if (result.failure == ProbeFailure::local) {
+      // This machine's trouble (out of file descriptors, say): the target is not to blame
+      // and nothing is restarted.
+      own_line(&state,
+               "local error, not the target's (nothing is restarted): " + one_line(result.outcome));
+    } else if (!result.ok() && !stopping_ && !draining_) {
       act(state, result);
+    }
     pump();
   }
 

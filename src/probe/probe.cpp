@@ -118,6 +118,10 @@ void Probe::connect_next() {
       }
       return;
     }
+    if (is_local_error(rc)) {
+      // No socket to try with: every other address would fail the same way.
+      return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(rc));
+    }
     last_connect_error_ = rc;
     ++next_address_;
   }
@@ -139,6 +143,8 @@ void Probe::connect_next() {
 void Probe::on_connect(int status) {
   attempt_timer_.stop();
   if (status < 0) {
+    if (is_local_error(status))
+      return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(status));
     last_connect_error_ = status;
     ++next_address_;
     connect_next();

@@ -557,6 +557,44 @@ TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   EXPECT_EQ(broken.err(), "httpok: " + bad + ":1: [target:api] has no url\n");
 }
 
+TEST(Binary, OutOfFileDescriptorsIsALocalErrorAndRestartsNothing) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.pause(200);  // hold each connection a moment, so that they pile up
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\ntimeout = 10\n";
+  for (int i = 0; i < 60; ++i)
+    text += "\n[target:t" + std::to_string(i) + "]\nurl = " + up.url() + "\nprograms = foo\n";
+  write_file(conf, text);
+  // 60 probes at once, and file descriptors for far fewer.
+  Child child(
+      {"/bin/sh", "-c", "ulimit -n 32; exec \"$0\" \"$@\"", httpok_binary(), "--config", conf},
+      sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find(
+                   "local error, not the target's (nothing is restarted): error "
+                   "contacting " +
+                   up.url() + ": cannot connect: [Errno 24] Too many open files") !=
+               std::string::npos;
+      },
+      20s))
+      << child.err();
+  ASSERT_TRUE(up.wait_finished(1, 20s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.err().find("Restarting"), std::string::npos) << child.err();
+  EXPECT_EQ(child.err().find("failure:"), std::string::npos) << child.err();
+  EXPECT_GE(up.connections(), 1);      // the probes that had a descriptor went through
+  EXPECT_EQ(sv.rpc.connections(), 1);  // the start-up check only: no restart
+}
+
 TEST(Binary, CheckConfigPrintsTheTargetsOrNamesTheError) {
   TempDir dir;
   const std::string good = (dir / "good.conf").string();

@@ -1,6 +1,8 @@
 // The pure core of the probe: outcome texts and classification (links only probe_core).
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include "httpok/probe_result.hpp"
 
 namespace httpok {
@@ -18,6 +20,14 @@ TEST(ProbeOutcome, Texts) {
   EXPECT_EQ(classify_response(201, {200, 201}, false, false), ProbeFailure::none);
   EXPECT_EQ(classify_response(500, {200}, true, true), ProbeFailure::status);
   EXPECT_EQ(classify_response(200, {200}, true, false), ProbeFailure::body);
+}
+
+TEST(ProbeOutcome, LocalErrorsAreThisMachines) {
+  for (const int err : {EMFILE, ENFILE, ENOMEM, ENOBUFS, EADDRNOTAVAIL})
+    EXPECT_TRUE(is_local_error(-err)) << err;
+  for (const int err : {ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, 0})
+    EXPECT_FALSE(is_local_error(-err)) << err;
+  EXPECT_EQ(to_string(ProbeFailure::local), "local");
 }
 
 }  // namespace
