@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "httpok/result.hpp"
 
@@ -42,6 +44,15 @@ std::string base64_encode(std::string_view data);
 // GET request as superlance sends it, plus Connection: close and Basic auth from userinfo.
 std::string build_get_request(const Url& url);
 
+// The same with another method (GET or HEAD) and extra header lines ("Name: value"); an
+// extra Host, User-Agent, Accept-Encoding or Authorization replaces the built-in one.
+std::string build_request(const Url& url, std::string_view method,
+                          const std::vector<std::string>& headers);
+
+// Why `line` cannot be a request header ("Name: value", a token name, no control
+// characters), or nothing when it can.
+std::optional<std::string> header_problem(std::string_view line);
+
 // Turns a raw reason phrase into what Python's http.client gives: the status line decoded
 // as Latin-1 (here: re-encoded as UTF-8) and stripped of surrounding whitespace. In place.
 void python_reason(std::string& reason);
@@ -60,6 +71,7 @@ class ResponseParser {
     // (a probe points it into its immutable spec).
     std::string_view needle;
     bool keep_body = false;  // store the body (up to max_body)
+    bool head = false;       // the answer to a HEAD request: no body, whatever its headers say
   };
   // Longest status line plus header section accepted (Python's http.client allows 64 KiB
   // a line and 100 headers).

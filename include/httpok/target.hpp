@@ -35,7 +35,9 @@ struct ProbeSettings {
   std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
   std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most
   TlsOptions tls;
-  std::string tls_server_name;  // --tls-server-name NAME (SNI and name to verify)
+  std::string tls_server_name;       // --tls-server-name NAME (SNI and name to verify)
+  std::string method = "GET";        // --method: GET or HEAD
+  std::vector<std::string> headers;  // --header "Name: value", in the order given
 
   bool operator==(const ProbeSettings&) const = default;
 };

@@ -50,10 +50,12 @@ enum Id : int {
   kConfig,
   kCheckConfig,
   kOnce,
+  kMethod,
+  kHeader,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 30> kOptions{{
+constexpr std::array<OptionSpec, 32> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -84,6 +86,8 @@ constexpr std::array<OptionSpec, 30> kOptions{{
     {kConfig, '\0', "config", true, false},
     {kCheckConfig, '\0', "check-config", false, false},
     {kOnce, '\0', "once", false, false},
+    {kMethod, '\0', "method", true, false},
+    {kHeader, '\0', "header", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -331,6 +335,22 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kOnce:
         result.once = true;
         break;
+      case kMethod: {
+        const auto method = config_detail::read_method(value);
+        if (auto error = refused(option.id, value, method)) {
+          return *error;
+        }
+        target.probe.method = method.value();
+        break;
+      }
+      case kHeader: {
+        const auto header = config_detail::read_header(value);
+        if (auto error = refused(option.id, value, header)) {
+          return *error;
+        }
+        target.probe.headers.push_back(header.value());
+        break;
+      }
       case kCoreInterval: {
         const auto interval = config_detail::read_seconds(value, 0);
         if (auto error = refused(option.id, value, interval)) {

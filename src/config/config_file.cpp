@@ -58,27 +58,15 @@ struct TargetSection {
 };
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
-constexpr std::array<std::string_view, 17> kTargetKeys{"url",
-                                                       "programs",
-                                                       "any",
-                                                       "codes",
-                                                       "body",
-                                                       "timeout",
-                                                       "interval",
-                                                       "max_body",
-                                                       "eager",
-                                                       "email",
-                                                       "insecure",
-                                                       "cafile",
-                                                       "capath",
-                                                       "client_cert",
-                                                       "client_key",
-                                                       "tls_server_name",
-                                                       "session_resumption"};
+// clang-format off
+constexpr std::array<std::string_view, 19> kTargetKeys{
+    "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
+    "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
+    "session_resumption", "method", "header"};
+// clang-format on
 // Keys of the design that httpok does not implement yet: a clear error, rather
 // than a setting that is silently not applied.
-constexpr std::array<std::string_view, 5> kNotYet{"body_regex", "body_absent", "method", "header",
-                                                  "unix_socket"};
+constexpr std::array<std::string_view, 3> kNotYet{"body_regex", "body_absent", "unix_socket"};
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
     "email",        "sendmail_program", "name",           "gcore",  "coredir",      "rpc_timeout",
@@ -427,6 +415,17 @@ class Loader {
         target.interval = seconds.value();
       else
         probe.retry_time = seconds.value();
+    } else if (key == "method") {
+      auto method = read_method(value);
+      if (!method)
+        return bad(method.error());
+      probe.method = std::move(method).value();
+    } else if (key == "header") {
+      // Repeatable: [httpok]'s header lines apply to every target, its own follow them.
+      auto header = read_header(value);
+      if (!header)
+        return bad(header.error());
+      probe.headers.push_back(std::move(header).value());
     } else if (key == "max_body") {
       const auto bytes = read_max_body(value);
       if (!bytes)

@@ -33,6 +33,17 @@ std::string codes_text(const std::vector<int>& codes) {
   return out;
 }
 
+// Authorization and Cookie values are secrets: "Authorization: ***".
+std::string masked_header(const std::string& header) {
+  const std::size_t colon = header.find(':');
+  std::string name = header.substr(0, colon);
+  for (char& c : name)
+    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (name == "authorization" || name == "cookie" || name == "proxy-authorization")
+    return header.substr(0, colon) + ": ***";
+  return header;
+}
+
 void line(std::string& out, const std::string& key, const std::string& value) {
   out += key + " = " + value + "\n";
 }
@@ -71,6 +82,10 @@ std::string describe_config(const Config& config) {
     line(out, "codes", codes_text(probe.codes));
     if (probe.body)
       line(out, "body", *probe.body);
+    if (probe.method != "GET")
+      line(out, "method", probe.method);
+    for (const std::string& header : probe.headers)
+      line(out, "header", masked_header(header));
     line(out, "timeout", seconds(probe.timeout));
     if (target.interval)
       line(out, "interval", seconds(*target.interval));

@@ -101,6 +101,13 @@ Options of this implementation (not in superlance's httpok):
       OK 200 12.4 ms" or "api FAIL ...") and exit: 0 when all passed, 1 when
       any failed, 2 on a configuration error. No supervisord is needed.
 
+--method GET|HEAD
+      The request's method. Default: GET.
+
+--header "NAME: VALUE"
+      Send this header line too (may be given more than once); a Host,
+      User-Agent, Accept-Encoding or Authorization line replaces httpok's.
+
 --interval SECONDS
       Check the URL this often, on its own clock, TICK events or not (1 to
       86400). Default: on every TICK event.

@@ -1,5 +1,7 @@
 #include "values.hpp"
 
+#include "httpok/http.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
@@ -209,6 +211,19 @@ Result<std::size_t> read_count(std::string_view text, std::int64_t minimum, std:
                                         " to " + std::to_string(maximum));
   }
   return static_cast<std::size_t>(*n);
+}
+
+Result<std::string> read_method(std::string_view text) {
+  const std::string method = lower(trimmed(text));
+  if (method != "get" && method != "head")
+    return Result<std::string>::failure("expected GET or HEAD");
+  return method == "get" ? std::string("GET") : std::string("HEAD");
+}
+
+Result<std::string> read_header(std::string_view text) {
+  if (auto problem = header_problem(text))
+    return Result<std::string>::failure("expected a header line Name: value, not " + *problem);
+  return std::string(text);
 }
 
 Result<double> read_fraction(std::string_view text) {

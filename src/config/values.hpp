@@ -40,6 +40,10 @@ Result<std::vector<int>> read_status_codes(std::string_view text);
 // true/false, yes/no, on/off, 1/0 (any case), as supervisord reads them.
 Result<bool> read_bool(std::string_view text);
 Result<std::size_t> read_count(std::string_view text, std::int64_t minimum, std::int64_t maximum);
+// GET or HEAD, in any case; returned in upper case.
+Result<std::string> read_method(std::string_view text);
+// A request header line, "Name: value".
+Result<std::string> read_header(std::string_view text);
 // A fraction from 0 to 0.5 (jitter).
 Result<double> read_fraction(std::string_view text);
 

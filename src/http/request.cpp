@@ -34,20 +34,80 @@ std::string base64_encode(std::string_view data) {
 }
 
 std::string build_get_request(const Url& url) {
+  return build_request(url, "GET", {});
+}
+
+namespace {
+
+bool same_name(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':')
+    return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char a =
+        line[i] >= 'A' && line[i] <= 'Z' ? static_cast<char>(line[i] - 'A' + 'a') : line[i];
+    if (a != name[i])
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string build_request(const Url& url, std::string_view method,
+                          const std::vector<std::string>& headers) {
+  const auto given = [&headers](std::string_view name) {
+    for (const std::string& line : headers) {
+      if (same_name(line, name))
+        return true;
+    }
+    return false;
+  };
   std::string out;
   out.reserve(160 + url.target.size() + url.host.size());
-  out += "GET ";
+  out += method;
+  out += ' ';
   out += url.target;
-  out += " HTTP/1.1\r\nHost: ";
-  out += url.host_header();
-  out += "\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n";
-  if (url.has_userinfo) {
+  out += " HTTP/1.1\r\n";
+  if (!given("host")) {
+    out += "Host: ";
+    out += url.host_header();
+    out += "\r\n";
+  }
+  if (!given("user-agent"))
+    out += "User-Agent: httpok\r\n";
+  if (!given("accept-encoding"))
+    out += "Accept-Encoding: identity\r\n";
+  if (url.has_userinfo && !given("authorization")) {
     out += "Authorization: Basic ";
     out += base64_encode(url.user + ":" + url.password);
     out += "\r\n";
   }
+  for (const std::string& line : headers) {
+    if (!same_name(line, "connection")) {
+      out += line;
+      out += "\r\n";
+    }
+  }
   out += "Connection: close\r\n\r\n";
   return out;
+}
+
+std::optional<std::string> header_problem(std::string_view line) {
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return std::string("no name before a colon");
+  for (const char c : line.substr(0, colon)) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token)
+      return std::string("a space or another character that a name cannot hold");
+  }
+  for (const char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t') || u == 0x7f)
+      return std::string("a control character such as CR or LF");
+  }
+  return std::nullopt;
 }
 
 std::string build_post_request(std::string_view host_header, std::string_view target,

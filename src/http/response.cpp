@@ -102,7 +102,8 @@ int ResponseParser::on_headers_complete(void* self) {
   me->headers_complete_ = true;
   me->status_ = llhttp_get_status_code(&me->llhttp_->parser);
   python_reason(me->reason_);
-  return 0;
+  // llhttp: 1 means "no body follows" (the answer to HEAD), except for interim 1xx.
+  return me->options_.head && me->status_ >= 200 ? 1 : 0;
 }
 
 void ResponseParser::search(std::string_view chunk) {

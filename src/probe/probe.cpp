@@ -22,7 +22,7 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings&
   auto spec = std::make_shared<ProbeSpec>();
   spec->settings = settings;
   spec->url = std::move(url).value();
-  spec->request = build_get_request(spec->url);
+  spec->request = build_request(spec->url, settings.method, settings.headers);
   if (spec->url.https()) {
     auto context = contexts.get(settings.tls);
     if (!context)
@@ -59,7 +59,8 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   last_connect_error_ = 0;
   next_address_ = 0;
   // The needle points into the spec, which this probe holds: nothing is copied.
-  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(), false});
+  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(), false,
+                                        spec_->settings.method == "HEAD"});
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
   uv_update_time(loop_);

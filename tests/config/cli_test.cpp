@@ -214,6 +214,19 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_config({"--action-timeout=600", "u"}).action_timeout, 600s);
   EXPECT_EQ(run_config({"u"}).core_interval, 0s);
   EXPECT_EQ(run_target({"u"}).interval, std::nullopt);
+  EXPECT_EQ(run_target({"u"}).probe.method, "GET");
+  EXPECT_TRUE(run_target({"u"}).probe.headers.empty());
+  EXPECT_EQ(
+      run_target({"--header", "Host: api.internal", "--header", "X-Check:1", "u"}).probe.headers,
+      (std::vector<std::string>{"Host: api.internal", "X-Check:1"}));
+  EXPECT_EQ(usage_error({"--header", "Bad Name: x", "u"}),
+            "httpok: invalid value for --header: 'Bad Name: x' (expected a header line Name: "
+            "value, not a space or another character that a name cannot hold)");
+  EXPECT_EQ(usage_error({"--header", "X: a\r\nY: b", "u"}),
+            "httpok: invalid value for --header: 'X: a\\r\\nY: b' (expected a header line Name: "
+            "value, not a control character such as CR or LF)");
+  EXPECT_EQ(usage_error({"--method", "POST", "u"}),
+            "httpok: invalid value for --method: 'POST' (expected GET or HEAD)");
   EXPECT_EQ(run_target({"--interval", "15", "u"}).interval, 15s);
   EXPECT_EQ(usage_error({"--interval", "0", "u"}),
             "httpok: invalid value for --interval: '0' (expected a whole number of seconds, 1 or "
@@ -430,7 +443,12 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   const Target target = run_target({"--no-", "u"});
   EXPECT_FALSE(target.probe.tls.session_resumption);
   EXPECT_TRUE(target.restart.eager);
-  EXPECT_EQ(run_target({"--m", "10", "u"}).probe.max_body, 10u);
+  EXPECT_EQ(run_target({"--ma", "10", "u"}).probe.max_body, 10u);
+  EXPECT_EQ(run_target({"--me", "head", "u"}).probe.method, "HEAD");
+  EXPECT_EQ(run_target({"--hea", "X-A: 1", "u"}).probe.headers, std::vector<std::string>{"X-A: 1"});
+  EXPECT_EQ(action_of({"--he", "u"}), CliAction::help);  // superlance's --he is --help
+  // Since --method, --m is no longer a unique prefix of --max-body.
+  EXPECT_EQ(usage_error({"--m", "10", "u"}), "httpok: option --m not a unique prefix");
   EXPECT_TRUE(run_target({"--ins", "u"}).probe.tls.insecure);
   EXPECT_EQ(run_target({"--int", "5", "u"}).interval, 5s);
   // Since --interval, --i is no longer a unique prefix of --insecure.

@@ -156,6 +156,22 @@ TEST(ConfigExample, TheShippedExampleLoads) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
+TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
+  auto result = load(
+      "[httpok]\nheader = User-Agent: probe\n\n[target:a]\nurl = http://a/\nmethod = head\n"
+      "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  const Target& a = result.value().targets[0];
+  EXPECT_EQ(a.probe.method, "HEAD");
+  EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
+                                                       "Authorization: Bearer s3cret"}));
+  const std::string text = describe_config(result.value());
+  EXPECT_NE(text.find("method = HEAD\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("header = Host: api.internal\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("header = Authorization: ***\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+}
+
 TEST_F(ConfigFile, DefaultsAfterATargetSectionStillCount) {
   auto result = load("[target:a]\nurl = http://a/\n\n[httpok]\ntimeout = 3\n");
   ASSERT_TRUE(result.ok()) << result.error();
@@ -245,8 +261,14 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
            Case{"[target:a]\nurl = http://a/\nbody = 100%\n",
                 "httpok: httpok.conf:3: bad expansion in body: '100%' (expected %(ENV_NAME)s, "
                 "%(here)s or %%)"},
-           Case{"[target:a]\nurl = http://a/\nheader = Host: x\n",
-                "httpok: httpok.conf:3: key 'header' in [target:a] is not supported yet"},
+           Case{"[target:a]\nurl = http://a/\nbody_regex = ok\n",
+                "httpok: httpok.conf:3: key 'body_regex' in [target:a] is not supported yet"},
+           Case{"[target:a]\nurl = http://a/\nmethod = POST\n",
+                "httpok: httpok.conf:3: invalid value for method in [target:a]: 'POST' "
+                "(expected GET or HEAD)"},
+           Case{"[target:a]\nurl = http://a/\nheader = no colon\n",
+                "httpok: httpok.conf:3: invalid value for header in [target:a]: 'no colon' "
+                "(expected a header line Name: value, not no name before a colon)"},
            Case{"[target:a]\nurl = http://a/\n  continued\n",
                 "httpok: httpok.conf:3: cannot parse this line (expected [section], key = value "
                 "or a comment)"},

@@ -104,6 +104,40 @@ TEST(Request, GetAsSuperlanceSendsIt) {
             "Accept-Encoding: identity\r\nConnection: close\r\n\r\n");
 }
 
+TEST(Request, MethodAndHeaderLinesReplaceTheBuiltInOnes) {
+  EXPECT_EQ(build_request(must_parse("http://u:p@127.0.0.1:8080/health"), "HEAD",
+                          {"host: api.internal", "Authorization: Bearer t", "X-Check: 1",
+                           "Connection: keep-alive"}),
+            "HEAD /health HTTP/1.1\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n"
+            "host: api.internal\r\nAuthorization: Bearer t\r\nX-Check: 1\r\n"
+            "Connection: close\r\n\r\n");
+  EXPECT_EQ(build_request(must_parse("http://h/"), "GET", {}),
+            build_get_request(must_parse("http://h/")));
+}
+
+TEST(Request, HeaderProblems) {
+  EXPECT_EQ(header_problem("X-A: 1"), std::nullopt);
+  EXPECT_EQ(header_problem("X-A:"), std::nullopt);
+  EXPECT_EQ(header_problem(": v"), "no name before a colon");
+  EXPECT_EQ(header_problem("nocolon"), "no name before a colon");
+  EXPECT_EQ(header_problem("X A: 1"), "a space or another character that a name cannot hold");
+  EXPECT_EQ(header_problem("X: a\r\nY: b"), "a control character such as CR or LF");
+}
+
+TEST(Response, AnswerToHeadHasNoBodyWhateverItsLength) {
+  ResponseParser p;
+  p.reset({1024, "", false, true});
+  EXPECT_EQ(p.feed("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"),
+            ResponseParser::State::complete);
+  EXPECT_EQ(p.status(), 200);
+  // An interim 100 Continue still comes before the final answer.
+  p.reset({1024, "", false, true});
+  EXPECT_EQ(p.feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n"
+                   "Content-Length: 10\r\n\r\n"),
+            ResponseParser::State::complete);
+  EXPECT_EQ(p.status(), 204);
+}
+
 TEST(Request, BasicAuthFromUserinfo) {
   const std::string request = build_get_request(must_parse("http://Aladdin:open%20sesame@h/"));
   EXPECT_NE(request.find("Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"),

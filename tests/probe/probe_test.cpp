@@ -78,6 +78,26 @@ TEST(Probe, Ok200AndTheRequestIsSuperlances) {
   EXPECT_GE(r.timings.total_us, r.timings.first_byte_us);
 }
 
+TEST(Probe, HeadWithItsOwnHeadersEndsWithTheHeaders) {
+  std::string request;
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    request = c.read_request();
+    // A HEAD answer announces a body it does not send (were it a GET, the close would
+    // cut that body short: a protocol failure).
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");
+  });
+  ProbeSettings settings = make_target(server.url("/health"), 5000ms);
+  settings.method = "HEAD";
+  settings.headers = {"Host: api.internal", "X-Check: 1"};
+  const ProbeResult r = run_probe(settings);
+  ASSERT_TRUE(server.wait_finished(1, std::chrono::seconds(10)));
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(request,
+            "HEAD /health HTTP/1.1\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n"
+            "Host: api.internal\r\nX-Check: 1\r\nConnection: close\r\n\r\n");
+}
+
 TEST(Probe, Status500IsAFailure) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
