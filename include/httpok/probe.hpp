@@ -78,6 +78,7 @@ class Probe final : private net::Stream::Handler {
   void on_stream_error(int status) override;
 
   void connect_next();
+  void connect_unix();
   void send_request();
   void drive_tls();
   // Sends pending TLS output; false when that failed the probe.

@@ -38,6 +38,9 @@ struct ProbeSettings {
   std::string tls_server_name;       // --tls-server-name NAME (SNI and name to verify)
   std::string method = "GET";        // --method: GET or HEAD
   std::vector<std::string> headers;  // --header "Name: value", in the order given
+  // --unix-socket: connect to this UNIX socket instead of the URL's host and port (the URL
+  // still gives the Host header and the path), as curl's --unix-socket does.
+  std::string unix_socket;
 
   bool operator==(const ProbeSettings&) const = default;
 };

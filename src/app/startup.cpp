@@ -154,6 +154,8 @@ std::string watching_line(const Config& config, const Target& target) {
                      "watching " + redact_password(target.probe.url) + " every " +
                      (target.interval ? net::duration_text(*target.interval) : "TICK") +
                      " (timeout " + net::duration_text(target.probe.timeout) + ")";
+  if (!target.probe.unix_socket.empty())
+    line += " through " + target.probe.unix_socket;
   if (target.restart.any) {
     line += " for every process but this listener";
   } else if (target.restart.programs.empty()) {

@@ -52,10 +52,11 @@ enum Id : int {
   kOnce,
   kMethod,
   kHeader,
+  kUnixSocket,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 32> kOptions{{
+constexpr std::array<OptionSpec, 33> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -88,6 +89,7 @@ constexpr std::array<OptionSpec, 32> kOptions{{
     {kOnce, '\0', "once", false, false},
     {kMethod, '\0', "method", true, false},
     {kHeader, '\0', "header", true, false},
+    {kUnixSocket, '\0', "unix-socket", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -334,6 +336,12 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       case kOnce:
         result.once = true;
+        break;
+      case kUnixSocket:
+        if (value.empty()) {
+          return usage_error(invalid_value(option.id, value, "expected the path of a socket"));
+        }
+        target.probe.unix_socket = value;
         break;
       case kMethod: {
         const auto method = config_detail::read_method(value);

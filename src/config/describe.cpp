@@ -72,6 +72,8 @@ std::string describe_config(const Config& config) {
     const ProbeSettings& probe = target.probe;
     out += "\n[target:" + target.name + "]\n";
     line(out, "url", redact_password(probe.url));
+    if (!probe.unix_socket.empty())
+      line(out, "unix_socket", probe.unix_socket);
     std::string programs;
     for (const std::string& program : target.restart.programs)
       programs += (programs.empty() ? "" : ", ") + program;

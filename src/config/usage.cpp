@@ -108,6 +108,10 @@ Options of this implementation (not in superlance's httpok):
       Send this header line too (may be given more than once); a Host,
       User-Agent, Accept-Encoding or Authorization line replaces httpok's.
 
+--unix-socket PATH
+      Connect to this UNIX socket instead of the URL's host and port; the
+      URL still gives the Host header and the path.
+
 --interval SECONDS
       Check the URL this often, on its own clock, TICK events or not (1 to
       86400). Default: on every TICK event.

@@ -165,9 +165,15 @@ Result<Url> parse_url(std::string_view text) {
     // gunicorn's way of naming a UNIX socket, http://unix:/run/app.sock:/health,
     // would otherwise look up a host called "unix" on every tick and fail each time.
     if (url.host == "unix" && pc + 1 == netloc.size()) {
+      const std::string_view socket = path.substr(0, path.find(':'));
+      const std::string_view rest_path =
+          path.find(':') == std::string_view::npos ? "/" : path.substr(path.find(':') + 1);
       return invalid(text,
-                     "a UNIX socket in gunicorn's form (unix:/path:/url-path) is not supported; "
-                     "check the app on a TCP port");
+                     "a UNIX socket in gunicorn's form (unix:/path:/url-path) is not a URL; "
+                     "write " +
+                         url.scheme + "://localhost" + std::string(rest_path) +
+                         " with --unix-socket " + std::string(socket) +
+                         " (unix_socket in a config file)");
     }
   }
   if (url.host.empty())

@@ -73,6 +73,11 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
     retry_timer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
     return true;
   }
+  if (!spec_->settings.unix_socket.empty()) {
+    phase_ = Phase::connecting;
+    retry_timer_.start(0, [this] { connect_unix(); });
+    return true;
+  }
   sockaddr_storage literal{};
   if (net::literal_address(spec_->url.host, spec_->url.port, literal)) {
     addresses_.assign(1, literal);
@@ -141,11 +146,30 @@ void Probe::connect_next() {
   fail(ProbeFailure::connect, net::errno_text(last_connect_error_));
 }
 
+void Probe::connect_unix() {
+  const int rc = stream_.connect_unix(spec_->settings.unix_socket);
+  if (rc < 0)
+    on_connect(rc);
+}
+
 void Probe::on_connect(int status) {
   attempt_timer_.stop();
   if (status < 0) {
     if (is_local_error(status))
       return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(status));
+    if (!spec_->settings.unix_socket.empty()) {
+      // Refused (nobody listens yet): tried again after retry_time, as a TCP port is.
+      const auto retry = spec_->settings.retry_time;
+      const auto timeout_us = static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
+      if (status == UV_ECONNREFUSED &&
+          elapsed_us() + static_cast<std::uint64_t>(retry.count()) * 1000 < timeout_us) {
+        stream_.close();
+        retry_timer_.start(static_cast<std::uint64_t>(retry.count()), [this] { connect_unix(); });
+        return;
+      }
+      return fail(ProbeFailure::connect,
+                  net::errno_text(status) + " (UNIX socket " + spec_->settings.unix_socket + ")");
+    }
     last_connect_error_ = status;
     ++next_address_;
     connect_next();

@@ -159,10 +159,12 @@ TEST(ConfigExample, TheShippedExampleLoads) {
 TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   auto result = load(
       "[httpok]\nheader = User-Agent: probe\n\n[target:a]\nurl = http://a/\nmethod = head\n"
-      "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n");
+      "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n"
+      "unix_socket = %(here)s/app.sock\n");
   ASSERT_TRUE(result.ok()) << result.error();
   const Target& a = result.value().targets[0];
   EXPECT_EQ(a.probe.method, "HEAD");
+  EXPECT_EQ(a.probe.unix_socket, (dir_ / "app.sock").string());
   EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
                                                        "Authorization: Bearer s3cret"}));
   const std::string text = describe_config(result.value());

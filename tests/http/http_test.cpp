@@ -70,7 +70,10 @@ TEST(Url, Errors) {
         Case{"http:8080", "no host"},
         Case{"/health", "no scheme (use http://"},
         Case{"", "it is empty"},
-        Case{"http://unix:/run/app.sock:/health", "UNIX socket in gunicorn's form"},
+        Case{"http://unix:/run/app.sock:/health",
+             "UNIX socket in gunicorn's form (unix:/path:/url-path) is not a URL; write "
+             "http://localhost/health with --unix-socket /run/app.sock (unix_socket in a config "
+             "file)"},
         Case{"http:/x", "no host"},
         Case{"http://", "no host"},
         Case{"http://h:99999/", "bad port '99999'"},

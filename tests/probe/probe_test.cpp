@@ -2,9 +2,11 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <optional>
 #include <thread>
 
@@ -96,6 +98,76 @@ TEST(Probe, HeadWithItsOwnHeadersEndsWithTheHeaders) {
   EXPECT_EQ(request,
             "HEAD /health HTTP/1.1\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n"
             "Host: api.internal\r\nX-Check: 1\r\nConnection: close\r\n\r\n");
+}
+
+// A one-connection HTTP server on a UNIX socket, for unix_socket targets.
+class UnixServer {
+ public:
+  explicit UnixServer(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path_.c_str());
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    thread_ = std::thread([this] {
+      const int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0)
+        return;
+      char buf[4096];
+      std::string got;
+      while (got.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::read(client, buf, sizeof buf);
+        if (n <= 0)
+          break;
+        got.append(buf, static_cast<std::size_t>(n));
+      }
+      request_ = got;
+      const std::string answer = ScriptedServer::response(200, "OK", "via the socket");
+      EXPECT_EQ(::write(client, answer.data(), answer.size()), static_cast<ssize_t>(answer.size()));
+      ::close(client);
+    });
+  }
+  ~UnixServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  // Once the one exchange is over.
+  std::string request() {
+    thread_.join();
+    thread_ = std::thread([] {});
+    return request_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::thread thread_;
+  std::string request_;
+};
+
+TEST(Probe, AUnixSocketTargetConnectsThereWithTheUrlsHostAndPath) {
+  const std::string path = "/tmp/httpok-probe-" + std::to_string(::getpid()) + ".sock";
+  ::unlink(path.c_str());
+  UnixServer server(path);
+  ProbeSettings settings = make_target("http://localhost/health?x=1");
+  settings.unix_socket = path;
+  const ProbeResult r = run_probe(settings);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(server.request().rfind("GET /health?x=1 HTTP/1.1\r\nHost: localhost\r\n", 0), 0u);
+}
+
+TEST(Probe, AMissingUnixSocketIsAConnectFailureNamingIt) {
+  ProbeSettings settings = make_target("http://localhost/health");
+  settings.unix_socket = "/nonexistent/app.sock";
+  const ProbeResult r = run_probe(settings);
+  EXPECT_EQ(r.failure, ProbeFailure::connect);
+  EXPECT_EQ(r.outcome,
+            "error contacting http://localhost/health:\n\n [Errno 2] No such file or "
+            "directory (UNIX socket /nonexistent/app.sock)");
 }
 
 TEST(Probe, Status500IsAFailure) {
