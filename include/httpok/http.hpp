@@ -70,8 +70,9 @@ class ResponseParser {
     // Substring to find in the body; empty: none. Not copied: it must outlive the exchange
     // (a probe points it into its immutable spec).
     std::string_view needle;
-    bool keep_body = false;  // store the body (up to max_body)
-    bool head = false;       // the answer to a HEAD request: no body, whatever its headers say
+    bool keep_body = false;     // store the body (up to max_body)
+    bool head = false;          // the answer to a HEAD request: no body, whatever its headers say
+    std::string_view absent{};  // text the body must not contain (found: absent_found())
   };
   // Longest status line plus header section accepted (Python's http.client allows 64 KiB
   // a line and 100 headers).
@@ -99,7 +100,8 @@ class ResponseParser {
   bool headers_complete() const { return headers_complete_; }
   int status() const { return status_; }
   const std::string& reason() const { return reason_; }
-  bool needle_found() const { return needle_found_; }
+  bool needle_found() const { return needle_.found; }
+  bool absent_found() const { return absent_.found; }
   bool body_capped() const { return body_capped_; }
   std::size_t body_bytes() const { return body_bytes_; }
   const std::string& body() const { return body_; }
@@ -111,7 +113,12 @@ class ResponseParser {
   static int on_headers_complete(void* self);
   static int on_body(void* self, const char* at, std::size_t len);
   static int on_message_complete(void* self);
-  void search(std::string_view chunk);
+  // One substring looked for in a body streamed in chunks of any size.
+  struct Search {
+    std::string tail;  // the last needle.size()-1 bytes, for a match split across reads
+    bool found = false;
+  };
+  static void search(std::string_view needle, Search& state, std::string_view chunk);
   State fail(std::string message);
 
   std::unique_ptr<Llhttp> llhttp_;
@@ -121,11 +128,11 @@ class ResponseParser {
   bool message_complete_ = false;
   int status_ = 0;
   std::string reason_;
-  bool needle_found_ = false;
+  Search needle_;
+  Search absent_;
   bool body_capped_ = false;
   std::size_t body_bytes_ = 0;
   std::size_t header_bytes_ = 0;
-  std::string tail_;  // last needle.size()-1 body bytes, for matches split across reads
   std::string body_;
   std::string error_;
 };

@@ -37,6 +37,9 @@ struct ProbeSpec {
   std::string_view needle() const noexcept {  // the -b text ("" when none)
     return settings.body ? std::string_view(*settings.body) : std::string_view{};
   }
+  std::string_view absent() const noexcept {  // the --body-absent text ("" when none)
+    return settings.body_absent ? std::string_view(*settings.body_absent) : std::string_view{};
+  }
 };
 
 // Builds the spec of `settings`; for an https URL its TLS context comes from `contexts`

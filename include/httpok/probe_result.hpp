@@ -50,8 +50,9 @@ std::string status_outcome(const std::string& url, int status, const std::string
 // "error contacting <URL>:\n\n <error>"
 std::string error_outcome(const std::string& url, const std::string& error);
 // none, status or body, for a complete response.
+// `absent_found`: the --body-absent text was in the body (a bad body as well).
 ProbeFailure classify_response(int status, const std::vector<int>& codes, bool body_required,
-                               bool body_found) noexcept;
+                               bool body_found, bool absent_found = false) noexcept;
 // superlance's subject text (without the "httpok: " prefix): "<URL>: bad status returned"
 // for every failure but a bad body, which is "<URL>: bad body returned".
 std::string failure_subject(const std::string& url, ProbeFailure failure);

@@ -31,6 +31,7 @@ struct ProbeSettings {
   std::string url;
   std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
   std::optional<std::string> body;              // -b: substring the body must contain
+  std::optional<std::string> body_absent;       // --body-absent: a text that fails the check
   std::chrono::milliseconds timeout{10000};     // -t: one deadline for the whole probe
   std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
   std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most

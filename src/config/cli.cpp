@@ -53,10 +53,11 @@ enum Id : int {
   kMethod,
   kHeader,
   kUnixSocket,
+  kBodyAbsent,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 33> kOptions{{
+constexpr std::array<OptionSpec, 34> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -90,6 +91,7 @@ constexpr std::array<OptionSpec, 33> kOptions{{
     {kMethod, '\0', "method", true, false},
     {kHeader, '\0', "header", true, false},
     {kUnixSocket, '\0', "unix-socket", true, false},
+    {kBodyAbsent, '\0', "body-absent", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -336,6 +338,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       case kOnce:
         result.once = true;
+        break;
+      case kBodyAbsent:
+        target.probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
       case kUnixSocket:
         if (value.empty()) {

@@ -59,14 +59,14 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 20> kTargetKeys{
+constexpr std::array<std::string_view, 21> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
-    "session_resumption", "method", "header", "unix_socket"};
+    "session_resumption", "method", "header", "unix_socket", "body_absent"};
 // clang-format on
 // Keys of the design that httpok does not implement yet: a clear error, rather
 // than a setting that is silently not applied.
-constexpr std::array<std::string_view, 2> kNotYet{"body_regex", "body_absent"};
+constexpr std::array<std::string_view, 1> kNotYet{"body_regex"};
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
     "email",        "sendmail_program", "name",           "gcore",  "coredir",      "rpc_timeout",
@@ -392,6 +392,8 @@ class Loader {
       probe.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "email") {
       target.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "body_absent") {
+      probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "unix_socket") {
       probe.unix_socket = value;
     } else if (key == "cafile") {

@@ -108,6 +108,9 @@ Options of this implementation (not in superlance's httpok):
       Send this header line too (may be given more than once); a Host,
       User-Agent, Accept-Encoding or Authorization line replaces httpok's.
 
+--body-absent TEXT
+      Fail the check when the body holds this text (a maintenance page).
+
 --unix-socket PATH
       Connect to this UNIX socket instead of the URL's host and port; the
       URL still gives the Host header and the path.

@@ -84,10 +84,12 @@ void ResponseParser::reset() {
   message_complete_ = false;
   status_ = 0;
   reason_.clear();
-  needle_found_ = false;
+  needle_.found = false;
+  needle_.tail.clear();
+  absent_.found = false;
+  absent_.tail.clear();
   body_capped_ = false;
   body_bytes_ = 0;
-  tail_.clear();
   body_.clear();
   error_.clear();
 }
@@ -106,29 +108,29 @@ int ResponseParser::on_headers_complete(void* self) {
   return me->options_.head && me->status_ >= 200 ? 1 : 0;
 }
 
-void ResponseParser::search(std::string_view chunk) {
-  const std::string_view needle = options_.needle;
-  if (needle.empty() || needle_found_)
+void ResponseParser::search(std::string_view needle, Search& state, std::string_view chunk) {
+  if (needle.empty() || state.found)
     return;
+  std::string& tail = state.tail;
   // A match split across reads: the kept tail plus the start of this chunk.
-  if (!tail_.empty()) {
-    const std::string joined = tail_ + std::string(chunk.substr(0, needle.size() - 1));
+  if (!tail.empty()) {
+    const std::string joined = tail + std::string(chunk.substr(0, needle.size() - 1));
     if (joined.find(needle) != std::string::npos) {
-      needle_found_ = true;
+      state.found = true;
       return;
     }
   }
   if (chunk.find(needle) != std::string_view::npos) {
-    needle_found_ = true;
+    state.found = true;
     return;
   }
   const std::size_t keep = needle.size() - 1;
   if (chunk.size() >= keep) {
-    tail_.assign(chunk.substr(chunk.size() - keep));
+    tail.assign(chunk.substr(chunk.size() - keep));
   } else {
-    tail_.append(chunk);
-    if (tail_.size() > keep)
-      tail_.erase(0, tail_.size() - keep);
+    tail.append(chunk);
+    if (tail.size() > keep)
+      tail.erase(0, tail.size() - keep);
   }
 }
 
@@ -137,7 +139,8 @@ int ResponseParser::on_body(void* self, const char* at, std::size_t len) {
   const std::size_t room = me->options_.max_body - me->body_bytes_;
   const std::string_view chunk(at, len < room ? len : room);
   me->body_bytes_ += chunk.size();
-  me->search(chunk);
+  search(me->options_.needle, me->needle_, chunk);
+  search(me->options_.absent, me->absent_, chunk);
   if (me->options_.keep_body)
     me->body_.append(chunk);
   if (me->body_bytes_ >= me->options_.max_body) {

@@ -45,10 +45,10 @@ std::string error_outcome(const std::string& url, const std::string& error) {
 }
 
 ProbeFailure classify_response(int status, const std::vector<int>& codes, bool body_required,
-                               bool body_found) noexcept {
+                               bool body_found, bool absent_found) noexcept {
   if (std::find(codes.begin(), codes.end(), status) == codes.end())
     return ProbeFailure::status;
-  if (body_required && !body_found)
+  if ((body_required && !body_found) || absent_found)
     return ProbeFailure::body;
   return ProbeFailure::none;
 }

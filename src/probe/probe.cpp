@@ -60,7 +60,7 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   next_address_ = 0;
   // The needle points into the spec, which this probe holds: nothing is copied.
   parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(), false,
-                                        spec_->settings.method == "HEAD"});
+                                        spec_->settings.method == "HEAD", spec_->absent()});
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
   uv_update_time(loop_);
@@ -305,9 +305,10 @@ void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
-  result_.failure = classify_response(
-      result_.status, spec_->settings.codes,
-      spec_->settings.body.has_value() && !spec_->settings.body->empty(), parser_.needle_found());
+  result_.failure =
+      classify_response(result_.status, spec_->settings.codes,
+                        spec_->settings.body.has_value() && !spec_->settings.body->empty(),
+                        parser_.needle_found(), parser_.absent_found());
   finish();
 }
 

@@ -215,6 +215,8 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_config({"u"}).core_interval, 0s);
   EXPECT_EQ(run_target({"u"}).interval, std::nullopt);
   EXPECT_EQ(run_target({"u"}).probe.method, "GET");
+  EXPECT_EQ(run_target({"u"}).probe.body_absent, std::nullopt);
+  EXPECT_EQ(run_target({"--body-absent", "maintenance", "u"}).probe.body_absent, "maintenance");
   EXPECT_EQ(run_target({"--unix-socket", "/run/app.sock", "u"}).probe.unix_socket, "/run/app.sock");
   EXPECT_EQ(usage_error({"--unix-socket", "", "u"}),
             "httpok: invalid value for --unix-socket: '' (expected the path of a socket)");

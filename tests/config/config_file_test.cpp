@@ -160,11 +160,12 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   auto result = load(
       "[httpok]\nheader = User-Agent: probe\n\n[target:a]\nurl = http://a/\nmethod = head\n"
       "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n"
-      "unix_socket = %(here)s/app.sock\n");
+      "unix_socket = %(here)s/app.sock\nbody_absent = \"status\":\"down\"\n");
   ASSERT_TRUE(result.ok()) << result.error();
   const Target& a = result.value().targets[0];
   EXPECT_EQ(a.probe.method, "HEAD");
   EXPECT_EQ(a.probe.unix_socket, (dir_ / "app.sock").string());
+  EXPECT_EQ(a.probe.body_absent, "\"status\":\"down\"");
   EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
                                                        "Authorization: Bearer s3cret"}));
   const std::string text = describe_config(result.value());
@@ -263,7 +264,7 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
            Case{"[target:a]\nurl = http://a/\nbody = 100%\n",
                 "httpok: httpok.conf:3: bad expansion in body: '100%' (expected %(ENV_NAME)s, "
                 "%(here)s or %%)"},
-           Case{"[target:a]\nurl = http://a/\nbody_regex = ok\n",
+           Case{"[target:a]\nurl = http://a/\nBODY_REGEX = ok\n",
                 "httpok: httpok.conf:3: key 'body_regex' in [target:a] is not supported yet"},
            Case{"[target:a]\nurl = http://a/\nmethod = POST\n",
                 "httpok: httpok.conf:3: invalid value for method in [target:a]: 'POST' "

@@ -22,6 +22,12 @@ TEST(ProbeOutcome, Texts) {
   EXPECT_EQ(classify_response(200, {200}, true, false), ProbeFailure::body);
 }
 
+TEST(ProbeOutcome, AnAbsentTextThatIsThereIsABadBody) {
+  EXPECT_EQ(classify_response(200, {200}, false, false, true), ProbeFailure::body);
+  EXPECT_EQ(classify_response(500, {200}, false, false, true), ProbeFailure::status);
+  EXPECT_EQ(classify_response(200, {200}, true, true, false), ProbeFailure::none);
+}
+
 TEST(ProbeOutcome, LocalErrorsAreThisMachines) {
   for (const int err : {EMFILE, ENFILE, ENOMEM, ENOBUFS, EADDRNOTAVAIL})
     EXPECT_TRUE(is_local_error(-err)) << err;

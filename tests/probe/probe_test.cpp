@@ -170,6 +170,28 @@ TEST(Probe, AMissingUnixSocketIsAConnectFailureNamingIt) {
             "directory (UNIX socket /nonexistent/app.sock)");
 }
 
+TEST(Probe, BodyAbsentTextFailsTheCheckEvenSplitAcrossReads) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 35\r\n\r\n{\"status\":\"mainte");
+    c.pause(50);
+    c.send("nance\",\"ok\":true}\n");
+  });
+  ProbeSettings settings = make_target(server.url());
+  settings.body = "\"ok\":true";         // present
+  settings.body_absent = "maintenance";  // present too: a bad body
+  const ProbeResult r = run_probe(settings);
+  EXPECT_EQ(r.failure, ProbeFailure::body) << r.outcome;
+  EXPECT_EQ(failure_subject(server.url(), r.failure), server.url() + ": bad body returned");
+  settings.body_absent = "down";
+  ScriptedServer fine([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "{\"ok\":true}"));
+  });
+  settings.url = fine.url();
+  EXPECT_TRUE(run_probe(settings).ok());
+}
+
 TEST(Probe, Status500IsAFailure) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
