@@ -65,7 +65,6 @@ struct TargetState {
   const Target* target = nullptr;  // in the Config, which outlives the app
   std::shared_ptr<const ProbeSpec> spec;
   Probe* engine = nullptr;            // while its probe runs
-  bool checking = false;              // not eager: asking supervisord before probing
   bool acting = false;                // the restart sequence is under way
   std::unique_ptr<ActionRun> action;  // the last one (kept until the next starts)
 };
@@ -225,13 +224,14 @@ class App final : private EventListener::Handler {
     for (const Target& target : config_.targets)
       log::line(startup::watching_line(config_, target));
     const int rc = listener_.start();
-    pump();  // the interval targets' first checks
     if (rc < 0) {
       log::line(std::string("httpok: cannot use stdin/stdout for the event protocol: ") +
                 uv_strerror(rc));
       exit_status_ = 2;
       shutdown();
+      return;
     }
+    pump();  // the interval targets' first checks
   }
 
   void on_event(const Event& event) override {
@@ -336,12 +336,10 @@ class App final : private EventListener::Handler {
     if (state.target->restart.eager)
       return start_probe(state);
     // Not eager: probe only while a watched process is RUNNING.
-    state.checking = true;
     rpc_->get_all_process_info([this, id = state.id](RpcResult<std::vector<ProcessInfo>> infos) {
       TargetState* checked = lookup(id);
       if (checked == nullptr || stopping_ || draining_)
         return;
-      checked->checking = false;
       if (!infos.ok()) {
         own_line(checked, "cannot list processes to decide whether to check " +
                               redact_password(checked->spec->url.original) + ": " +
@@ -398,6 +396,10 @@ class App final : private EventListener::Handler {
   }
 
   void start_next_action() {
+    // One at a time: a failure in the same loop turn as the end of the last run may have
+    // started the next one already, before the deferred call to this came.
+    if (actions_running_ > 0)
+      return;
     while (!pending_actions_.empty() && !stopping_ && !draining_) {
       PendingAction next = std::move(pending_actions_.front());
       pending_actions_.pop_front();
@@ -408,7 +410,9 @@ class App final : private EventListener::Handler {
       ActionSettings settings;
       settings.programs = target.restart.programs;
       settings.any = target.restart.any;
-      settings.email = target.email ? target.email : config_.email;
+      // A target's own email replaces the global one; an empty one sends no mail.
+      settings.email =
+          target.email ? (target.email->empty() ? std::nullopt : target.email) : config_.email;
       settings.sendmail = config_.sendmail;
       settings.gcore = config_.gcore;
       settings.coredir = config_.coredir;

@@ -109,7 +109,12 @@ std::vector<std::string> local_warnings(const Config& config, std::string_view p
       }
     }
   };
-  if (config.email)
+  const bool mails = std::any_of(config.targets.begin(), config.targets.end(),
+                                 [&](const Target& t) {
+                                   return t.email ? !t.email->empty() : config.email.has_value();
+                                 }) ||
+                     (config.targets.empty() && config.email);
+  if (mails)
     check_program(config.sendmail, "-s", "mail");
   if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {
     check_program(config.gcore, "-g", "core files");
@@ -127,9 +132,10 @@ std::vector<std::string> process_warnings(const Config& config,
     if (target.restart.any)
       continue;
     const std::vector<std::string> unknown = unknown_programs(target.restart.programs, infos);
+    const std::string who = config.targets.size() > 1 ? target.name + ": " : "";
     for (const std::string& name : unknown)
-      lines.push_back("httpok: warning: supervisord has no process named " + python_repr(name) +
-                      " (-p)");
+      lines.push_back("httpok: " + who + "warning: supervisord has no process named " +
+                      python_repr(name) + " (-p)");
     if (target.restart.eager)
       continue;
     const std::string url = redact_password(target.probe.url);
@@ -137,11 +143,11 @@ std::vector<std::string> process_warnings(const Config& config,
       return std::find(unknown.begin(), unknown.end(), program) != unknown.end();
     };
     if (target.restart.programs.empty()) {
-      lines.push_back("httpok: warning: with -E and neither -p nor -a, " + url +
+      lines.push_back("httpok: " + who + "warning: with -E and neither -p nor -a, " + url +
                       " is never checked");
     } else if (std::all_of(target.restart.programs.begin(), target.restart.programs.end(),
                            is_unknown)) {
-      lines.push_back("httpok: warning: with -E, " + url +
+      lines.push_back("httpok: " + who + "warning: with -E, " + url +
                       " is checked only while one of its processes is RUNNING, and supervisord "
                       "has none of them");
     }
@@ -167,8 +173,9 @@ std::string watching_line(const Config& config, const Target& target) {
   }
   if (!target.restart.eager)
     line += ", only while one of them is RUNNING";
-  if (config.email)
-    line += "; mail to " + *config.email;
+  const std::optional<std::string>& email = target.email ? target.email : config.email;
+  if (email && !email->empty())
+    line += "; mail to " + *email;
   return line;
 }
 

@@ -415,6 +415,9 @@ Result<Config> resolve_config(const CliResult& cli) {
     else if (name == "core-interval")
       config.core_interval = given.core_interval;
   }
+  if (config.targets.empty() && given.targets.empty())
+    return Result<Config>::failure("httpok: " + *cli.config_file +
+                                   " defines no [target:NAME] and no URL is given");
   for (const Target& target : given.targets) {
     for (const Target& other : config.targets) {
       if (other.name == target.name) {
@@ -444,6 +447,10 @@ std::optional<std::string> validate(const Config& config) {
                          "line breaks are not allowed: the name is part of the mail subject");
   }
   for (const auto& target : config.targets) {
+    if (target.email && has_line_break(*target.email)) {
+      return "httpok: the email of target " + target.name + ", " + python_repr(*target.email) +
+             ", holds a line break: it would inject mail headers";
+    }
     if (!target.probe.tls.client_key.empty() && target.probe.tls.client_cert.empty()) {
       return "httpok: --client-key " + python_repr(target.probe.tls.client_key) +
              " needs --client-cert as well";

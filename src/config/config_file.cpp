@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <vector>
@@ -34,6 +35,7 @@ namespace {
 using namespace config_detail;
 
 constexpr int kMaxIncludeDepth = 8;
+constexpr int kMaxLine = 64 * 1024;  // libinih's buffer: a line, its CR LF and a NUL
 
 // Where a value came from, for error lines: "httpok.conf:6".
 struct Place {
@@ -121,9 +123,19 @@ class Loader {
     char* got = std::fgets(buffer, size, state->file);
     if (got == nullptr)
       return nullptr;
+    const std::size_t length = std::strlen(buffer);
+    if (length + 1 == static_cast<std::size_t>(size) && buffer[length - 1] != '\n' &&
+        !std::feof(state->file)) {
+      // libinih would read the rest as a line of its own.
+      state->loader->fail(Place{state->place.file, state->place.line + 1},
+                          "line longer than " + std::to_string(kMaxLine - 3) + " bytes");
+      return nullptr;
+    }
     if (state->at_line_start) {
       ++state->place.line;
       std::string_view line(buffer);
+      if (state->place.line == 1 && line.starts_with("\xEF\xBB\xBF"))
+        line.remove_prefix(3);  // a UTF-8 byte order mark, which libinih skips too
       const std::size_t start = line.find_first_not_of(" \t");
       if (start != std::string_view::npos && line[start] == '[') {
         const std::size_t end = line.find(']', start);
@@ -131,7 +143,6 @@ class Loader {
           state->loader->on_section(*state, std::string(line.substr(start + 1, end - start - 1)));
       }
     }
-    const std::size_t length = std::strlen(buffer);
     state->at_line_start = length > 0 && buffer[length - 1] == '\n';
     return got;
   }
@@ -156,15 +167,20 @@ class Loader {
             "httpok: cannot read the config file " + python_repr(path) + ": " + std::strerror(err);
       return false;
     }
-    // Long values (a bearer token) are fine: lines of up to 64 KiB.
+    // Long values (a bearer token) are fine: lines of up to 64 KiB (the reader refuses a
+    // longer one rather than let libinih split it).
     ini_use_stack = false;
-    ini_allow_realloc = true;
-    ini_max_line = 64 * 1024;
+    ini_allow_realloc = false;
+    ini_max_line = kMaxLine;
+    ini_initial_alloc = kMaxLine;  // the heap buffer's size, without realloc
     ini_stop_on_first_error = true;
     // An indented line is an error, not a continuation that would silently replace the
     // value (supervisord's configparser would join it).
     ini_allow_multiline = false;
-    FileState state{this, file.get(), Place{path, 0}, true, "", directory_of(path), depth};
+    std::error_code ec;
+    const std::string here = std::filesystem::absolute(directory_of(path), ec).lexically_normal();
+    FileState state{this, file.get(), Place{path, 0}, true, "", ec ? directory_of(path) : here,
+                    depth};
     const int rc = ini_parse_stream(&Loader::reader, &state, &Loader::handler, &state);
     if (!error_.empty())
       return false;
@@ -225,8 +241,9 @@ class Loader {
         ++i;
         continue;
       }
-      const std::size_t close = value.find(")s", i);
-      if (i + 1 >= value.size() || value[i + 1] != '(' || close == std::string_view::npos) {
+      const std::size_t close = value.find(')', i);
+      if (i + 1 >= value.size() || value[i + 1] != '(' || close == std::string_view::npos ||
+          close + 1 >= value.size() || value[close + 1] != 's') {
         fail(state.place, "bad expansion in " + std::string(key) + ": " + python_repr(value) +
                               " (expected %(ENV_NAME)s, %(here)s or %%)");
         return std::nullopt;
@@ -327,8 +344,7 @@ class Loader {
         return fail(at, "cannot read the files of " + python_repr(pattern));
       for (const std::string& path : paths) {
         if (!read_file(path, state.depth + 1)) {
-          if (error_.find(path) == std::string::npos)
-            error_ += " (included from " + at.text() + ")";
+          error_ += " (included from " + at.text() + ")";
           return false;
         }
       }
@@ -341,6 +357,8 @@ class Loader {
       return fail(state.place, "invalid value for " + key + " in [httpok]: " + python_repr(value) +
                                    " (" + expected + ")");
     };
+    if ((key == "email" || key == "name") && value.find_first_of("\r\n") != std::string::npos)
+      return bad("line breaks are not allowed: they would inject mail headers");
     if (key == "email") {
       config_.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "sendmail_program") {
@@ -391,7 +409,9 @@ class Loader {
     } else if (key == "body") {
       probe.body = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "email") {
-      target.email = value.empty() ? std::nullopt : std::optional<std::string>(value);
+      if (value.find_first_of("\r\n") != std::string::npos)
+        return bad("line breaks are not allowed: they would inject mail headers");
+      target.email = value;  // an empty one: no mail for this target
     } else if (key == "body_absent") {
       probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "unix_socket") {
@@ -409,16 +429,11 @@ class Loader {
       if (!codes)
         return bad(codes.error());
       probe.codes = std::move(codes).value();
-    } else if (key == "timeout" || key == "interval" || key == "retry_time") {
+    } else if (key == "timeout" || key == "interval") {
       const auto seconds = read_seconds(value);
       if (!seconds)
         return bad(seconds.error());
-      if (key == "timeout")
-        probe.timeout = seconds.value();
-      else if (key == "interval")
-        target.interval = seconds.value();
-      else
-        probe.retry_time = seconds.value();
+      (key == "timeout" ? probe.timeout : target.interval.emplace()) = seconds.value();
     } else if (key == "method") {
       auto method = read_method(value);
       if (!method)
@@ -467,6 +482,13 @@ class Loader {
       }
       if (target.probe.url.empty())
         return fail(section.place, "[" + name + "] has no url");
+      const TlsOptions& tls = target.probe.tls;
+      if (tls.client_cert.empty() != tls.client_key.empty()) {
+        return fail(section.place, "[" + name + "] has " +
+                                       (tls.client_cert.empty() ? "client_key" : "client_cert") +
+                                       " without " +
+                                       (tls.client_cert.empty() ? "client_cert" : "client_key"));
+      }
       config_.targets.push_back(std::move(target));
     }
     return true;

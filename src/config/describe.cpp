@@ -44,8 +44,13 @@ std::string masked_header(const std::string& header) {
   return header;
 }
 
+// A value as the file must hold it: a percent sign doubled, or it would read as an
+// expansion when the output is loaded again.
 void line(std::string& out, const std::string& key, const std::string& value) {
-  out += key + " = " + value + "\n";
+  out += key + " = ";
+  for (const char c : value)
+    out += c == '%' ? std::string("%%") : std::string(1, c);
+  out += "\n";
 }
 
 }  // namespace

@@ -288,7 +288,8 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
 TEST_F(ConfigFile, AnIncludedFilesErrorNamesThatFile) {
   write("conf.d/bad.conf", "[target:x]\nurl = http://x/\nnope = 1\n");
   EXPECT_EQ(error_of("[include]\nfiles = conf.d/*.conf\n"),
-            "httpok: conf.d/bad.conf:3: unknown key 'nope' in [target:x]");
+            "httpok: conf.d/bad.conf:3: unknown key 'nope' in [target:x] (included from "
+            "httpok.conf:2)");
   write("loop.conf", "[include]\nfiles = loop.conf\n");
   EXPECT_NE(error_of("[include]\nfiles = loop.conf\n").find("includes nested more than 8 deep"),
             std::string::npos);
@@ -304,11 +305,47 @@ TEST_F(ConfigFile, AFileThatCannotBeReadIsNamed) {
   EXPECT_NE(result.error().find("it is a directory"), std::string::npos);
 }
 
-TEST_F(ConfigFile, LongLinesAreRead) {
+TEST_F(ConfigFile, LongLinesAreReadAndTooLongOnesRefused) {
   const std::string token(10000, 't');
   auto result = load("[target:a]\nurl = http://a/?token=" + token + "\n");
   ASSERT_TRUE(result.ok()) << result.error();
   EXPECT_EQ(result.value().targets[0].probe.url, "http://a/?token=" + token);
+  EXPECT_EQ(
+      error_of("[target:a]\nurl = http://a/?token=" + std::string(70000, 't') + "\ntimeout = zz\n"),
+      "httpok: httpok.conf:2: line longer than 65533 bytes");
+}
+
+TEST_F(ConfigFile, AByteOrderMarkIsSkipped) {
+  auto result = load("\xEF\xBB\xBF[target:a]\nurl = http://a/\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().targets[0].name, "a");
+}
+
+TEST_F(ConfigFile, NestedIncludesNameEveryLevel) {
+  write("inc/b.conf", "[include]\nfiles = c.conf\n");
+  write("inc/c.conf", "[target:c]\nurl = http://c/\nnope = 1\n");
+  EXPECT_EQ(error_of("[include]\nfiles = inc/b.conf\n"),
+            "httpok: inc/c.conf:3: unknown key 'nope' in [target:c] (included from "
+            "inc/b.conf:2) (included from httpok.conf:2)");
+}
+
+TEST_F(ConfigFile, ValuesCheckedWhereTheyStand) {
+  env_["M"] = "a@b\nBcc: evil@example.com";
+  EXPECT_EQ(error_of("[target:a]\nurl = http://a/\nemail = %(ENV_M)s\n"),
+            "httpok: httpok.conf:3: invalid value for email in [target:a]: 'a@b\\nBcc: "
+            "evil@example.com' (line breaks are not allowed: they would inject mail headers)");
+  EXPECT_EQ(error_of("[httpok]\nemail = %(ENV_M)s\n"),
+            "httpok: httpok.conf:2: invalid value for email in [httpok]: 'a@b\\nBcc: "
+            "evil@example.com' (line breaks are not allowed: they would inject mail headers)");
+  EXPECT_EQ(error_of("[target:a]\nurl = https://a/\nclient_key = /k\n"),
+            "httpok: httpok.conf:1: [target:a] has client_key without client_cert");
+  EXPECT_EQ(error_of("[target:a]\nurl = http://a/%(ENV_A) and %(ENV_B)s\n"),
+            "httpok: httpok.conf:2: bad expansion in url: 'http://a/%(ENV_A) and %(ENV_B)s' "
+            "(expected %(ENV_NAME)s, %(here)s or %%)");
+  // An empty email in a target: no mail for it, whatever the global one.
+  auto result = load("[httpok]\nemail = ops@example.com\n[target:a]\nurl = http://a/\nemail =\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().targets[0].email, "");
 }
 
 TEST_F(ConfigFile, WithTheCommandLine) {
@@ -353,20 +390,20 @@ TEST_F(ConfigFile, CheckConfigPrintsALoadableFileWithSecretsMasked) {
   const std::string path =
       write("httpok.conf",
             "[httpok]\nemail = ops@example.com\n\n[target:api]\n"
-            "url = https://user:%(ENV_API_TOKEN)s@api.example/health\n"
+            "url = https://user:%(ENV_API_TOKEN)s@api.example/a%%20b\n"
             "codes = 200-299, 304\nprograms = api, workers:*\ninterval = 15\n");
   auto loaded = load_config_file(path, env());
   ASSERT_TRUE(loaded.ok()) << loaded.error();
   const std::string text = describe_config(loaded.value());
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
-  EXPECT_NE(text.find("url = https://user:***@api.example/health\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("url = https://user:***@api.example/a%%20b\n"), std::string::npos) << text;
   EXPECT_NE(text.find("codes = 200-299, 304\n"), std::string::npos) << text;
   EXPECT_NE(text.find("programs = api, workers:*\n"), std::string::npos) << text;
   // What it prints loads again, to the same settings (but the masked password).
   auto again = load_config_file(write("again.conf", text), env());
   ASSERT_TRUE(again.ok()) << again.error() << "\n" << text;
   Config expected = loaded.value();
-  expected.targets[0].probe.url = "https://user:***@api.example/health";
+  expected.targets[0].probe.url = "https://user:***@api.example/a%20b";
   EXPECT_EQ(again.value(), expected);
 }
 

@@ -375,6 +375,35 @@ TEST(Probe, OneEngineProbesOneSpecAfterAnother) {
   EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
+TEST(Probe, TheNextProbeMayStartFromInsideTheCallback) {
+  // As the app does: an engine's callback hands the engine to the next target at once.
+  ScriptedServer ok([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  const auto refused = compiled(make_target("http://127.0.0.1:1/"));
+  const auto fine = compiled(make_target(ok.url()));
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  std::vector<ProbeResult> results;
+  {
+    Probe engine(&loop);
+    ASSERT_TRUE(engine.start(refused, [&](const ProbeResult& first) {
+      results.push_back(first);
+      EXPECT_FALSE(engine.running());
+      EXPECT_TRUE(
+          engine.start(fine, [&](const ProbeResult& second) { results.push_back(second); }));
+    }));
+    while (results.size() < 2 && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].failure, ProbeFailure::connect);
+  EXPECT_TRUE(results[1].ok()) << results[1].outcome;
+}
+
 TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   RefusingPort refusing;
   const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
