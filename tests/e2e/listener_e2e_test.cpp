@@ -623,15 +623,9 @@ struct NotEager {
     c.read_request();
     c.send(ScriptedServer::response(200, "OK", "fine"));
   }};
-  ScriptedServer rpc{[](ScriptedServer::Connection& c) {
-    c.read_request();
-    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
-  }};
-  std::map<std::string, std::string> env() const {
-    return {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
-            {"SUPERVISOR_GROUP_NAME", "httpok"},
-            {"SUPERVISOR_PROCESS_NAME", "httpok"}};
-  }
+  ScriptedSupervisord sv;
+  ScriptedServer& rpc = sv.rpc;
+  std::map<std::string, std::string> env() const { return sv.env(); }
 };
 
 TEST(Binary, NotEagerChecksWhileAWatchedProcessRuns) {
