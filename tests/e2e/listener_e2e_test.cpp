@@ -557,6 +557,28 @@ TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   EXPECT_EQ(broken.err(), "httpok: " + bad + ":1: [target:api] has no url\n");
 }
 
+TEST(Binary, TwoThousandTargetsAreEachProbedInOneRoundWithNoFalseFailure) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\ntimeout = 30\nmax_concurrent = 256\n";
+  constexpr int kTargets = 2000;
+  for (int i = 0; i < kTargets; ++i)
+    text += "\n[target:t" + std::to_string(i) + "]\nurl = " + up.url() + "t" + std::to_string(i) +
+            "\nprograms = foo\n";
+  write_file(conf, text);
+  Child child({httpok_binary(), "--once", "--config", conf}, {});
+  ASSERT_EQ(child.wait_exit(60s), 0) << child.out().substr(0, 2000) << child.err();
+  const std::string& out = child.out();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), kTargets);
+  EXPECT_EQ(out.find("FAIL"), std::string::npos);
+  EXPECT_EQ(up.connections(), kTargets);  // each probed once
+  EXPECT_EQ(child.err(), "");
+}
+
 TEST(Binary, OutOfFileDescriptorsIsALocalErrorAndRestartsNothing) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
