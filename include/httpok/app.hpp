@@ -4,6 +4,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,7 +32,9 @@ std::optional<ListenerEnvironment> listener_environment();
 
 // Runs httpok to the end: returns the process exit status. Start-up errors are reported
 // on stderr (one line) and give 2 before READY is written.
-int run_listener(const Config& config, const ListenerEnvironment& env);
+// `reload` reads the configuration again on SIGHUP (nothing: SIGHUP is ignored).
+int run_listener(const Config& config, const ListenerEnvironment& env,
+                 std::function<Result<Config>()> reload = {});
 
 // --once: probes every target once, concurrently, and appends one line per target to
 // `report`: "api  OK  200  12.4 ms" or "api  FAIL  error contacting ...". Returns 0 when

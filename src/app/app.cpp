@@ -72,9 +72,13 @@ struct TargetState {
 // Owned by run_listener for the life of the loop.
 class App final : private EventListener::Handler {
  public:
-  App(uv_loop_t* loop, const Config& config, const ListenerEnvironment& env)
+  using Reload = std::function<Result<Config>()>;
+
+  App(uv_loop_t* loop, std::shared_ptr<const Config> config, const ListenerEnvironment& env,
+      Reload reload)
       : loop_(loop),
-        config_(config),
+        config_(std::move(config)),
+        reload_(std::move(reload)),
         env_(env),
         listener_(loop, *this),
         grace_(loop),
@@ -82,7 +86,8 @@ class App final : private EventListener::Handler {
         startup_deadline_(loop),
         due_timer_(loop),
         sigterm_(loop),
-        sigint_(loop) {
+        sigint_(loop),
+        sighup_(loop) {
     watchdog_.unref();
   }
 
@@ -91,31 +96,32 @@ class App final : private EventListener::Handler {
     // First of all, so that a stop during start-up (loading TLS files, the checks) is
     // served too. SIGTERM and SIGINT (supervisord stops a listener with SIGTERM) end
     // httpok as EOF does.
-    for (auto [watcher, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT}}) {
-      if (const int rc = watcher->start(signum, [this](int) { stop_gracefully(); }); rc < 0)
+    for (auto [watcher, signum] : {std::pair{&sigterm_, SIGTERM}, std::pair{&sigint_, SIGINT},
+                                   std::pair{&sighup_, SIGHUP}}) {
+      const int rc = watcher->start(signum, [this](int sig) {
+        if (sig == SIGHUP) {
+          reload();
+        } else {
+          stop_gracefully();
+        }
+      });
+      if (rc < 0)
         log::line(std::string("httpok: warning: cannot handle ") + strsignal(signum) + ": " +
                   uv_strerror(rc));
     }
     auto client = SupervisorClient::create(
-        loop_,
-        SupervisorClientSettings{env_.server_url, env_.username, env_.password, config_.rpc_timeout,
-                                 config_.wait_timeout, env_.username_set, env_.password_set});
+        loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
+                                        config_->rpc_timeout, config_->wait_timeout,
+                                        env_.username_set, env_.password_set});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
-    const auto now = Scheduler::Clock::now();
-    for (const Target& target : config_.targets) {
+    for (const Target& target : config_->targets) {
       auto spec = compile_probe_spec(target.probe, tls_contexts_);
       if (!spec)
         return "httpok: " + spec.error();
-      auto state = std::make_unique<TargetState>();
-      state->id = scheduler_.add(target.interval, now);
-      state->target = &target;
-      state->spec = std::move(spec).value();
-      if (states_.size() <= state->id.index)
-        states_.resize(state->id.index + 1);
-      states_[state->id.index] = std::move(state);
+      add_target(target, std::move(spec).value());
     }
     return std::nullopt;
   }
@@ -130,7 +136,7 @@ class App final : private EventListener::Handler {
   // target says what httpok watches.
   void start() {
     const char* path = std::getenv("PATH");
-    local_checks_ = new LocalChecks(this, config_, path != nullptr ? path : kDefaultPath);
+    local_checks_ = new LocalChecks(this, *config_, path != nullptr ? path : kDefaultPath);
     if (uv_queue_work(loop_, &local_checks_->request, &LocalChecks::run, &LocalChecks::done) < 0) {
       delete local_checks_;
       local_checks_ = nullptr;
@@ -146,7 +152,7 @@ class App final : private EventListener::Handler {
            "core directory did not end within " +
            net::duration_text(kStartupCheckTimeout) + " (a file system that hangs?)"});
     });
-    rpc_->get_all_process_info(std::min(config_.rpc_timeout, kStartupCheckTimeout),
+    rpc_->get_all_process_info(std::min(config_->rpc_timeout, kStartupCheckTimeout),
                                [this](RpcResult<std::vector<ProcessInfo>> infos) {
                                  on_startup_processes(std::move(infos));
                                });
@@ -204,7 +210,7 @@ class App final : private EventListener::Handler {
           std::string(infos.error.fault ? "supervisord answered getAllProcessInfo with " : "") +
           infos.error.describe()};
     } else {
-      rpc_lines_ = startup::process_warnings(config_, *infos.value);
+      rpc_lines_ = startup::process_warnings(*config_, *infos.value);
     }
     rpc_done_ = true;
     finish_startup();
@@ -221,8 +227,8 @@ class App final : private EventListener::Handler {
         log::line(line);
     local_lines_.clear();
     rpc_lines_.clear();
-    for (const Target& target : config_.targets)
-      log::line(startup::watching_line(config_, target));
+    for (const Target& target : config_->targets)
+      log::line(startup::watching_line(*config_, target));
     const int rc = listener_.start();
     if (rc < 0) {
       log::line(std::string("httpok: cannot use stdin/stdout for the event protocol: ") +
@@ -389,7 +395,7 @@ class App final : private EventListener::Handler {
     state.acting = true;
     pending_actions_.push_back(PendingAction{
         state.id,
-        format_subject(config_.name, failure_subject(state.target->probe.url, result.failure)),
+        format_subject(config_->name, failure_subject(state.target->probe.url, result.failure)),
         result.outcome});
     if (actions_running_ == 0)
       start_next_action();
@@ -412,12 +418,12 @@ class App final : private EventListener::Handler {
       settings.any = target.restart.any;
       // A target's own email replaces the global one; an empty one sends no mail.
       settings.email =
-          target.email ? (target.email->empty() ? std::nullopt : target.email) : config_.email;
-      settings.sendmail = config_.sendmail;
-      settings.gcore = config_.gcore;
-      settings.coredir = config_.coredir;
-      settings.action_timeout = config_.action_timeout;
-      settings.core_limit = config_.core_interval.count() > 0 ? &core_limit_ : nullptr;
+          target.email ? (target.email->empty() ? std::nullopt : target.email) : config_->email;
+      settings.sendmail = config_->sendmail;
+      settings.gcore = config_->gcore;
+      settings.coredir = config_->coredir;
+      settings.action_timeout = config_->action_timeout;
+      settings.core_limit = config_->core_interval.count() > 0 ? &core_limit_ : nullptr;
       settings.self_group = env_.group_name;
       settings.self_name = env_.process_name;
       // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
@@ -429,6 +435,7 @@ class App final : private EventListener::Handler {
             log::line(line);
           });
       ++actions_running_;
+      running_action_ = next.id;
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
         if (TargetState* found = lookup(id))
           found->acting = false;
@@ -446,7 +453,100 @@ class App final : private EventListener::Handler {
     }
   }
 
-  bool many_targets() const { return config_.targets.size() > 1; }
+  bool many_targets() const { return config_->targets.size() > 1; }
+
+  void add_target(const Target& target, std::shared_ptr<const ProbeSpec> spec) {
+    auto state = std::make_unique<TargetState>();
+    state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
+    state->target = &target;
+    state->spec = std::move(spec);
+    if (states_.size() <= state->id.index)
+      states_.resize(state->id.index + 1);
+    states_[state->id.index] = std::move(state);
+  }
+
+  // A target that a reload removed (or replaced): a probe under way is cancelled, a restart
+  // under way ends quietly (its answers are dropped), its id is stale from now on.
+  void remove_target(TargetState& state) {
+    scheduler_.remove(state.id);
+    if (state.engine != nullptr) {
+      state.engine->cancel();
+      idle_engines_.push_back(state.engine);
+      state.engine = nullptr;
+    }
+    const bool its_action_runs = actions_running_ > 0 && running_action_ == state.id;
+    states_[state.id.index].reset();  // destroys its ActionRun, if any
+    if (its_action_runs) {
+      actions_running_ = 0;
+      flush_held_lines();
+      if (!pending_actions_.empty())
+        grace_.start(0, [this] { start_next_action(); });
+    }
+  }
+
+  // SIGHUP: reads the configuration again. When it is valid, targets are added, removed or
+  // replaced (by name; an unchanged one keeps its state); when it is not, the running one
+  // stays and the log says why. No event is lost: the listener is not touched.
+  void reload() {
+    if (!reload_ || !started_ || stopping_ || draining_)
+      return;
+    auto loaded = reload_();
+    std::vector<std::shared_ptr<const ProbeSpec>> specs;
+    if (loaded) {
+      for (const Target& target : loaded.value().targets) {
+        auto spec = compile_probe_spec(target.probe, tls_contexts_);
+        if (!spec) {
+          loaded = Result<Config>::failure(spec.error());
+          break;
+        }
+        specs.push_back(std::move(spec).value());
+      }
+    }
+    if (!loaded) {
+      std::string why = loaded.error();
+      if (why.rfind("httpok: ", 0) == 0)
+        why.erase(0, 8);
+      own_line(nullptr, "reload failed, the running configuration stays: " + why);
+      return;
+    }
+    auto next = std::make_shared<const Config>(std::move(loaded).value());
+    const std::shared_ptr<const Config> previous = config_;  // alive until the end
+    std::vector<std::string> removed, changed, added;
+    std::vector<bool> kept(next->targets.size(), false);
+    for (auto& slot : states_) {
+      if (slot == nullptr)
+        continue;
+      TargetState& state = *slot;
+      const auto same = std::find_if(next->targets.begin(), next->targets.end(),
+                                     [&](const Target& t) { return t.name == state.target->name; });
+      if (same != next->targets.end() && *same == *state.target) {
+        state.target = &*same;  // unchanged: keeps its state, spec and place
+        kept[static_cast<std::size_t>(same - next->targets.begin())] = true;
+        continue;
+      }
+      (same == next->targets.end() ? removed : changed).push_back(state.target->name);
+      remove_target(state);
+    }
+    config_ = next;
+    for (std::size_t i = 0; i < next->targets.size(); ++i) {
+      if (kept[i])
+        continue;
+      const Target& target = next->targets[i];
+      if (std::find(changed.begin(), changed.end(), target.name) == changed.end())
+        added.push_back(target.name);
+      add_target(target, specs[i]);
+    }
+    const auto names = [](const std::vector<std::string>& list) {
+      std::string out;
+      for (const std::string& name : list)
+        out += (out.empty() ? "" : ", ") + name;
+      return out.empty() ? std::string("none") : out;
+    };
+    own_line(nullptr, "reloaded: " + std::to_string(next->targets.size()) +
+                          " targets (added: " + names(added) + "; removed: " + names(removed) +
+                          "; changed: " + names(changed) + ")");
+    pump();
+  }
 
   // httpok's own lines ("httpok: ", and the target's name when there are more than one)
   // never land inside superlance's block of action lines: while an action runs they
@@ -492,14 +592,15 @@ class App final : private EventListener::Handler {
   }
 
   uv_loop_t* loop_;
-  const Config& config_;
+  std::shared_ptr<const Config> config_;  // replaced by a reload
+  Reload reload_;
   const ListenerEnvironment& env_;
   EventListener listener_;
   tls::ContextCache tls_contexts_;
-  CoreLimit core_limit_{config_.core_interval};
+  CoreLimit core_limit_{config_->core_interval};
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
-  Scheduler scheduler_{SchedulerSettings{config_.max_concurrent, config_.jitter},
+  Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
                        }};
@@ -521,6 +622,7 @@ class App final : private EventListener::Handler {
   bool watchdog_fired_ = false;
   net::SignalWatcher sigterm_;
   net::SignalWatcher sigint_;
+  net::SignalWatcher sighup_;
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;
@@ -530,11 +632,13 @@ class App final : private EventListener::Handler {
     std::string outcome;
   };
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
+  TargetId running_action_;                    // whose ActionRun runs (actions_running_ > 0)
 };
 
 }  // namespace
 
-int run_listener(const Config& config, const ListenerEnvironment& env) {
+int run_listener(const Config& config, const ListenerEnvironment& env,
+                 std::function<Result<Config>()> reload) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) < 0) {
     log::line("httpok: cannot initialise the event loop");
@@ -542,7 +646,7 @@ int run_listener(const Config& config, const ListenerEnvironment& env) {
   }
   int status = 0;
   {
-    App app(&loop, config, env);
+    App app(&loop, std::make_shared<const Config>(config), env, std::move(reload));
     if (auto error = app.prepare()) {
       log::line(*error);
       status = 2;

@@ -88,5 +88,14 @@ int main(int argc, char** argv) {
     httpok::log::line(*error);
     return 2;
   }
-  return httpok::run_listener(config, *env);
+  // SIGHUP reads the command line's configuration (its file) again.
+  auto reload = [&cli]() -> httpok::Result<httpok::Config> {
+    auto again = httpok::resolve_config(cli);
+    if (!again)
+      return again;
+    if (const auto error = httpok::validate(again.value()))
+      return httpok::Result<httpok::Config>::failure(*error);
+    return again;
+  };
+  return httpok::run_listener(config, *env, reload);
 }

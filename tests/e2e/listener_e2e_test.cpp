@@ -520,6 +520,69 @@ TEST(Binary, ManyTargetsFromAConfigFileEachRestartOnlyItsOwnInOneBlock) {
   EXPECT_EQ(child.out(), protocol(1));
 }
 
+TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
+  std::mutex mutex;
+  std::vector<std::string> paths;  // what was probed, in order
+  ScriptedServer up([&](ScriptedServer::Connection& c) {
+    const std::string request = c.read_request();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      paths.push_back(request.substr(4, request.find(' ', 4) - 4));
+    }
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  const auto probed = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return paths;
+  };
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto target = [&](const std::string& name) {
+    return "[target:" + name + "]\nurl = " + up.url() + name + "\nprograms = foo\n\n";
+  };
+  write_file(conf, target("a") + target("b"));
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return probed().size() == 2; }, 10s)) << child.err();
+
+  // b stays, a goes, c comes; the file is read again on SIGHUP.
+  write_file(conf, target("b") + target("c"));
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find(
+                   "httpok: reloaded: 2 targets (added: c; removed: a; changed: "
+                   "none)\n") != std::string::npos;
+      },
+      10s))
+      << child.err();
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return probed().size() == 4; }, 10s)) << child.err();
+  std::vector<std::string> second = probed();
+  second.erase(second.begin(), second.begin() + 2);
+  std::sort(second.begin(), second.end());
+  EXPECT_EQ(second, (std::vector<std::string>{"/b", "/c"}));
+
+  // A broken file: the running configuration stays.
+  write_file(conf, target("b") + "[target:d]\nurl = http://x/\ntiemout = 5\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find("httpok: reload failed, the running configuration stays: " + conf +
+                                ":7: unknown key 'tiemout' in [target:d]\n") != std::string::npos;
+      },
+      10s))
+      << child.err();
+  child.write_stdin(tick(3));
+  ASSERT_TRUE(child.wait_for([&] { return probed().size() == 6; }, 10s)) << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.out(), protocol(3));  // every event acknowledged, nothing else on stdout
+  EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
