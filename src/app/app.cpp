@@ -238,6 +238,10 @@ class App final : private EventListener::Handler {
       return;
     }
     pump();  // the interval targets' first checks
+    if (reload_pending_) {
+      reload_pending_ = false;
+      reload();
+    }
   }
 
   void on_event(const Event& event) override {
@@ -406,6 +410,7 @@ class App final : private EventListener::Handler {
     // started the next one already, before the deferred call to this came.
     if (actions_running_ > 0)
       return;
+    retired_action_.reset();  // the run of a target a reload removed, over by now
     while (!pending_actions_.empty() && !stopping_ && !draining_) {
       PendingAction next = std::move(pending_actions_.front());
       pending_actions_.pop_front();
@@ -474,27 +479,32 @@ class App final : private EventListener::Handler {
       idle_engines_.push_back(state.engine);
       state.engine = nullptr;
     }
-    const bool its_action_runs = actions_running_ > 0 && running_action_ == state.id;
-    states_[state.id.index].reset();  // destroys its ActionRun, if any
-    if (its_action_runs) {
-      actions_running_ = 0;
-      flush_held_lines();
-      if (!pending_actions_.empty())
-        grace_.start(0, [this] { start_next_action(); });
+    if (actions_running_ > 0 && running_action_ == state.id) {
+      // Its restart goes on to the end (a stopProcess answered must be followed by its
+      // startProcess, or the program stays down): the run is kept, and its end, which
+      // finds no target any more, starts the next one as usual.
+      retired_action_ = std::move(state.action);
     }
+    states_[state.id.index].reset();
   }
 
   // SIGHUP: reads the configuration again. When it is valid, targets are added, removed or
   // replaced (by name; an unchanged one keeps its state); when it is not, the running one
   // stays and the log says why. No event is lost: the listener is not touched.
   void reload() {
-    if (!reload_ || !started_ || stopping_ || draining_)
+    if (!reload_ || stopping_ || draining_)
       return;
+    if (!started_) {
+      reload_pending_ = true;  // done once start-up is over
+      return;
+    }
     auto loaded = reload_();
     std::vector<std::shared_ptr<const ProbeSpec>> specs;
+    // A fresh cache: the TLS files are read again (a renewed CA, a broken file).
+    tls::ContextCache contexts;
     if (loaded) {
       for (const Target& target : loaded.value().targets) {
-        auto spec = compile_probe_spec(target.probe, tls_contexts_);
+        auto spec = compile_probe_spec(target.probe, contexts);
         if (!spec) {
           loaded = Result<Config>::failure(spec.error());
           break;
@@ -511,6 +521,16 @@ class App final : private EventListener::Handler {
     }
     auto next = std::make_shared<const Config>(std::move(loaded).value());
     const std::shared_ptr<const Config> previous = config_;  // alive until the end
+    tls_contexts_ = std::move(contexts);
+    if (next->core_interval != previous->core_interval)
+      core_limit_ = CoreLimit(next->core_interval);
+    if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||
+        next->rpc_timeout != previous->rpc_timeout ||
+        next->wait_timeout != previous->wait_timeout) {
+      own_line(nullptr,
+               "max_concurrent, jitter, rpc_timeout and wait_timeout keep their values until "
+               "httpok is restarted");
+    }
     std::vector<std::string> removed, changed, added;
     std::vector<bool> kept(next->targets.size(), false);
     for (auto& slot : states_) {
@@ -581,6 +601,7 @@ class App final : private EventListener::Handler {
     due_timer_.stop();
     cancel_probes();
     // Actions first (they use the client and the spawner), then the children and calls.
+    retired_action_.reset();
     states_.clear();
     idle_engines_.clear();
     engines_.clear();
@@ -633,6 +654,8 @@ class App final : private EventListener::Handler {
   };
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
   TargetId running_action_;                    // whose ActionRun runs (actions_running_ > 0)
+  std::unique_ptr<ActionRun> retired_action_;  // running still, for a target a reload removed
+  bool reload_pending_ = false;                // SIGHUP during start-up
 };
 
 }  // namespace

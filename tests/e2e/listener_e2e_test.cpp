@@ -583,6 +583,53 @@ TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
   EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
 }
 
+TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string started = (dir / "started").string();
+  const std::string go = (dir / "go").string();
+  const std::string mail_out = (dir / "mail.txt").string();
+  const std::string conf = (dir / "httpok.conf").string();
+  // sendmail waits at a gate: the restart is surely under way when the reload comes.
+  const std::string sendmail = "touch '" + started + "'; while [ ! -e '" + go +
+                               "' ]; do sleep 0.01; done; exec " +
+                               (support_dir() / "fake-sendmail.sh").string();
+  write_file(conf, "[httpok]\nemail = ops@example.com\n\n[target:a]\nurl = " + app.url() +
+                       "\nprograms = foo\n");
+  std::map<std::string, std::string> env = sv.env();
+  env["FAKE_SENDMAIL_OUT"] = mail_out;
+  Child child({httpok_binary(), "--config", conf, "-s", sendmail}, env);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return read_file(started).has_value(); }, 10s)) << child.err();
+  // The new target b checks on its own clock, at once: its probe shows the reload is done
+  // (httpok's own "reloaded" line waits for the end of the block).
+  ScriptedServer b_app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  write_file(conf, "[target:b]\nurl = " + b_app.url() + "\ninterval = 60\nprograms = bar\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for([&] { return b_app.connections() == 1; }, 10s)) << child.err();
+  write_file(go, "");
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("httpok: reloaded: 1 targets") != std::string::npos; }, 10s))
+      << child.err();
+  const std::string err = child.err();
+  const std::size_t mailed = err.find("Mailed:\n\nTo: ops@example.com\n");
+  ASSERT_NE(mailed, std::string::npos) << err;
+  EXPECT_LT(err.find("foo is in RUNNING state, restarting\nfoo restarted\n"), mailed) << err;
+  EXPECT_GT(err.find("httpok: reloaded: 1 targets (added: b; removed: a; changed: none)"), mailed)
+      << err;
+  EXPECT_NE(read_file_or_empty(mail_out).find("foo restarted"), std::string::npos);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
