@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <random>
+#include <utility>
 
 #include "httpok/actions.hpp"
 #include "httpok/event_listener.hpp"
@@ -247,6 +248,7 @@ class App final : private EventListener::Handler {
   void on_event(const Event& event) override {
     if (!event.is_tick() || stopping_ || draining_)
       return;
+    ++round_;
     for (const TargetId id : scheduler_.on_tick()) {
       if (const TargetState* state = lookup(id))
         own_line(state, "the previous check of " + redact_password(state->spec->url.original) +
@@ -345,27 +347,50 @@ class App final : private EventListener::Handler {
     }
     if (state.target->restart.eager)
       return start_probe(state);
-    // Not eager: probe only while a watched process is RUNNING.
-    rpc_->get_all_process_info([this, id = state.id](RpcResult<std::vector<ProcessInfo>> infos) {
-      TargetState* checked = lookup(id);
-      if (checked == nullptr || stopping_ || draining_)
-        return;
-      if (!infos.ok()) {
-        own_line(checked, "cannot list processes to decide whether to check " +
-                              redact_password(checked->spec->url.original) + ": " +
-                              infos.error.describe());
+    // Not eager: probe only while a watched process is RUNNING. The TICK targets of one
+    // round share one getAllProcessInfo; an interval target asks for itself.
+    if (!state.target->interval && query_ != nullptr && query_->round == round_) {
+      if (query_->answer) {
+        decide(state.id, *query_->answer);
       } else {
-        const RestartSettings& restart = checked->target->restart;
-        for (const ProcessInfo& info : *infos.value) {
-          if (info.state == kStateRunning &&
-              selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
-            return start_probe(*checked);
-          }
-        }
+        query_->waiting.push_back(state.id);
       }
-      end_turn(*checked);
+      return;
+    }
+    auto query = std::make_shared<ProcessQuery>();
+    query->round = round_;
+    query->waiting.push_back(state.id);
+    if (!state.target->interval)
+      query_ = query;
+    rpc_->get_all_process_info([this, query](RpcResult<std::vector<ProcessInfo>> infos) {
+      if (stopping_ || draining_)
+        return;
+      query->answer = std::move(infos);
+      for (const TargetId id : std::exchange(query->waiting, {}))
+        decide(id, *query->answer);
       pump();
     });
+  }
+
+  // -E: the target is probed when one of its processes is RUNNING; else its turn is over.
+  void decide(TargetId id, const RpcResult<std::vector<ProcessInfo>>& infos) {
+    TargetState* checked = lookup(id);
+    if (checked == nullptr)
+      return;
+    if (!infos.ok()) {
+      own_line(checked, "cannot list processes to decide whether to check " +
+                            redact_password(checked->spec->url.original) + ": " +
+                            infos.error.describe());
+    } else {
+      const RestartSettings& restart = checked->target->restart;
+      for (const ProcessInfo& info : *infos.value) {
+        if (info.state == kStateRunning &&
+            selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
+          return start_probe(*checked);
+        }
+      }
+    }
+    end_turn(*checked);
   }
 
   void start_probe(TargetState& state) {
@@ -653,6 +678,15 @@ class App final : private EventListener::Handler {
     std::string outcome;
   };
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
+  // -E: the process list of one TICK round, asked once and shared by its targets. Owned by
+  // its RPC callback too, so a round's waiting targets get their answer after the next tick.
+  struct ProcessQuery {
+    std::uint64_t round = 0;
+    std::optional<RpcResult<std::vector<ProcessInfo>>> answer;
+    std::vector<TargetId> waiting;
+  };
+  std::shared_ptr<ProcessQuery> query_;        // the current round's
+  std::uint64_t round_ = 0;                    // TICK events seen
   TargetId running_action_;                    // whose ActionRun runs (actions_running_ > 0)
   std::unique_ptr<ActionRun> retired_action_;  // running still, for a target a reload removed
   bool reload_pending_ = false;                // SIGHUP during start-up

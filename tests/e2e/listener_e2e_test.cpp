@@ -772,6 +772,31 @@ TEST(Binary, NotEagerChecksWhileAWatchedProcessRuns) {
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
+TEST(Binary, NotEagerTargetsOfOneTickShareOneProcessList) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\neager = false\nprograms = foo\n";
+  for (const char* name : {"a", "b", "c"})
+    text += "\n[target:" + std::string(name) + "]\nurl = " + app.url() + name + "\n";
+  write_file(conf, text);
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 1);  // the start-up check
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return app.connections() == 3; }, 10s)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 2);  // one question for the three targets of the tick
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return app.connections() == 6; }, 10s)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 3);  // and one more for the next tick
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 TEST(Binary, NotEagerSkipsTheCheckWhenNothingWatchedRuns) {
   NotEager fixture;
   Child child({httpok_binary(), "-E", "-p", "bar", "-p", "baz:baz_01", fixture.app.url()},
