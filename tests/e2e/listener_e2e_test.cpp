@@ -150,6 +150,21 @@ TEST(Binary, NonTickEventsAndDuplicatesAreAcknowledgedNotActedOn) {
   EXPECT_EQ(child.out(), protocol(5));
 }
 
+// A sendmail that waits at a gate: a test knows it is running (started()) and lets it go
+// on (open()), then reads what the recording stand-in got (mail()).
+struct GatedSendmail {
+  TempDir dir;
+  std::string started_file = (dir / "started").string();
+  std::string gate = (dir / "go").string();
+  std::string out = (dir / "mail.txt").string();
+  std::string command = "touch '" + started_file + "'; while [ ! -e '" + gate +
+                        "' ]; do sleep 0.01; done; exec " +
+                        (support_dir() / "fake-sendmail.sh").string();
+  bool started() const { return read_file(started_file).has_value(); }
+  void open() const { write_file(gate, ""); }
+  std::string mail() const { return read_file_or_empty(out); }
+};
+
 TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
   // The app fails; a scripted supervisord lists "bar" (FATAL); a slow sendmail mails.
   ScriptedServer app([](ScriptedServer::Connection& c) {
@@ -160,28 +175,22 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
     c.read_request();
     c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
   });
-  TempDir dir;
-  const std::string mail_out = (dir / "mail.txt").string();
-  // sendmail waits at a gate: it is sure to be running when stdin ends, and only the
-  // recording script itself has to finish within the grace.
-  const std::string started = (dir / "started").string();
-  const std::string go = (dir / "go").string();
-  const std::string sendmail = "touch '" + started + "'; while [ ! -e '" + go +
-                               "' ]; do sleep 0.01; done; exec " +
-                               (support_dir() / "fake-sendmail.sh").string();
-  Child child({httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail, app.url()},
-              {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
-               {"FAKE_SENDMAIL_OUT", mail_out}});
+  // sendmail is sure to be running when stdin ends, and only the recording script itself
+  // has to finish within the grace.
+  GatedSendmail sendmail;
+  Child child(
+      {httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail.command, app.url()},
+      {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+       {"FAKE_SENDMAIL_OUT", sendmail.out}});
   child.write_stdin(tick(1));
-  ASSERT_TRUE(child.wait_for([&] { return read_file(started).has_value(); }, 10s)) << child.err();
+  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
   child.close_stdin();  // supervisord goes away while sendmail still runs
   const auto start = std::chrono::steady_clock::now();
-  write_file(go, "");
+  sendmail.open();
   EXPECT_EQ(child.wait_exit(5s), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_NE(child.err().find("Mailed:\n\nTo: ops@example.com\n"), std::string::npos) << child.err();
-  EXPECT_NE(read_file_or_empty(mail_out).find("bar not in RUNNING state, NOT restarting"),
-            std::string::npos);
+  EXPECT_NE(sendmail.mail().find("bar not in RUNNING state, NOT restarting"), std::string::npos);
 }
 
 // A scripted supervisord that lists bar (FATAL), baz:baz_01 (STOPPED), foo (RUNNING, pid
@@ -320,28 +329,21 @@ TEST(Binary, SigtermDuringARestartLetsTheMailGoOut) {
     c.send(ScriptedServer::response(500, "Internal Server Error", ""));
   });
   ScriptedSupervisord sv;
-  TempDir dir;
-  const std::string mail_out = (dir / "mail.txt").string();
-  const std::string started = (dir / "started").string();
-  const std::string go = (dir / "go").string();
-  // A slow sendmail, waiting at a gate: it is sure to be running when the signal comes.
-  const std::string sendmail = "touch '" + started + "'; while [ ! -e '" + go +
-                               "' ]; do sleep 0.01; done; exec " +
-                               (support_dir() / "fake-sendmail.sh").string();
+  GatedSendmail sendmail;  // sure to be running when the signal comes
   std::map<std::string, std::string> env = sv.env();
-  env["FAKE_SENDMAIL_OUT"] = mail_out;
-  Child child({httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail, app.url()},
-              env);
+  env["FAKE_SENDMAIL_OUT"] = sendmail.out;
+  Child child(
+      {httpok_binary(), "-p", "bar", "-m", "ops@example.com", "-s", sendmail.command, app.url()},
+      env);
   child.write_stdin(tick(1));
-  ASSERT_TRUE(child.wait_for([&] { return read_file(started).has_value(); }, 10s)) << child.err();
+  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
   ::kill(child.pid(), SIGTERM);
   const auto start = std::chrono::steady_clock::now();
-  write_file(go, "");
+  sendmail.open();
   EXPECT_EQ(child.wait_exit(5s), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_NE(child.err().find("Mailed:\n\nTo: ops@example.com\n"), std::string::npos) << child.err();
-  EXPECT_NE(read_file_or_empty(mail_out).find("bar not in RUNNING state, NOT restarting"),
-            std::string::npos);
+  EXPECT_NE(sendmail.mail().find("bar not in RUNNING state, NOT restarting"), std::string::npos);
 }
 
 TEST(Binary, ChildrensStderrNeverLandsInsideTheBlock) {
@@ -590,22 +592,16 @@ TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
   });
   ScriptedSupervisord sv;
   TempDir dir;
-  const std::string started = (dir / "started").string();
-  const std::string go = (dir / "go").string();
-  const std::string mail_out = (dir / "mail.txt").string();
   const std::string conf = (dir / "httpok.conf").string();
-  // sendmail waits at a gate: the restart is surely under way when the reload comes.
-  const std::string sendmail = "touch '" + started + "'; while [ ! -e '" + go +
-                               "' ]; do sleep 0.01; done; exec " +
-                               (support_dir() / "fake-sendmail.sh").string();
+  GatedSendmail sendmail;  // the restart is surely under way when the reload comes
   write_file(conf, "[httpok]\nemail = ops@example.com\n\n[target:a]\nurl = " + app.url() +
                        "\nprograms = foo\n");
   std::map<std::string, std::string> env = sv.env();
-  env["FAKE_SENDMAIL_OUT"] = mail_out;
-  Child child({httpok_binary(), "--config", conf, "-s", sendmail}, env);
+  env["FAKE_SENDMAIL_OUT"] = sendmail.out;
+  Child child({httpok_binary(), "--config", conf, "-s", sendmail.command}, env);
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
   child.write_stdin(tick(1));
-  ASSERT_TRUE(child.wait_for([&] { return read_file(started).has_value(); }, 10s)) << child.err();
+  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
   // The new target b checks on its own clock, at once: its probe shows the reload is done
   // (httpok's own "reloaded" line waits for the end of the block).
   ScriptedServer b_app([](ScriptedServer::Connection& c) {
@@ -615,7 +611,7 @@ TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
   write_file(conf, "[target:b]\nurl = " + b_app.url() + "\ninterval = 60\nprograms = bar\n");
   ::kill(child.pid(), SIGHUP);
   ASSERT_TRUE(child.wait_for([&] { return b_app.connections() == 1; }, 10s)) << child.err();
-  write_file(go, "");
+  sendmail.open();
   ASSERT_TRUE(child.wait_for(
       [&] { return child.err().find("httpok: reloaded: 1 targets") != std::string::npos; }, 10s))
       << child.err();
@@ -625,7 +621,7 @@ TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
   EXPECT_LT(err.find("foo is in RUNNING state, restarting\nfoo restarted\n"), mailed) << err;
   EXPECT_GT(err.find("httpok: reloaded: 1 targets (added: b; removed: a; changed: none)"), mailed)
       << err;
-  EXPECT_NE(read_file_or_empty(mail_out).find("foo restarted"), std::string::npos);
+  EXPECT_NE(sendmail.mail().find("foo restarted"), std::string::npos);
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
