@@ -670,15 +670,20 @@ TEST(Binary, TwoThousandTargetsAreEachProbedInOneRoundWithNoFalseFailure) {
   });
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
-  std::string text = "[httpok]\ntimeout = 30\nmax_concurrent = 256\n";
+  // Under the local server's listen backlog (64): a full accept queue on a loaded machine
+  // drops or resets connections, which would be the test server's failure, not httpok's.
+  std::string text = "[httpok]\ntimeout = 30\nmax_concurrent = 48\n";
   constexpr int kTargets = 2000;
   for (int i = 0; i < kTargets; ++i)
     text += "\n[target:t" + std::to_string(i) + "]\nurl = " + up.url() + "t" + std::to_string(i) +
             "\nprograms = foo\n";
   write_file(conf, text);
   Child child({httpok_binary(), "--once", "--config", conf}, {});
-  ASSERT_EQ(child.wait_exit(60s), 0) << child.out().substr(0, 2000) << child.err();
+  const auto status = child.wait_exit(60s);
   const std::string& out = child.out();
+  const std::size_t fail = out.find("FAIL");
+  ASSERT_EQ(status, 0) << (fail == std::string::npos ? out.substr(0, 500) : out.substr(fail, 500))
+                       << child.err();
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), kTargets);
   EXPECT_EQ(out.find("FAIL"), std::string::npos);
   EXPECT_EQ(up.connections(), kTargets);  // each probed once
