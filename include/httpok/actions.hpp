@@ -65,6 +65,31 @@ class CoreLimit {
   std::unordered_map<std::string, Claim> claims_;
 };
 
+// Which program httpok last restarted, when, and for which target. When several targets
+// fail in one round and share a program, the first run restarts it and the later ones,
+// whose checks began before that restart, leave it alone and say so: their failure was
+// seen before the restart and says nothing about the restarted program. Pure: the clock is
+// injected. Owned by the app; the runs it starts hold a pointer, and it outlives them.
+class RestartLedger {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RestartLedger(std::function<Clock::time_point()> now = Clock::now);
+  // `target`'s run is restarting `namespec` now.
+  void record(const std::string& namespec, const std::string& target);
+  // The other target whose run restarted `namespec` at `since` or later, if any. A
+  // target's own restarts never count: its next check always starts after them.
+  std::optional<std::string> restarted_since(const std::string& namespec, Clock::time_point since,
+                                             const std::string& self) const;
+
+ private:
+  struct Entry {
+    Clock::time_point at;
+    std::string target;
+  };
+  std::function<Clock::time_point()> now_;
+  std::unordered_map<std::string, Entry> last_;
+};
+
 struct ActionSettings {
   std::vector<std::string> programs;
   bool any = false;
@@ -74,6 +99,11 @@ struct ActionSettings {
   std::optional<std::string> coredir;
   std::chrono::milliseconds action_timeout{60000};
   CoreLimit* core_limit = nullptr;  // --core-interval; nullptr: a core on every restart
+  // Several targets: the shared record of restarts, this run's target and when its failed
+  // check began. nullptr (one target): every selected RUNNING process is restarted.
+  RestartLedger* ledger = nullptr;
+  std::string target;
+  RestartLedger::Clock::time_point check_began{};
   // The listener's own process (SUPERVISOR_GROUP_NAME / SUPERVISOR_PROCESS_NAME); skipped by -a.
   std::string self_group;
   std::string self_name;

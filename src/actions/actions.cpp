@@ -84,6 +84,21 @@ void CoreLimit::release(const std::string& namespec) {
   }
 }
 
+RestartLedger::RestartLedger(std::function<Clock::time_point()> now) : now_(std::move(now)) {}
+
+void RestartLedger::record(const std::string& namespec, const std::string& target) {
+  last_[namespec] = Entry{now_(), target};
+}
+
+std::optional<std::string> RestartLedger::restarted_since(const std::string& namespec,
+                                                          Clock::time_point since,
+                                                          const std::string& self) const {
+  const auto it = last_.find(namespec);
+  if (it == last_.end() || it->second.at < since || it->second.target == self)
+    return std::nullopt;
+  return it->second.target;
+}
+
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result) {
   const std::string quoted = "'" + command + "'";
   std::string why = result.error;
@@ -233,10 +248,18 @@ struct ActionRun::Impl {
     return false;
   }
 
+  std::optional<std::string> restarted_by_another(const std::string& namespec) const {
+    if (settings.ledger == nullptr)
+      return std::nullopt;
+    return settings.ledger->restarted_since(namespec, settings.check_began, settings.target);
+  }
+
   const ProcessInfo& current() const { return considered[index]; }
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
   void begin_stop(const std::string& namespec) {
+    if (settings.ledger != nullptr)
+      settings.ledger->record(namespec, settings.target);
     step = Step::stop_done;
     rpc.stop_process(namespec, resume_into(bool_result));
   }
@@ -278,6 +301,12 @@ struct ActionRun::Impl {
           return true;
         }
         const std::string namespec = current_namespec();
+        if (const auto by = restarted_by_another(namespec)) {
+          ++index;
+          return write(namespec + " was restarted for " + *by +
+                           " after this check began, NOT restarting again",
+                       token);
+        }
         if (current().state != kStateRunning) {
           ++index;
           return write(namespec + " not in RUNNING state, NOT restarting", token);

@@ -65,9 +65,10 @@ struct TargetState {
   TargetId id;
   const Target* target = nullptr;  // in the Config, which outlives the app
   std::shared_ptr<const ProbeSpec> spec;
-  Probe* engine = nullptr;            // while its probe runs
-  bool acting = false;                // the restart sequence is under way
-  std::unique_ptr<ActionRun> action;  // the last one (kept until the next starts)
+  Probe* engine = nullptr;             // while its probe runs
+  Scheduler::TimePoint check_began{};  // of the last check
+  bool acting = false;                 // the restart sequence is under way
+  std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
 };
 
 // Owned by run_listener for the life of the loop.
@@ -340,6 +341,7 @@ class App final : private EventListener::Handler {
 
   // The target's turn: a check, unless its restart is still under way.
   void start_check(TargetState& state) {
+    state.check_began = Scheduler::Clock::now();
     if (state.acting) {
       own_line(&state, "the restart for " + redact_password(state.spec->url.original) +
                            " is still under way; this tick starts no check");
@@ -425,7 +427,7 @@ class App final : private EventListener::Handler {
     pending_actions_.push_back(PendingAction{
         state.id,
         format_subject(config_->name, failure_subject(state.target->probe.url, result.failure)),
-        result.outcome});
+        result.outcome, state.check_began});
     if (actions_running_ == 0)
       start_next_action();
   }
@@ -456,6 +458,9 @@ class App final : private EventListener::Handler {
       settings.core_limit = config_->core_interval.count() > 0 ? &core_limit_ : nullptr;
       settings.self_group = env_.group_name;
       settings.self_name = env_.process_name;
+      settings.ledger = &restart_ledger_;
+      settings.target = target.name;
+      settings.check_began = next.check_began;
       // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
       const std::string name = many_targets() ? target.name + ": " : "";
       state->action =
@@ -644,6 +649,7 @@ class App final : private EventListener::Handler {
   EventListener listener_;
   tls::ContextCache tls_contexts_;
   CoreLimit core_limit_{config_->core_interval};
+  RestartLedger restart_ledger_;
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
@@ -676,6 +682,7 @@ class App final : private EventListener::Handler {
     TargetId id;
     std::string subject;
     std::string outcome;
+    Scheduler::TimePoint check_began;
   };
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
   // -E: the process list of one TICK round, asked once and shared by its targets. Owned by

@@ -775,6 +775,71 @@ TEST_P(ActionsTest, CoreIntervalWritesAtMostOneCorePerProgramInItsTime) {
   EXPECT_THAT(gcore_runs(), ElementsAre("/cores/foo", "/cores/bar"));
 }
 
+TEST(RestartLedger, NamesAnotherTargetsRestartSinceTheCheckBegan) {
+  RestartLedger::Clock::time_point now{};
+  RestartLedger ledger([&] { return now; });
+  const auto began = now;
+  EXPECT_EQ(ledger.restarted_since("web", began, "b"), std::nullopt);  // nothing yet
+  now += std::chrono::seconds(1);
+  ledger.record("web", "a");
+  EXPECT_EQ(ledger.restarted_since("web", began, "b"), "a");
+  EXPECT_EQ(ledger.restarted_since("web", began, "a"), std::nullopt);  // its own restart
+  EXPECT_EQ(ledger.restarted_since("api", began, "b"), std::nullopt);  // another program
+  // A check that began after the restart saw the restarted program: its failure counts.
+  EXPECT_EQ(ledger.restarted_since("web", now + std::chrono::milliseconds(1), "b"), std::nullopt);
+  EXPECT_EQ(ledger.restarted_since("web", now, "b"), "a");  // the same instant still counts
+}
+
+TEST_P(ActionsTest, AProgramAnotherTargetRestartedSinceTheCheckBeganIsNotRestartedAgain) {
+  RestartLedger::Clock::time_point now{};
+  RestartLedger ledger([&] { return now; });
+  rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 11},
+                {"api", "api", "RUNNING", kStateRunning, 12}};
+  ActionSettings first = superlance_settings({"web"});
+  first.email.reset();
+  first.ledger = &ledger;
+  first.target = "front";
+  first.check_began = now;
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(act(first),
+            "Restarting selected processes ['web']\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n");
+
+  // The second target's check began with the first one's, before web was restarted.
+  stderr_.clear();
+  done_calls_ = 0;
+  events_.clear();
+  ActionSettings second = superlance_settings({"web", "api"});
+  second.ledger = &ledger;
+  second.target = "back";
+  second.check_began = first.check_began;
+  now += std::chrono::seconds(1);
+  const std::string block =
+      "Restarting selected processes ['web', 'api']\n"
+      "web was restarted for front after this check began, NOT restarting again\n"
+      "api is in RUNNING state, restarting\n"
+      "api restarted\n";
+  const std::string written = act(second);
+  EXPECT_EQ(written, block + "Mailed:\n\n" + mailed() + "\n");
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "stopProcess api", "startProcess api",
+                                   "spawn cat - > /dev/null"));
+  EXPECT_THAT(mailed(), HasSubstr("web was restarted for front after this check began"));
+
+  // A later check of the second target, begun after that restart: web is restarted.
+  stderr_.clear();
+  done_calls_ = 0;
+  events_.clear();
+  second.check_began = now;
+  second.email.reset();
+  EXPECT_EQ(act(second),
+            "Restarting selected processes ['web', 'api']\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n"
+            "api is in RUNNING state, restarting\n"
+            "api restarted\n");
+}
+
 TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {
   rpc_.infos = {{"w1", "workers", "RUNNING", kStateRunning, 11},
                 {"w2", "workers", "RUNNING", kStateRunning, 12},

@@ -1,0 +1,121 @@
+// Many targets in one httpok under a real supervisord: each failing target restarts its own
+// programs and nothing else, and a program two failing targets share is restarted once.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "child.hpp"
+#include "support/supervisord.hpp"
+#include "support/test_support.hpp"
+
+namespace httpok::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+// Three targets over four programs: `site` (healthy) watches front; `api` (failing)
+// watches api and the whole workers group; `jobs` (failing) watches workers:worker2 only.
+TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int front_port = free_tcp_port();
+  const int api_port = free_tcp_port();
+  const auto dir = sv.dir();
+  const std::string webapp = "python3 " + (support_dir() / "webapp.py").string() + " ";
+  const std::string base = "http://127.0.0.1:";
+  write_file(dir / "httpok.conf",
+             "[httpok]\ntimeout = 5\n\n"
+             "[target:site]\nurl = " +
+                 base + std::to_string(front_port) +
+                 "/\nprograms = front\n\n"
+                 "[target:api]\nurl = " +
+                 base + std::to_string(api_port) +
+                 "/status/500\nprograms = api, workers:*\n\n"
+                 "[target:jobs]\nurl = " +
+                 base + std::to_string(api_port) + "/status/503\nprograms = workers:worker2\n");
+  const std::string program = "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n";
+  sv.start("[program:front]\ncommand=" + webapp + std::to_string(front_port) + program +
+           "[program:api]\ncommand=" + webapp + std::to_string(api_port) + program +
+           "[program:worker1]\ncommand=sleep 1000" + program +
+           "[program:worker2]\ncommand=sleep 1000" + program +
+           "[group:workers]\nprograms=worker1,worker2\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " --config " + (dir / "httpok.conf").string() +
+           "\nevents=TICK_5\nstartsecs=0\nautostart=false\nstderr_logfile=" +
+           (dir / "httpok.err").string() + "\n");
+  for (const char* name : {"front", "api", "workers:worker1", "workers:worker2"})
+    ASSERT_TRUE(sv.wait_for_state(name, "RUNNING", 20s)) << name << "\n" << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(front_port) && tcp_accepts(api_port); }, 20s));
+  const auto front_pid = sv.pid_of("front");
+  const auto worker1_pid = sv.pid_of("workers:worker1");
+  const auto worker2_pid = sv.pid_of("workers:worker2");
+  const std::string started = sv.ctl({"start", "httpok"});
+  ASSERT_TRUE(sv.wait_for_state("httpok", "RUNNING", 20s)) << started << sv.log();
+
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  // Both failing targets' blocks of the first round, whichever came first.
+  const std::string not_again =
+      "workers:worker2 was restarted for api after this check began, "
+      "NOT restarting again\n";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const std::string log = err();
+        return log.find("workers:worker2 restarted\n") != std::string::npos &&
+               count(log, "Restarting selected processes") >= 2;
+      },
+      40s))
+      << err() << sv.log();
+  sv.ctl({"stop", "httpok"});  // no second round
+  ASSERT_TRUE(sv.wait_for_state("httpok", "STOPPED", 10s)) << sv.log();
+  const std::string log = err();
+  const std::size_t api_block = log.find("Restarting selected processes ['api', 'workers:*']\n");
+  const std::size_t jobs_block = log.find("Restarting selected processes ['workers:worker2']\n");
+  ASSERT_NE(api_block, std::string::npos) << log;
+  ASSERT_NE(jobs_block, std::string::npos) << log;
+  EXPECT_NE(log.find("httpok: api: status failure: status contacting " + base +
+                     std::to_string(api_port) + "/status/500: 500 Internal Server Error\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("api restarted\n", api_block), std::string::npos) << log;
+  EXPECT_NE(log.find("workers:worker1 restarted\n", api_block), std::string::npos) << log;
+  if (api_block < jobs_block) {
+    // api's run restarted worker2; jobs' block, whose check began before that, names it.
+    EXPECT_NE(log.find("workers:worker2 restarted\n", api_block), std::string::npos) << log;
+    EXPECT_EQ(
+        log.find("Restarting selected processes ['workers:worker2']\n" + not_again, api_block),
+        jobs_block)
+        << log;
+  } else {
+    // jobs' run came first and restarted worker2; api's block leaves it alone.
+    EXPECT_EQ(log.find("Restarting selected processes ['workers:worker2']\n"
+                       "workers:worker2 is in RUNNING state, restarting\n"
+                       "workers:worker2 restarted\n"),
+              jobs_block)
+        << log;
+    EXPECT_NE(log.find("workers:worker2 was restarted for jobs after this check began, NOT "
+                       "restarting again\n",
+                       api_block),
+              std::string::npos)
+        << log;
+  }
+  // One restart of the shared program in the round; none of the healthy target's.
+  EXPECT_EQ(count(log, "workers:worker2 restarted\n"), 1u) << log;
+  EXPECT_EQ(count(sv.log(), "stopped: worker2 "), 1u) << sv.log();
+  EXPECT_EQ(log.find("front", log.find("httpok: jobs: watching")), std::string::npos) << log;
+  EXPECT_EQ(sv.pid_of("front"), front_pid);
+  EXPECT_NE(sv.pid_of("workers:worker1"), worker1_pid);
+  EXPECT_NE(sv.pid_of("workers:worker2"), worker2_pid);
+  EXPECT_EQ(sv.log().find("stopped: front "), std::string::npos) << sv.log();
+}
+
+}  // namespace
+}  // namespace httpok::test
