@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "httpok/body_regex.hpp"
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
 #include "httpok/probe_result.hpp"
@@ -32,9 +33,10 @@ class ContextCache;
 struct ProbeSpec {
   ProbeSettings settings;
   Url url;
-  std::string request;                        // built once, sent by every probe
-  std::shared_ptr<tls::ClientContext> tls;    // for https; null for http
-  std::string_view needle() const noexcept {  // the -b text ("" when none)
+  std::string request;                          // built once, sent by every probe
+  std::shared_ptr<tls::ClientContext> tls;      // for https; null for http
+  std::shared_ptr<const BodyRegex> body_regex;  // --body-regex; null when none
+  std::string_view needle() const noexcept {    // the -b text ("" when none)
     return settings.body ? std::string_view(*settings.body) : std::string_view{};
   }
   std::string_view absent() const noexcept {  // the --body-absent text ("" when none)
@@ -103,6 +105,7 @@ class Probe final : private net::Stream::Handler {
   net::Timer retry_timer_;
   net::Timer attempt_timer_;  // per-address share of the deadline
   ResponseParser parser_;
+  BodyRegex::Scratch regex_scratch_;
   std::unique_ptr<tls::ClientSession> tls_session_;
   std::vector<sockaddr_storage> addresses_;
   std::size_t next_address_ = 0;

@@ -32,6 +32,7 @@ struct ProbeSettings {
   std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
   std::optional<std::string> body;              // -b: substring the body must contain
   std::optional<std::string> body_absent;       // --body-absent: a text that fails the check
+  std::optional<std::string> body_regex;        // --body-regex: a PCRE2 pattern the body must match
   std::chrono::milliseconds timeout{10000};     // -t: one deadline for the whole probe
   std::chrono::milliseconds retry_time{10000};  // pause before retrying a refused connect
   std::size_t max_body = 1024 * 1024;           // --max-body: bytes of body read at most

@@ -54,10 +54,11 @@ enum Id : int {
   kHeader,
   kUnixSocket,
   kBodyAbsent,
+  kBodyRegex,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 34> kOptions{{
+constexpr std::array<OptionSpec, 35> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -92,6 +93,7 @@ constexpr std::array<OptionSpec, 34> kOptions{{
     {kHeader, '\0', "header", true, false},
     {kUnixSocket, '\0', "unix-socket", true, false},
     {kBodyAbsent, '\0', "body-absent", true, false},
+    {kBodyRegex, '\0', "body-regex", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -342,6 +344,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kBodyAbsent:
         target.probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
+      case kBodyRegex: {
+        auto regex = config_detail::read_body_regex(value);
+        if (auto error = refused(option.id, value, regex)) {
+          return *error;
+        }
+        target.probe.body_regex = std::move(regex).value();
+        break;
+      }
       case kUnixSocket:
         if (value.empty()) {
           return usage_error(invalid_value(option.id, value, "expected the path of a socket"));

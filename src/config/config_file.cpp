@@ -61,14 +61,12 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 21> kTargetKeys{
+constexpr std::array<std::string_view, 22> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
-    "session_resumption", "method", "header", "unix_socket", "body_absent"};
+    "session_resumption", "method", "header", "unix_socket", "body_absent",
+    "body_regex"};
 // clang-format on
-// Keys of the design that httpok does not implement yet: a clear error, rather
-// than a setting that is silently not applied.
-constexpr std::array<std::string_view, 1> kNotYet{"body_regex"};
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
     "email",        "sendmail_program", "name",           "gcore",  "coredir",      "rpc_timeout",
@@ -285,8 +283,6 @@ class Loader {
       return fail(state.place, "key '" + key +
                                    "' before any section (expected [httpok] or "
                                    "[target:NAME] first)");
-    if (among(kNotYet, key))
-      return fail(state.place, "key '" + key + "'" + where + " is not supported yet");
     if (section == "include") {
       if (key != "files")
         return fail(state.place, "unknown key '" + key + "'" + where + " (expected files)");
@@ -412,6 +408,11 @@ class Loader {
       if (value.find_first_of("\r\n") != std::string::npos)
         return bad("line breaks are not allowed: they would inject mail headers");
       target.email = value;  // an empty one: no mail for this target
+    } else if (key == "body_regex") {
+      auto regex = config_detail::read_body_regex(value);
+      if (!regex)
+        return bad(regex.error());
+      probe.body_regex = std::move(regex).value();
     } else if (key == "body_absent") {
       probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "unix_socket") {

@@ -89,6 +89,8 @@ std::string describe_config(const Config& config) {
     line(out, "codes", codes_text(probe.codes));
     if (probe.body)
       line(out, "body", *probe.body);
+    if (probe.body_regex)
+      line(out, "body_regex", *probe.body_regex);
     if (probe.body_absent)
       line(out, "body_absent", *probe.body_absent);
     if (probe.method != "GET")

@@ -111,6 +111,10 @@ Options of this implementation (not in superlance's httpok):
 --body-absent TEXT
       Fail the check when the body holds this text (a maintenance page).
 
+--body-regex PATTERN
+      The body must match this regular expression (PCRE2, UTF-8), searched in
+      the first --max-body bytes.
+
 --unix-socket PATH
       Connect to this UNIX socket instead of the URL's host and port; the
       URL still gives the Host header and the path.

@@ -1,5 +1,6 @@
 #include "values.hpp"
 
+#include "httpok/body_regex.hpp"
 #include "httpok/http.hpp"
 
 #include <algorithm>
@@ -218,6 +219,15 @@ Result<std::string> read_method(std::string_view text) {
   if (method != "get" && method != "head")
     return Result<std::string>::failure("expected GET or HEAD");
   return method == "get" ? std::string("GET") : std::string("HEAD");
+}
+
+Result<std::optional<std::string>> read_body_regex(std::string_view text) {
+  using R = Result<std::optional<std::string>>;
+  if (text.empty())
+    return R(std::nullopt);
+  if (auto regex = BodyRegex::compile(text); !regex)
+    return R::failure("expected a regular expression; " + regex.error());
+  return R(std::string(text));
 }
 
 Result<std::string> read_header(std::string_view text) {

@@ -1,5 +1,6 @@
 #include "httpok/probe.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "httpok/tls.hpp"
@@ -23,6 +24,12 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings&
   spec->settings = settings;
   spec->url = std::move(url).value();
   spec->request = build_request(spec->url, settings.method, settings.headers);
+  if (settings.body_regex) {
+    auto regex = BodyRegex::compile(*settings.body_regex);
+    if (!regex)
+      return R::failure("bad body_regex '" + *settings.body_regex + "': " + regex.error());
+    spec->body_regex = std::move(regex).value();
+  }
   if (spec->url.https()) {
     auto context = contexts.get(settings.tls);
     if (!context)
@@ -59,7 +66,9 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   last_connect_error_ = 0;
   next_address_ = 0;
   // The needle points into the spec, which this probe holds: nothing is copied.
-  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(), false,
+  // A regular expression is searched for in the whole body (up to max_body), kept for it.
+  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(),
+                                        spec_->body_regex != nullptr,
                                         spec_->settings.method == "HEAD", spec_->absent()});
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
@@ -305,10 +314,27 @@ void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
+  const bool needle = !spec_->needle().empty();
+  bool found = !needle || parser_.needle_found();
+  const auto& codes = spec_->settings.codes;
+  const bool expected = std::find(codes.begin(), codes.end(), result_.status) != codes.end();
+  if (spec_->body_regex != nullptr && found && expected && !parser_.absent_found()) {
+    switch (spec_->body_regex->search(parser_.body(), regex_scratch_)) {
+      case BodyRegex::Match::found:
+        break;
+      case BodyRegex::Match::not_found:
+        found = false;
+        break;
+      case BodyRegex::Match::gave_up:
+        // The pattern's cost, not the target's fault: nothing is restarted.
+        return fail(ProbeFailure::local,
+                    "body_regex '" + spec_->body_regex->pattern() +
+                        "' gave up on this body (too much backtracking); simplify the pattern");
+    }
+  }
   result_.failure =
       classify_response(result_.status, spec_->settings.codes,
-                        spec_->settings.body.has_value() && !spec_->settings.body->empty(),
-                        parser_.needle_found(), parser_.absent_found());
+                        needle || spec_->body_regex != nullptr, found, parser_.absent_found());
   finish();
 }
 

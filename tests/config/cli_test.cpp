@@ -217,6 +217,12 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_target({"u"}).probe.method, "GET");
   EXPECT_EQ(run_target({"u"}).probe.body_absent, std::nullopt);
   EXPECT_EQ(run_target({"--body-absent", "maintenance", "u"}).probe.body_absent, "maintenance");
+  EXPECT_EQ(run_target({"u"}).probe.body_regex, std::nullopt);
+  EXPECT_EQ(run_target({"--body-regex", "\"status\": *\"ok\"", "u"}).probe.body_regex,
+            "\"status\": *\"ok\"");
+  EXPECT_EQ(usage_error({"--body-regex", "a[", "u"}),
+            "httpok: invalid value for --body-regex: 'a[' (expected a regular expression; "
+            "missing terminating ] for character class at offset 2)");
   EXPECT_EQ(run_target({"--unix-socket", "/run/app.sock", "u"}).probe.unix_socket, "/run/app.sock");
   EXPECT_EQ(usage_error({"--unix-socket", "", "u"}),
             "httpok: invalid value for --unix-socket: '' (expected the path of a socket)");

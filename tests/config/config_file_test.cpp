@@ -153,6 +153,7 @@ TEST(ConfigExample, TheShippedExampleLoads) {
   EXPECT_EQ(c.targets[0].probe.timeout, 5s);
   EXPECT_EQ(c.targets[1].name, "web");
   EXPECT_FALSE(c.targets[1].restart.eager);
+  EXPECT_EQ(c.targets[1].probe.body_regex, "version [0-9]+\\.[0-9]+");
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
@@ -160,16 +161,19 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   auto result = load(
       "[httpok]\nheader = User-Agent: probe\n\n[target:a]\nurl = http://a/\nmethod = head\n"
       "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n"
-      "unix_socket = %(here)s/app.sock\nbody_absent = \"status\":\"down\"\n");
+      "unix_socket = %(here)s/app.sock\nbody_absent = \"status\":\"down\"\n"
+      "body_regex = \"version\": *\"[0-9.]+\"\n");
   ASSERT_TRUE(result.ok()) << result.error();
   const Target& a = result.value().targets[0];
   EXPECT_EQ(a.probe.method, "HEAD");
   EXPECT_EQ(a.probe.unix_socket, (dir_ / "app.sock").string());
   EXPECT_EQ(a.probe.body_absent, "\"status\":\"down\"");
+  EXPECT_EQ(a.probe.body_regex, "\"version\": *\"[0-9.]+\"");
   EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
                                                        "Authorization: Bearer s3cret"}));
   const std::string text = describe_config(result.value());
   EXPECT_NE(text.find("method = HEAD\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("body_regex = \"version\": *\"[0-9.]+\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("header = Host: api.internal\n"), std::string::npos) << text;
   EXPECT_NE(text.find("header = Authorization: ***\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
@@ -264,8 +268,10 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
            Case{"[target:a]\nurl = http://a/\nbody = 100%\n",
                 "httpok: httpok.conf:3: bad expansion in body: '100%' (expected %(ENV_NAME)s, "
                 "%(here)s or %%)"},
-           Case{"[target:a]\nurl = http://a/\nBODY_REGEX = ok\n",
-                "httpok: httpok.conf:3: key 'body_regex' in [target:a] is not supported yet"},
+           Case{"[target:a]\nurl = http://a/\nbody_regex = \"status\": *(\"ok\"\n",
+                "httpok: httpok.conf:3: invalid value for body_regex in [target:a]: "
+                "'\"status\": *(\"ok\"' (expected a regular expression; missing closing "
+                "parenthesis at offset 16)"},
            Case{"[target:a]\nurl = http://a/\nmethod = POST\n",
                 "httpok: httpok.conf:3: invalid value for method in [target:a]: 'POST' "
                 "(expected GET or HEAD)"},

@@ -654,6 +654,11 @@ TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   Child passing({httpok_binary(), "--once", up.url()}, {});
   EXPECT_EQ(passing.wait_exit(10s), 0);
   EXPECT_EQ(passing.out().rfind("default  OK  200  ", 0), 0u) << passing.out();
+  Child matching({httpok_binary(), "--once", "--body-regex", "^f.ne$", up.url()}, {});
+  EXPECT_EQ(matching.wait_exit(10s), 0) << matching.out();
+  Child not_matching({httpok_binary(), "--once", "--body-regex", "^fine.", up.url()}, {});
+  EXPECT_EQ(not_matching.wait_exit(10s), 1);
+  EXPECT_EQ(not_matching.out(), "default  FAIL  status contacting " + up.url() + ": 200 OK\n");
 
   const std::string bad = (dir / "bad.conf").string();
   write_file(bad, "[target:api]\n");

@@ -192,6 +192,57 @@ TEST(Probe, BodyAbsentTextFailsTheCheckEvenSplitAcrossReads) {
   EXPECT_TRUE(run_probe(settings).ok());
 }
 
+TEST(Probe, BodyRegexMatchesTheBodyEvenSplitAcrossReadsWithinMaxBody) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    const std::string head = "{\"status\":  ", tail = "\"ok\", \"n\": 12}";
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(head.size() + tail.size()) +
+           "\r\n\r\n" + head);
+    c.pause(50);
+    c.send(tail);
+  });
+  ProbeSettings t = make_target(server.url());
+  t.body_regex = "\"status\": *\"ok\"";
+  EXPECT_TRUE(run_probe(t).ok());
+  t.body_regex = "\"status\": *\"down\"";
+  const ProbeResult bad = run_probe(t);
+  EXPECT_EQ(bad.failure, ProbeFailure::body);
+  EXPECT_EQ(bad.outcome, "status contacting " + server.url() + ": 200 OK");
+  // Both -b and the pattern must hold.
+  t.body_regex = "\"n\": [0-9]+";
+  t.body = "status";
+  EXPECT_TRUE(run_probe(t).ok());
+  t.body = "missing";
+  EXPECT_EQ(run_probe(t).failure, ProbeFailure::body);
+  // Only the first max_body bytes are searched.
+  t.body.reset();
+  t.max_body = 16;
+  EXPECT_EQ(run_probe(t).failure, ProbeFailure::body);
+}
+
+TEST(Probe, ABodyRegexThatBacktracksTooMuchIsALocalErrorNotTheTargets) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", std::string(40, 'a') + "b"));
+  });
+  ProbeSettings t = make_target(server.url());
+  t.body_regex = "(a+)+$";
+  const ProbeResult r = run_probe(t);
+  EXPECT_EQ(r.failure, ProbeFailure::local);
+  EXPECT_EQ(r.outcome, "error contacting " + server.url() +
+                           ":\n\n body_regex '(a+)+$' gave up on this body (too much "
+                           "backtracking); simplify the pattern");
+}
+
+TEST(ProbeSpec, ABadBodyRegexIsRefusedNamingIt) {
+  ProbeSettings t = make_target("http://127.0.0.1:1/");
+  t.body_regex = "(ok";
+  tls::ContextCache contexts;
+  const auto spec = compile_probe_spec(t, contexts);
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.error(), "bad body_regex '(ok': missing closing parenthesis at offset 3");
+}
+
 TEST(Probe, Status500IsAFailure) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
