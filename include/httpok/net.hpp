@@ -1,4 +1,5 @@
-// libuv networking shells: a stream connection (TCP or UNIX socket) and a DNS lookup.
+// libuv networking shells: a stream connection (TCP or UNIX socket), timers, signals.
+// Name lookups are dns.hpp; opening a connection to a host is connector.hpp.
 // Each owns its handle or request through a heap "box" that is freed only in libuv's
 // close (or completion) callback, so the C++ object can be destroyed at any time: a late
 // callback finds no owner and returns.
@@ -65,24 +66,6 @@ class Stream {
 
   uv_loop_t* loop_;
   Handler& handler_;
-  Box* box_ = nullptr;
-};
-
-// One asynchronous getaddrinfo. Owned by its client; destroying it cancels the callback.
-class Resolver {
- public:
-  using Callback = std::function<void(int status, std::vector<sockaddr_storage> addresses)>;
-  explicit Resolver(uv_loop_t* loop) : loop_(loop) {}
-  ~Resolver() { cancel(); }
-  Resolver(const Resolver&) = delete;
-  Resolver& operator=(const Resolver&) = delete;
-
-  int resolve(const std::string& host, std::uint16_t port, Callback done);
-  void cancel();
-
- private:
-  struct Box;
-  uv_loop_t* loop_;
   Box* box_ = nullptr;
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "httpok/body_regex.hpp"
+#include "httpok/connector.hpp"
 #include "httpok/http.hpp"
 #include "httpok/net.hpp"
 #include "httpok/probe_result.hpp"
@@ -34,6 +35,8 @@ struct ProbeSpec {
   ProbeSettings settings;
   Url url;
   std::string request;                          // built once, sent by every probe
+  net::ConnectTarget connect;                   // where and how to connect
+  bool literal_host = false;                    // the URL's host is an IP address: no lookup
   std::shared_ptr<tls::ClientContext> tls;      // for https; null for http
   std::shared_ptr<const BodyRegex> body_regex;  // --body-regex; null when none
   std::string_view needle() const noexcept {    // the -b text ("" when none)
@@ -53,11 +56,12 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings&
 // A probe engine: runs one probe of one spec at a time, and any spec one after another
 // (its socket, timers and parser are reused). Owned by the application; may be destroyed
 // at any time, which cancels a running probe without calling back.
-class Probe final : private net::Stream::Handler {
+class Probe final : private net::Stream::Handler, private net::Connector::Events {
  public:
   using Callback = std::function<void(const ProbeResult&)>;
 
-  explicit Probe(uv_loop_t* loop);
+  // `dns` outlives the engine.
+  Probe(uv_loop_t* loop, net::Dns& dns);
   ~Probe();
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
@@ -77,13 +81,14 @@ class Probe final : private net::Stream::Handler {
  private:
   enum class Phase { idle, resolving, connecting, tls_handshake, exchanging };
 
-  void on_connect(int status) override;
+  void on_connect(int status) override { connector_.on_connect(status); }
   void on_data(std::string_view bytes) override;
   void on_eof() override;
   void on_stream_error(int status) override;
+  void on_resolved() override;
+  void on_connected() override;
+  void on_connect_failed(net::ConnectFailure failure, int status) override;
 
-  void connect_next();
-  void connect_unix();
   void send_request();
   void drive_tls();
   // Sends pending TLS output; false when that failed the probe.
@@ -100,16 +105,12 @@ class Probe final : private net::Stream::Handler {
   uv_loop_t* loop_;
   std::shared_ptr<const ProbeSpec> spec_;  // while a probe runs
   net::Stream stream_;
-  net::Resolver resolver_;
+  net::Connector connector_;
   net::Timer deadline_;
-  net::Timer retry_timer_;
-  net::Timer attempt_timer_;  // per-address share of the deadline
+  net::Timer defer_;  // a failure found at start, reported from the loop
   ResponseParser parser_;
   BodyRegex::Scratch regex_scratch_;
   std::unique_ptr<tls::ClientSession> tls_session_;
-  std::vector<sockaddr_storage> addresses_;
-  std::size_t next_address_ = 0;
-  int last_connect_error_ = 0;
   Phase phase_ = Phase::idle;
   bool running_ = false;
   bool last_tls_resumed_ = false;

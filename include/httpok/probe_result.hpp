@@ -22,9 +22,6 @@ enum class ProbeFailure {
              // the target's failure, never a reason to restart it
 };
 
-// Whether a libuv error is this machine's, not the target's: EMFILE, ENFILE, ENOMEM,
-// ENOBUFS, EADDRNOTAVAIL.
-bool is_local_error(int uv_status) noexcept;
 std::string_view to_string(ProbeFailure failure) noexcept;
 
 // Microseconds since the probe started at which each phase ended (0: not reached).

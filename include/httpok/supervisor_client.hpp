@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "httpok/connector.hpp"
+#include "httpok/dns.hpp"
 #include "httpok/result.hpp"
 #include "httpok/supervisor.hpp"
 #include "httpok/xmlrpc.hpp"
@@ -33,8 +35,9 @@ struct SupervisorClientSettings {
 // are never called.
 class SupervisorClient final : public SupervisorApi {
  public:
-  // Checks the server URL (start-up error text on failure).
-  static Result<std::unique_ptr<SupervisorClient>> create(uv_loop_t* loop,
+  // Checks the server URL (start-up error text on failure). `dns` (for a host name in an
+  // http:// URL) outlives the client.
+  static Result<std::unique_ptr<SupervisorClient>> create(uv_loop_t* loop, net::Dns& dns,
                                                           SupervisorClientSettings settings);
   ~SupervisorClient() override;
   SupervisorClient(const SupervisorClient&) = delete;
@@ -56,15 +59,13 @@ class SupervisorClient final : public SupervisorApi {
   class Call;
 
  private:
-  SupervisorClient(uv_loop_t* loop, SupervisorClientSettings settings);
+  SupervisorClient(uv_loop_t* loop, net::Dns& dns, SupervisorClientSettings settings);
   void finished(Call* call, RpcResult<xmlrpc::Value> result);
 
   uv_loop_t* loop_;
+  net::Dns& dns_;
   SupervisorClientSettings settings_;
-  bool unix_socket_ = false;
-  std::string socket_path_;  // unix
-  std::string host_;         // http
-  std::uint16_t port_ = 0;
+  net::ConnectTarget target_;  // the socket, or host and port (each call sets its budget)
   std::string host_header_;
   std::string authorization_;  // base64 of user:password
   std::list<std::unique_ptr<Call>> calls_;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "httpok/actions.hpp"
+#include "httpok/dns.hpp"
 #include "httpok/event_listener.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
@@ -49,11 +50,11 @@ using namespace std::chrono_literals;
 constexpr std::chrono::milliseconds kStartupCheckTimeout = 2s;
 // /bin/sh's own search path (dash's) when the environment has no PATH.
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-// After shutdown the loop normally ends within an iteration or two. What can keep it alive
-// is work that cannot be cancelled: a getaddrinfo() already running in libuv's thread pool
-// waits for the resolver's own time-out (5 s and more per name server). The watchdog, armed
-// at shutdown and unreferenced, stops the loop when shutdown has not ended it by then, so
-// the exit still comes within 1 s.
+// After shutdown the loop normally ends within an iteration or two: probes, calls and
+// name lookups (c-ares, on the loop) are all cancelled. What can keep it alive is work
+// that cannot be cancelled: a start-up check's stat() of a hung file system, in libuv's
+// thread pool. The watchdog, armed at shutdown and unreferenced, stops the loop when
+// shutdown has not ended it by then, so the exit still comes within 1 s.
 constexpr std::uint64_t kWatchdogMs = 150;
 // How long a restart under way may go on once httpok was told to stop (EOF, SIGTERM):
 // long enough to send its mail, short enough to exit within a second.
@@ -111,10 +112,16 @@ class App final : private EventListener::Handler {
         log::line(std::string("httpok: warning: cannot handle ") + strsignal(signum) + ": " +
                   uv_strerror(rc));
     }
+    const char* servers = std::getenv("HTTPOK_DNS_SERVERS");
+    auto dns = net::Dns::create(loop_, servers != nullptr ? servers : "");
+    if (!dns)
+      return "httpok: " + dns.error() + (servers != nullptr ? " (HTTPOK_DNS_SERVERS)" : "");
+    dns_ = std::move(dns).value();
     auto client = SupervisorClient::create(
-        loop_, SupervisorClientSettings{env_.server_url, env_.username, env_.password,
-                                        config_->rpc_timeout, config_->wait_timeout,
-                                        env_.username_set, env_.password_set});
+        loop_, *dns_,
+        SupervisorClientSettings{env_.server_url, env_.username, env_.password,
+                                 config_->rpc_timeout, config_->wait_timeout, env_.username_set,
+                                 env_.password_set});
     if (!client)
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
@@ -301,7 +308,7 @@ class App final : private EventListener::Handler {
 
   Probe* take_engine() {
     if (idle_engines_.empty()) {
-      engines_.push_back(std::make_unique<Probe>(loop_));
+      engines_.push_back(std::make_unique<Probe>(loop_, *dns_));
       return engines_.back().get();
     }
     Probe* engine = idle_engines_.back();
@@ -639,6 +646,9 @@ class App final : private EventListener::Handler {
     flush_held_lines();
     spawner_.reset();
     rpc_.reset();
+    // Lookups in flight are dropped, their sockets closed: nothing keeps the loop alive.
+    if (dns_ != nullptr)
+      dns_->shutdown();
     listener_.close();
   }
 
@@ -648,6 +658,7 @@ class App final : private EventListener::Handler {
   const ListenerEnvironment& env_;
   EventListener listener_;
   tls::ContextCache tls_contexts_;
+  std::unique_ptr<net::Dns> dns_;  // before its users: destroyed after them
   CoreLimit core_limit_{config_->core_interval};
   RestartLedger restart_ledger_;
   std::unique_ptr<SupervisorClient> rpc_;

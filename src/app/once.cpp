@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "httpok/app.hpp"
+#include "httpok/dns.hpp"
 #include "httpok/log.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/scheduler.hpp"
@@ -41,6 +43,11 @@ class OnceRun {
 
   // Start-up errors (a TLS file) come back as a line; nothing runs then.
   std::optional<std::string> start() {
+    const char* servers = std::getenv("HTTPOK_DNS_SERVERS");
+    auto dns = net::Dns::create(loop_, servers != nullptr ? servers : "");
+    if (!dns)
+      return "httpok: " + dns.error() + (servers != nullptr ? " (HTTPOK_DNS_SERVERS)" : "");
+    dns_ = std::move(dns).value();
     for (const Target& target : config_.targets) {
       auto spec = compile_probe_spec(target.probe, contexts_);
       if (!spec)
@@ -62,7 +69,7 @@ class OnceRun {
     while (const auto id = scheduler_.next_start()) {
       Probe* engine = nullptr;
       if (idle_.empty()) {
-        engines_.push_back(std::make_unique<Probe>(loop_));
+        engines_.push_back(std::make_unique<Probe>(loop_, *dns_));
         engine = engines_.back().get();
       } else {
         engine = idle_.back();
@@ -73,6 +80,11 @@ class OnceRun {
         results_[target.index] = result;
         idle_.push_back(engine);
         scheduler_.finished(target, Scheduler::Clock::now());
+        if (++done_ == specs_.size()) {
+          // A lookup that a timed-out probe left behind must not keep the loop alive.
+          dns_->shutdown();
+          return;
+        }
         pump();
       });
     }
@@ -80,12 +92,14 @@ class OnceRun {
 
   uv_loop_t* loop_;
   const Config& config_;
+  std::unique_ptr<net::Dns> dns_;  // before the engines: destroyed after them
   tls::ContextCache contexts_;
   Scheduler scheduler_;
   std::vector<std::shared_ptr<const ProbeSpec>> specs_;  // by TargetId::index
   std::vector<std::optional<ProbeResult>> results_;
   std::vector<std::unique_ptr<Probe>> engines_;
   std::vector<Probe*> idle_;
+  std::size_t done_ = 0;  // results so far
 };
 
 }  // namespace

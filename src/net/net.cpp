@@ -218,62 +218,6 @@ void Stream::on_write_cb(uv_write_t* req, int status) {
   }
 }
 
-struct Resolver::Box {
-  uv_getaddrinfo_t req;
-  Resolver* owner = nullptr;
-  Callback done;
-};
-
-int Resolver::resolve(const std::string& host, std::uint16_t port, Callback done) {
-  cancel();
-  auto* box = new Box{};
-  box->owner = this;
-  box->done = std::move(done);
-  box->req.data = box;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;  // no AI_ADDRCONFIG: like Python, try what the name has
-  const std::string service = std::to_string(port);
-  const int rc = uv_getaddrinfo(
-      loop_, &box->req,
-      [](uv_getaddrinfo_t* req, int status, addrinfo* res) {
-        auto* b = static_cast<Box*>(req->data);
-        std::vector<sockaddr_storage> addresses;
-        for (addrinfo* ai = res; status == 0 && ai != nullptr; ai = ai->ai_next) {
-          sockaddr_storage ss{};
-          std::memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-          addresses.push_back(ss);
-        }
-        uv_freeaddrinfo(res);
-        Resolver* owner = b->owner;
-        Callback cb = std::move(b->done);
-        delete b;
-        if (owner == nullptr)
-          return;
-        owner->box_ = nullptr;
-        if (status == 0 && addresses.empty())
-          status = UV_EAI_NONAME;
-        cb(status, std::move(addresses));
-      },
-      host.c_str(), service.c_str(), &hints);
-  if (rc < 0) {
-    delete box;
-    return rc;
-  }
-  box_ = box;
-  return 0;
-}
-
-void Resolver::cancel() {
-  if (box_ == nullptr)
-    return;
-  // The request may already run in the thread pool: its callback still comes, and frees it.
-  box_->owner = nullptr;
-  box_->done = nullptr;
-  uv_cancel(reinterpret_cast<uv_req_t*>(&box_->req));
-  box_ = nullptr;
-}
-
 Timer::Timer(uv_loop_t* loop) : handle_(new uv_timer_t{}) {
   uv_timer_init(loop, handle_);
   handle_->data = this;

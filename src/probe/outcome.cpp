@@ -1,16 +1,8 @@
 #include <algorithm>
-#include <cerrno>
 
 #include "httpok/probe_result.hpp"
 
 namespace httpok {
-
-// On Unix libuv's error codes are the negated errno values (UV_EMFILE == -EMFILE), so the
-// pure core needs no uv.h.
-bool is_local_error(int uv_status) noexcept {
-  return uv_status == -EMFILE || uv_status == -ENFILE || uv_status == -ENOMEM ||
-         uv_status == -ENOBUFS || uv_status == -EADDRNOTAVAIL;
-}
 
 std::string_view to_string(ProbeFailure failure) noexcept {
   switch (failure) {

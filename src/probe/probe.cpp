@@ -24,6 +24,13 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings&
   spec->settings = settings;
   spec->url = std::move(url).value();
   spec->request = build_request(spec->url, settings.method, settings.headers);
+  spec->connect.host = spec->url.host;
+  spec->connect.port = spec->url.port;
+  spec->connect.unix_path = settings.unix_socket;
+  spec->connect.budget = settings.timeout;
+  spec->connect.retry_refused = settings.retry_time;
+  sockaddr_storage literal{};
+  spec->literal_host = net::literal_address(spec->url.host, spec->url.port, literal);
   if (settings.body_regex) {
     auto regex = BodyRegex::compile(*settings.body_regex);
     if (!regex)
@@ -39,13 +46,12 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings&
   return R(std::shared_ptr<const ProbeSpec>(std::move(spec)));
 }
 
-Probe::Probe(uv_loop_t* loop)
+Probe::Probe(uv_loop_t* loop, net::Dns& dns)
     : loop_(loop),
       stream_(loop, *this),
-      resolver_(loop),
+      connector_(loop, dns, stream_, *this),
       deadline_(loop),
-      retry_timer_(loop),
-      attempt_timer_(loop) {}
+      defer_(loop) {}
 
 Probe::~Probe() {
   cancel();
@@ -63,8 +69,6 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   done_ = std::move(done);
   result_ = ProbeResult{};
   started_ns_ = uv_hrtime();
-  last_connect_error_ = 0;
-  next_address_ = 0;
   // The needle points into the spec, which this probe holds: nothing is copied.
   // A regular expression is searched for in the whole body (up to max_body), kept for it.
   parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(),
@@ -79,111 +83,35 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   if (spec_->url.https() && spec_->tls == nullptr) {
     // Defer the failure: `done` is never called before start() returns.
     phase_ = Phase::connecting;
-    retry_timer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
+    defer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
     return true;
   }
-  if (!spec_->settings.unix_socket.empty()) {
-    phase_ = Phase::connecting;
-    retry_timer_.start(0, [this] { connect_unix(); });
-    return true;
-  }
-  sockaddr_storage literal{};
-  if (net::literal_address(spec_->url.host, spec_->url.port, literal)) {
-    addresses_.assign(1, literal);
-    phase_ = Phase::connecting;
-    retry_timer_.start(0, [this] { connect_next(); });
-    return true;
-  }
-  phase_ = Phase::resolving;
-  const int rc = resolver_.resolve(spec_->url.host, spec_->url.port,
-                                   [this](int status, std::vector<sockaddr_storage> addresses) {
-                                     result_.timings.resolved_us = elapsed_us();
-                                     if (status < 0) {
-                                       fail(ProbeFailure::dns, net::resolve_error_text(status));
-                                       return;
-                                     }
-                                     addresses_ = std::move(addresses);
-                                     phase_ = Phase::connecting;
-                                     connect_next();
-                                   });
-  if (rc < 0) {
-    retry_timer_.start(0, [this, rc] { fail(ProbeFailure::dns, net::resolve_error_text(rc)); });
-  }
+  phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
+                                                                    : Phase::connecting;
+  connector_.start(spec_->connect);
   return true;
 }
 
-void Probe::connect_next() {
-  while (next_address_ < addresses_.size()) {
-    const auto* address = reinterpret_cast<const sockaddr*>(&addresses_[next_address_]);
-    const int rc = stream_.connect_tcp(address);
-    if (rc == 0) {
-      const std::size_t left = addresses_.size() - next_address_;
-      if (left > 1) {
-        // An address that drops the SYN (a broken IPv6 route, say) must not use up the
-        // whole deadline: each attempt gets its share of what is left.
-        const std::uint64_t timeout_us =
-            static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
-        const std::uint64_t used = elapsed_us();
-        const std::uint64_t share_ms = (timeout_us > used ? timeout_us - used : 0) / left / 1000;
-        attempt_timer_.start(share_ms, [this] {
-          last_connect_error_ = UV_ETIMEDOUT;
-          ++next_address_;
-          connect_next();
-        });
-      }
-      return;
-    }
-    if (is_local_error(rc)) {
-      // No socket to try with: every other address would fail the same way.
-      return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(rc));
-    }
-    last_connect_error_ = rc;
-    ++next_address_;
-  }
-  // Every address failed. A refused connection is retried after retry_time while the
-  // deadline leaves room for it (superlance meant to; it never did for http).
-  const auto retry_us = static_cast<std::uint64_t>(spec_->settings.retry_time.count()) * 1000;
-  const auto timeout_us = static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
-  if (last_connect_error_ == UV_ECONNREFUSED && elapsed_us() + retry_us < timeout_us) {
-    stream_.close();
-    retry_timer_.start(static_cast<std::uint64_t>(spec_->settings.retry_time.count()), [this] {
-      next_address_ = 0;
-      connect_next();
-    });
-    return;
-  }
-  fail(ProbeFailure::connect, net::errno_text(last_connect_error_));
+void Probe::on_resolved() {
+  result_.timings.resolved_us = elapsed_us();
+  phase_ = Phase::connecting;
 }
 
-void Probe::connect_unix() {
-  const int rc = stream_.connect_unix(spec_->settings.unix_socket);
-  if (rc < 0)
-    on_connect(rc);
-}
-
-void Probe::on_connect(int status) {
-  attempt_timer_.stop();
-  if (status < 0) {
-    if (is_local_error(status))
+void Probe::on_connect_failed(net::ConnectFailure failure, int status) {
+  switch (failure) {
+    case net::ConnectFailure::dns:
+      return fail(ProbeFailure::dns, net::resolve_error_text(status));
+    case net::ConnectFailure::local:
       return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(status));
-    if (!spec_->settings.unix_socket.empty()) {
-      // Refused (nobody listens yet): tried again after retry_time, as a TCP port is.
-      const auto retry = spec_->settings.retry_time;
-      const auto timeout_us = static_cast<std::uint64_t>(spec_->settings.timeout.count()) * 1000;
-      if (status == UV_ECONNREFUSED &&
-          elapsed_us() + static_cast<std::uint64_t>(retry.count()) * 1000 < timeout_us) {
-        stream_.close();
-        retry_timer_.start(static_cast<std::uint64_t>(retry.count()), [this] { connect_unix(); });
-        return;
-      }
-      return fail(ProbeFailure::connect,
-                  net::errno_text(status) + " (UNIX socket " + spec_->settings.unix_socket + ")");
-    }
-    last_connect_error_ = status;
-    ++next_address_;
-    connect_next();
-    return;
+    case net::ConnectFailure::connect:
+      if (!spec_->connect.unix_path.empty())
+        return fail(ProbeFailure::connect,
+                    net::errno_text(status) + " (UNIX socket " + spec_->connect.unix_path + ")");
+      return fail(ProbeFailure::connect, net::errno_text(status));
   }
+}
+
+void Probe::on_connected() {
   result_.timings.connected_us = elapsed_us();
   if (spec_->url.https()) {
     phase_ = Phase::tls_handshake;
@@ -343,8 +271,8 @@ void Probe::on_deadline() {
                                            "in the TLS handshake", "waiting for the response"};
   std::string text = "timed out after " + net::duration_text(spec_->settings.timeout) + " " +
                      kWhile[static_cast<int>(phase_)];
-  if (phase_ == Phase::connecting && last_connect_error_ != 0) {
-    text += " (last error: " + net::errno_text(last_connect_error_) + ")";
+  if (phase_ == Phase::connecting && connector_.last_error() != 0) {
+    text += " (last error: " + net::errno_text(connector_.last_error()) + ")";
   }
   fail(ProbeFailure::timeout, text);
 }
@@ -379,9 +307,8 @@ void Probe::cancel() {
   running_ = false;
   phase_ = Phase::idle;
   deadline_.stop();
-  retry_timer_.stop();
-  attempt_timer_.stop();
-  resolver_.cancel();
+  defer_.stop();
+  connector_.cancel();
   stream_.close();
   tls_session_.reset();
   done_ = nullptr;

@@ -33,7 +33,7 @@ RpcResult<xmlrpc::Value> error_result(std::string text) {
 
 // One XML-RPC exchange. Owned by the client's list; removed (and destroyed) once it has
 // an answer, before the user's callback runs.
-class SupervisorClient::Call final : private net::Stream::Handler {
+class SupervisorClient::Call final : private net::Stream::Handler, private net::Connector::Events {
  public:
   Call(SupervisorClient& client, std::string method, std::string request,
        std::chrono::milliseconds timeout, ValueCallback done)
@@ -43,38 +43,18 @@ class SupervisorClient::Call final : private net::Stream::Handler {
         request_(std::move(request)),
         done_(std::move(done)),
         stream_(client.loop_, *this),
-        resolver_(client.loop_),
+        connector_(client.loop_, client.dns_, stream_, *this),
         deadline_(client.loop_),
-        defer_(client.loop_) {}
+        target_(client.target_) {
+    target_.budget = timeout;
+  }
 
   void start() {
     parser_.reset(ResponseParser::Options{xmlrpc::kMaxResponseBytes + 1, "", true});
     deadline_.start(static_cast<std::uint64_t>(timeout_.count()), [this] {
       fail("supervisord did not answer " + method_ + " within " + net::duration_text(timeout_));
     });
-    if (client_.unix_socket_) {
-      const int rc = stream_.connect_unix(client_.socket_path_);
-      if (rc < 0)
-        defer_fail(rc);
-      return;
-    }
-    sockaddr_storage ss{};
-    if (net::literal_address(client_.host_, client_.port_, ss)) {
-      addresses_.assign(1, ss);
-      connect_next();
-      return;
-    }
-    const int rc = resolver_.resolve(client_.host_, client_.port_,
-                                     [this](int status, std::vector<sockaddr_storage> found) {
-                                       if (status < 0) {
-                                         fail(unreachable(status));
-                                         return;
-                                       }
-                                       addresses_ = std::move(found);
-                                       connect_next();
-                                     });
-    if (rc < 0)
-      defer_fail(rc);
+    connector_.start(target_);
   }
 
  private:
@@ -83,28 +63,9 @@ class SupervisorClient::Call final : private net::Stream::Handler {
            net::errno_text(status);
   }
 
-  // Errors found before anything ran are reported from the loop, never re-entrantly.
-  void defer_fail(int status) {
-    defer_.start(0, [this, status] { fail(unreachable(status)); });
-  }
-
-  void connect_next() {
-    while (next_ < addresses_.size()) {
-      const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_++]));
-      if (rc == 0)
-        return;
-      last_error_ = rc;
-    }
-    defer_fail(last_error_ != 0 ? last_error_ : UV_ECONNREFUSED);
-  }
-
-  void on_connect(int status) override {
-    if (status < 0) {
-      last_error_ = status;
-      if (client_.unix_socket_)
-        return fail(unreachable(status));
-      return connect_next();
-    }
+  void on_connect(int status) override { connector_.on_connect(status); }
+  void on_connect_failed(net::ConnectFailure, int status) override { fail(unreachable(status)); }
+  void on_connected() override {
     const int rc = stream_.write(request_);
     if (rc < 0)
       fail(unreachable(rc));
@@ -177,29 +138,26 @@ class SupervisorClient::Call final : private net::Stream::Handler {
   std::string request_;
   ValueCallback done_;
   net::Stream stream_;
-  net::Resolver resolver_;
+  net::Connector connector_;
   net::Timer deadline_;
-  net::Timer defer_;
+  net::ConnectTarget target_;  // the client's, with this call's deadline
   ResponseParser parser_;
-  std::vector<sockaddr_storage> addresses_;
-  std::size_t next_ = 0;
-  int last_error_ = 0;
 };
 
-SupervisorClient::SupervisorClient(uv_loop_t* loop, SupervisorClientSettings settings)
-    : loop_(loop), settings_(std::move(settings)) {}
+SupervisorClient::SupervisorClient(uv_loop_t* loop, net::Dns& dns,
+                                   SupervisorClientSettings settings)
+    : loop_(loop), dns_(dns), settings_(std::move(settings)) {}
 
 SupervisorClient::~SupervisorClient() = default;
 
 Result<std::unique_ptr<SupervisorClient>> SupervisorClient::create(
-    uv_loop_t* loop, SupervisorClientSettings settings) {
+    uv_loop_t* loop, net::Dns& dns, SupervisorClientSettings settings) {
   using R = Result<std::unique_ptr<SupervisorClient>>;
-  std::unique_ptr<SupervisorClient> client(new SupervisorClient(loop, settings));
+  std::unique_ptr<SupervisorClient> client(new SupervisorClient(loop, dns, settings));
   const std::string& url = settings.server_url;
   if (url.rfind("unix://", 0) == 0) {
-    client->unix_socket_ = true;
-    client->socket_path_ = url.substr(7);
-    if (client->socket_path_.empty()) {
+    client->target_.unix_path = url.substr(7);
+    if (client->target_.unix_path.empty()) {
       return R::failure("SUPERVISOR_SERVER_URL '" + url + "' names no socket path");
     }
     client->host_header_ = "localhost";
@@ -209,8 +167,8 @@ Result<std::unique_ptr<SupervisorClient>> SupervisorClient::create(
       return R::failure("SUPERVISOR_SERVER_URL '" + url +
                         "' is neither unix:///path nor http://host:port");
     }
-    client->host_ = parsed.value().host;
-    client->port_ = parsed.value().port;
+    client->target_.host = parsed.value().host;
+    client->target_.port = parsed.value().port;
     client->host_header_ = parsed.value().host_header();
   }
   client->authorization_ = base64_encode(settings.username + ":" + settings.password);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "httpok/dns.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/tls.hpp"
 #include "scripted_server.hpp"
@@ -27,6 +28,12 @@ ProbeSettings make_target(const std::string& url, std::chrono::milliseconds time
   return t;
 }
 
+std::unique_ptr<net::Dns> make_dns(uv_loop_t* loop) {
+  auto dns = net::Dns::create(loop);
+  EXPECT_TRUE(dns.ok()) << (dns.ok() ? "" : dns.error());
+  return dns.ok() ? std::move(dns).value() : nullptr;
+}
+
 std::shared_ptr<const ProbeSpec> compiled(const ProbeSettings& settings) {
   tls::ContextCache contexts;
   auto spec = compile_probe_spec(settings, contexts);
@@ -42,7 +49,8 @@ ProbeResult run_probe(const ProbeSettings& target) {
   int calls = 0;
   {
     const auto spec = compiled(target);
-    Probe probe(&loop);
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
     EXPECT_TRUE(probe.start(spec, [&](const ProbeResult& r) {
       result = r;
       ++calls;
@@ -404,7 +412,8 @@ TEST(Probe, OneEngineProbesOneSpecAfterAnother) {
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
   {
-    Probe engine(&loop);
+    const auto dns = make_dns(&loop);
+    Probe engine(&loop, *dns);
     std::vector<ProbeResult> results;
     for (const auto& spec : {first, second, first}) {
       std::optional<ProbeResult> result;
@@ -438,7 +447,8 @@ TEST(Probe, TheNextProbeMayStartFromInsideTheCallback) {
   ASSERT_EQ(uv_loop_init(&loop), 0);
   std::vector<ProbeResult> results;
   {
-    Probe engine(&loop);
+    const auto dns = make_dns(&loop);
+    Probe engine(&loop, *dns);
     ASSERT_TRUE(engine.start(refused, [&](const ProbeResult& first) {
       results.push_back(first);
       EXPECT_FALSE(engine.running());
@@ -465,7 +475,8 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   std::optional<ProbeResult> result;
   std::thread server;
   {
-    Probe probe(&loop);
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
     ASSERT_TRUE(probe.start(compiled(t), [&](const ProbeResult& r) { result = r; }));
     // The first attempt goes out on the first turn of the loop and is refused; the
     // service comes up 0.1 s later, before the retry.
@@ -593,7 +604,8 @@ TEST(Probe, HttpsWithoutContextFailsClearly) {
   ASSERT_EQ(uv_loop_init(&loop), 0);
   std::optional<ProbeResult> result;
   {
-    Probe probe(&loop);
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
     ASSERT_TRUE(probe.start(spec, [&](const ProbeResult& r) { result = r; }));
     EXPECT_FALSE(result.has_value());  // never before start() returns
     while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
@@ -615,7 +627,8 @@ TEST(Probe, CancelCallsNothingAndLeaksNothing) {
   ASSERT_EQ(uv_loop_init(&loop), 0);
   int calls = 0;
   {
-    Probe probe(&loop);
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
     probe.start(compiled(make_target(server.url())), [&](const ProbeResult&) { ++calls; });
     // Run until the server has the connection, then cancel mid-exchange.
     while (server.connections() == 0)

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "httpok/dns.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/tls.hpp"
 #include "tls_serve.hpp"
@@ -29,8 +30,10 @@ class ProbeTls : public ::testing::Test {
     options.identity = leaf_;
     context_ = std::make_unique<TestServerContext>(options);
     uv_loop_init(&loop_);
+    dns_ = net::Dns::create(&loop_).value();
   }
   ~ProbeTls() override {
+    dns_.reset();
     uv_run(&loop_, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
@@ -61,7 +64,7 @@ class ProbeTls : public ::testing::Test {
     t.tls_server_name = std::move(server_name);
     auto spec = compile_probe_spec(t, cache_);
     EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error());
-    return std::make_unique<Probed>(Probed{spec.value(), std::make_unique<Probe>(&loop_)});
+    return std::make_unique<Probed>(Probed{spec.value(), std::make_unique<Probe>(&loop_, *dns_)});
   }
 
   TlsOptions with_ca() const {
@@ -75,6 +78,7 @@ class ProbeTls : public ::testing::Test {
   std::unique_ptr<TestServerContext> context_;
   tls::ContextCache cache_;
   uv_loop_t loop_;
+  std::unique_ptr<net::Dns> dns_;
   const std::string ok_ = ScriptedServer::response(200, "OK", "secure and sound");
 };
 

@@ -19,12 +19,17 @@ using test::Supervisord;
 // A loop for one test, proved empty at the end.
 class Loop {
  public:
-  Loop() { uv_loop_init(&loop_); }
+  Loop() {
+    uv_loop_init(&loop_);
+    dns_ = net::Dns::create(&loop_).value();
+  }
   ~Loop() {
+    dns_.reset();
     uv_run(&loop_, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
   uv_loop_t* get() { return &loop_; }
+  net::Dns& dns() { return *dns_; }
   template <class T>
   void run_until(const std::optional<T>& done) {
     while (!done && uv_run(&loop_, UV_RUN_ONCE) != 0) {
@@ -33,15 +38,17 @@ class Loop {
 
  private:
   uv_loop_t loop_;
+  std::unique_ptr<net::Dns> dns_;  // the clients' lookups
 };
 
-std::unique_ptr<SupervisorClient> make_client(uv_loop_t* loop, const std::string& url,
+std::unique_ptr<SupervisorClient> make_client(Loop& loop, const std::string& url,
                                               const std::string& user = "",
                                               const std::string& password = "",
                                               std::chrono::milliseconds timeout = 10s,
                                               std::chrono::milliseconds wait_timeout = 10s) {
   auto c = SupervisorClient::create(
-      loop, {url, user, password, timeout, wait_timeout, !user.empty(), !password.empty()});
+      loop.get(), loop.dns(),
+      {url, user, password, timeout, wait_timeout, !user.empty(), !password.empty()});
   EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error());
   return c.ok() ? std::move(c).value() : nullptr;
 }
@@ -79,7 +86,7 @@ TEST(SupervisorClient, UnixSocketListStopStartAndFaults) {
   ASSERT_TRUE(sv.wait_for_state("sleeper", "RUNNING", 20s));
   ASSERT_TRUE(sv.wait_for_state("grp:member", "RUNNING", 20s));
   Loop loop;
-  auto client = make_client(loop.get(), sv.server_url());
+  auto client = make_client(loop, sv.server_url());
   ASSERT_TRUE(client);
 
   const auto infos = all_info(loop, *client);
@@ -120,21 +127,21 @@ TEST(SupervisorClient, TcpWithCredentials) {
   ASSERT_TRUE(sv.wait_for_state("sleeper", "RUNNING", 20s));
   const std::string url = "http://127.0.0.1:" + std::to_string(sv.inet_port());
   Loop loop;
-  auto good = make_client(loop.get(), url, "admin", "s3cret");
+  auto good = make_client(loop, url, "admin", "s3cret");
   const auto ok = all_info(loop, *good);
   EXPECT_TRUE(ok.ok()) << ok.error.describe();
 
-  auto wrong = make_client(loop.get(), url, "admin", "wrong");
+  auto wrong = make_client(loop, url, "admin", "wrong");
   const auto refused = all_info(loop, *wrong);
   ASSERT_FALSE(refused.ok());
   EXPECT_FALSE(refused.error.fault.has_value());
   EXPECT_EQ(refused.error.describe(), "supervisord refused the credentials of user 'admin'");
 
-  auto no_password = make_client(loop.get(), url, "admin");
+  auto no_password = make_client(loop, url, "admin");
   EXPECT_EQ(all_info(loop, *no_password).error.describe(),
             "supervisord refused the credentials of user 'admin' (SUPERVISOR_PASSWORD is not set)");
 
-  auto none = make_client(loop.get(), url);
+  auto none = make_client(loop, url);
   EXPECT_EQ(all_info(loop, *none).error.describe(),
             "supervisord asks for credentials: set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD in "
             "the listener's environment=");
@@ -142,7 +149,7 @@ TEST(SupervisorClient, TcpWithCredentials) {
 
 TEST(SupervisorClient, UnreachableSocket) {
   Loop loop;
-  auto client = make_client(loop.get(), "unix:///nonexistent/supervisor.sock");
+  auto client = make_client(loop, "unix:///nonexistent/supervisor.sock");
   const auto r = all_info(loop, *client);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error.describe(),
@@ -153,7 +160,7 @@ TEST(SupervisorClient, UnreachableSocket) {
 TEST(SupervisorClient, UnresolvableHostInPythonsWords) {
   Loop loop;
   // Generous limits: a name server that does not answer takes seconds per try to fail.
-  auto client = make_client(loop.get(), "http://nonexistent.invalid:9001", "", "", 60s, 60s);
+  auto client = make_client(loop, "http://nonexistent.invalid:9001", "", "", 60s, 60s);
   const auto r = all_info(loop, *client);
   ASSERT_FALSE(r.ok());
   // e.g. "[Errno -2] Name or service not known", as Python's socket.gaierror says it.
@@ -169,8 +176,8 @@ TEST(SupervisorClient, CallDeadline) {
     c.hold();
   });
   Loop loop;
-  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()), "", "",
-                            300ms, 600ms);
+  auto client =
+      make_client(loop, "http://127.0.0.1:" + std::to_string(server.port()), "", "", 300ms, 600ms);
   // stopProcess and startProcess wait for the process: they have their own, longer limit.
   const auto r = stop_or_start(loop, *client, true, "web");
   ASSERT_FALSE(r.ok());
@@ -207,7 +214,7 @@ TEST(SupervisorClient, RequestBytesAndBadAnswers) {
     return request_seen;
   };
   Loop loop;
-  auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
+  auto client = make_client(loop, "http://127.0.0.1:" + std::to_string(server.port()));
 
   set_answer(ScriptedServer::response(500, "Internal Server Error", "boom"));
   auto r = stop_or_start(loop, *client, false, "web");
@@ -248,7 +255,7 @@ TEST(SupervisorClient, DestroyedWithCallsInFlightCallsNothing) {
   Loop loop;
   int calls = 0;
   {
-    auto client = make_client(loop.get(), "http://127.0.0.1:" + std::to_string(server.port()));
+    auto client = make_client(loop, "http://127.0.0.1:" + std::to_string(server.port()));
     client->get_all_process_info([&](RpcResult<std::vector<ProcessInfo>>) { ++calls; });
     while (server.connections() == 0)
       uv_run(loop.get(), UV_RUN_NOWAIT);
@@ -261,7 +268,7 @@ TEST(SupervisorClient, DestroyedWithCallsInFlightCallsNothing) {
 TEST(SupervisorClient, BadServerUrl) {
   Loop loop;
   for (const char* url : {"ftp://x", "unix://", "https://h:1"}) {
-    auto c = SupervisorClient::create(loop.get(), {url, "", "", 1s, 1s});
+    auto c = SupervisorClient::create(loop.get(), loop.dns(), {url, "", "", 1s, 1s});
     ASSERT_FALSE(c.ok()) << url;
     EXPECT_NE(c.error().find(url), std::string::npos);
   }
