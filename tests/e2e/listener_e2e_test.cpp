@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -713,6 +715,46 @@ TEST(Binary, TwoThousandTargetsAreEachProbedInOneRoundWithNoFalseFailure) {
   EXPECT_EQ(out.find("FAIL"), std::string::npos);
   EXPECT_EQ(up.connections(), kTargets);  // each probed once
   EXPECT_EQ(child.err(), "");
+}
+
+TEST(Binary, TwoThousandTargetsOnTheTickClockAreEachProbedEveryRound) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\ntimeout = 30\nmax_concurrent = 48\n";  // see above
+  constexpr int kTargets = 2000;
+  for (int i = 0; i < kTargets; ++i)
+    text += "\n[target:t" + std::to_string(i) + "]\nurl = " + up.url() + "t" + std::to_string(i) +
+            "\nprograms = foo\n";
+  write_file(conf, text);
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 20s)) << child.err();
+  // httpok's open descriptors: back to this count once every check of a round has ended.
+  const auto open_fds = [&] {
+    const auto fds = std::filesystem::path("/proc") / std::to_string(child.pid()) / "fd";
+    std::error_code ec;
+    return std::distance(std::filesystem::directory_iterator(fds, ec),
+                         std::filesystem::directory_iterator());
+  };
+  const auto idle_fds = open_fds();
+  for (int round = 1; round <= 2; ++round) {
+    child.write_stdin(tick(round));
+    ASSERT_TRUE(up.wait_finished(round * kTargets, 60s)) << up.connections();
+    // Every result is in before the next tick: a check still running would be a line of
+    // its own, a failure a restart.
+    ASSERT_TRUE(wait_until([&] { return open_fds() <= idle_fds; }, 20s)) << open_fds();
+  }
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(2); }, 10s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = after_startup(child.err());
+  EXPECT_EQ(err, "") << err.substr(0, 2000);
+  EXPECT_EQ(up.connections(), 2 * kTargets);
+  EXPECT_EQ(sv.rpc.connections(), 1);  // the start-up check only: nothing restarted
 }
 
 TEST(Binary, OutOfFileDescriptorsIsALocalErrorAndRestartsNothing) {
