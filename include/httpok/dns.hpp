@@ -27,6 +27,8 @@ namespace httpok::net {
 class Dns {
  public:
   static Result<std::unique_ptr<Dns>> create(uv_loop_t* loop, const std::string& servers = {});
+  // With the servers of HTTPOK_DNS_SERVERS when it is set (an error then names it).
+  static Result<std::unique_ptr<Dns>> from_environment(uv_loop_t* loop);
   ~Dns();
   Dns(const Dns&) = delete;
   Dns& operator=(const Dns&) = delete;

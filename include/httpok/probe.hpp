@@ -119,4 +119,23 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   ProbeResult result_;
 };
 
+// The probe engines of a process: an idle one is reused, so there are never more than
+// were busy at once (the scheduler caps that at max_concurrent). Owned by the
+// application; `dns` outlives it.
+class EnginePool {
+ public:
+  EnginePool(uv_loop_t* loop, net::Dns& dns) : loop_(loop), dns_(dns) {}
+  Probe& take();
+  void give(Probe& engine) { idle_.push_back(&engine); }
+  // Stops every running probe without calling back.
+  void cancel_all();
+  std::size_t size() const noexcept { return engines_.size(); }
+
+ private:
+  uv_loop_t* loop_;
+  net::Dns& dns_;
+  std::vector<std::unique_ptr<Probe>> engines_;
+  std::vector<Probe*> idle_;
+};
+
 }  // namespace httpok

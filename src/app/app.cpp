@@ -112,11 +112,11 @@ class App final : private EventListener::Handler {
         log::line(std::string("httpok: warning: cannot handle ") + strsignal(signum) + ": " +
                   uv_strerror(rc));
     }
-    const char* servers = std::getenv("HTTPOK_DNS_SERVERS");
-    auto dns = net::Dns::create(loop_, servers != nullptr ? servers : "");
+    auto dns = net::Dns::from_environment(loop_);
     if (!dns)
-      return "httpok: " + dns.error() + (servers != nullptr ? " (HTTPOK_DNS_SERVERS)" : "");
+      return "httpok: " + dns.error();
     dns_ = std::move(dns).value();
+    engines_ = std::make_unique<EnginePool>(loop_, *dns_);
     auto client = SupervisorClient::create(
         loop_, *dns_,
         SupervisorClientSettings{env_.server_url, env_.username, env_.password,
@@ -300,25 +300,15 @@ class App final : private EventListener::Handler {
   // The target's turn is over: its place under the concurrency cap goes to the next.
   void end_turn(TargetState& state) {
     if (state.engine != nullptr) {
-      idle_engines_.push_back(state.engine);
+      engines_->give(*state.engine);
       state.engine = nullptr;
     }
     scheduler_.finished(state.id, Scheduler::Clock::now());
   }
 
-  Probe* take_engine() {
-    if (idle_engines_.empty()) {
-      engines_.push_back(std::make_unique<Probe>(loop_, *dns_));
-      return engines_.back().get();
-    }
-    Probe* engine = idle_engines_.back();
-    idle_engines_.pop_back();
-    return engine;
-  }
-
   void cancel_probes() {
-    for (auto& engine : engines_)
-      engine->cancel();
+    if (engines_ != nullptr)
+      engines_->cancel_all();
   }
 
   void on_input_end(bool clean) override {
@@ -403,7 +393,7 @@ class App final : private EventListener::Handler {
   }
 
   void start_probe(TargetState& state) {
-    state.engine = take_engine();
+    state.engine = &engines_->take();
     state.engine->start(state.spec, [this, id = state.id](const ProbeResult& result) {
       if (TargetState* found = lookup(id))
         on_result(*found, result);
@@ -513,7 +503,7 @@ class App final : private EventListener::Handler {
     scheduler_.remove(state.id);
     if (state.engine != nullptr) {
       state.engine->cancel();
-      idle_engines_.push_back(state.engine);
+      engines_->give(*state.engine);
       state.engine = nullptr;
     }
     if (actions_running_ > 0 && running_action_ == state.id) {
@@ -640,8 +630,7 @@ class App final : private EventListener::Handler {
     // Actions first (they use the client and the spawner), then the children and calls.
     retired_action_.reset();
     states_.clear();
-    idle_engines_.clear();
-    engines_.clear();
+    engines_.reset();
     actions_running_ = 0;
     flush_held_lines();
     spawner_.reset();
@@ -668,8 +657,7 @@ class App final : private EventListener::Handler {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
                        }};
   std::vector<std::unique_ptr<TargetState>> states_;  // by TargetId::index
-  std::vector<std::unique_ptr<Probe>> engines_;       // at most max_concurrent
-  std::vector<Probe*> idle_engines_;
+  std::unique_ptr<EnginePool> engines_;               // at most max_concurrent busy at once
   bool stopping_ = false;
   bool draining_ = false;  // stdin ended; waiting briefly for running actions
   net::Timer grace_;

@@ -43,11 +43,11 @@ class OnceRun {
 
   // Start-up errors (a TLS file) come back as a line; nothing runs then.
   std::optional<std::string> start() {
-    const char* servers = std::getenv("HTTPOK_DNS_SERVERS");
-    auto dns = net::Dns::create(loop_, servers != nullptr ? servers : "");
+    auto dns = net::Dns::from_environment(loop_);
     if (!dns)
-      return "httpok: " + dns.error() + (servers != nullptr ? " (HTTPOK_DNS_SERVERS)" : "");
+      return "httpok: " + dns.error();
     dns_ = std::move(dns).value();
+    engines_ = std::make_unique<EnginePool>(loop_, *dns_);
     for (const Target& target : config_.targets) {
       auto spec = compile_probe_spec(target.probe, contexts_);
       if (!spec)
@@ -67,18 +67,11 @@ class OnceRun {
  private:
   void pump() {
     while (const auto id = scheduler_.next_start()) {
-      Probe* engine = nullptr;
-      if (idle_.empty()) {
-        engines_.push_back(std::make_unique<Probe>(loop_, *dns_));
-        engine = engines_.back().get();
-      } else {
-        engine = idle_.back();
-        idle_.pop_back();
-      }
+      Probe& engine = engines_->take();
       const TargetId target = *id;
-      engine->start(specs_[target.index], [this, target, engine](const ProbeResult& result) {
+      engine.start(specs_[target.index], [this, target, &engine](const ProbeResult& result) {
         results_[target.index] = result;
-        idle_.push_back(engine);
+        engines_->give(engine);
         scheduler_.finished(target, Scheduler::Clock::now());
         if (++done_ == specs_.size()) {
           // A lookup that a timed-out probe left behind must not keep the loop alive.
@@ -97,8 +90,7 @@ class OnceRun {
   Scheduler scheduler_;
   std::vector<std::shared_ptr<const ProbeSpec>> specs_;  // by TargetId::index
   std::vector<std::optional<ProbeResult>> results_;
-  std::vector<std::unique_ptr<Probe>> engines_;
-  std::vector<Probe*> idle_;
+  std::unique_ptr<EnginePool> engines_;
   std::size_t done_ = 0;  // results so far
 };
 

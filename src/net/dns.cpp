@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -187,6 +188,14 @@ Result<std::unique_ptr<Dns>> Dns::create(uv_loop_t* loop, const std::string& ser
     return R::failure(channel.error());
   dns->channel_ = std::move(channel).value();
   return R(std::move(dns));
+}
+
+Result<std::unique_ptr<Dns>> Dns::from_environment(uv_loop_t* loop) {
+  const char* servers = std::getenv("HTTPOK_DNS_SERVERS");
+  auto dns = create(loop, servers != nullptr ? servers : "");
+  if (!dns && servers != nullptr)
+    return Result<std::unique_ptr<Dns>>::failure(dns.error() + " (HTTPOK_DNS_SERVERS)");
+  return dns;
 }
 
 Dns::Dns(uv_loop_t* loop, std::string servers)

@@ -303,6 +303,21 @@ void Probe::finish() {
     done(result);
 }
 
+Probe& EnginePool::take() {
+  if (idle_.empty()) {
+    engines_.push_back(std::make_unique<Probe>(loop_, dns_));
+    return *engines_.back();
+  }
+  Probe* engine = idle_.back();
+  idle_.pop_back();
+  return *engine;
+}
+
+void EnginePool::cancel_all() {
+  for (auto& engine : engines_)
+    engine->cancel();
+}
+
 void Probe::cancel() {
   running_ = false;
   phase_ = Phase::idle;

@@ -117,6 +117,12 @@ TEST(Binary, TargetsOfOneHostNameShareOneLookup) {
   EXPECT_LE(names.queries(), 2) << names.queries();
   for (const std::string& name : names.asked())
     EXPECT_EQ(name, "app.test");
+
+  Child bad({httpok_binary(), "--once", up.url()}, {{"HTTPOK_DNS_SERVERS", "not an address"}});
+  EXPECT_EQ(bad.wait_exit(10s), 2);
+  EXPECT_EQ(bad.out(), "");
+  EXPECT_EQ(bad.err().rfind("httpok: bad name servers 'not an address': ", 0), 0u) << bad.err();
+  EXPECT_NE(bad.err().find(" (HTTPOK_DNS_SERVERS)\n"), std::string::npos) << bad.err();
 }
 
 TEST(Binary, FailedProbeLogsOneLineOnStderrOnly) {
