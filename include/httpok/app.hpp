@@ -33,7 +33,7 @@ std::optional<ListenerEnvironment> listener_environment();
 // Runs httpok to the end: returns the process exit status. Start-up errors are reported
 // on stderr (one line) and give 2 before READY is written.
 // `reload` reads the configuration again on SIGHUP (nothing: SIGHUP is ignored).
-int run_listener(const Config& config, const ListenerEnvironment& env,
+int run_listener(Config config, const ListenerEnvironment& env,
                  std::function<Result<Config>()> reload = {});
 
 // --once: probes every target once, concurrently, and appends one line per target to

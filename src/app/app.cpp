@@ -145,7 +145,7 @@ class App final : private EventListener::Handler {
   // target says what httpok watches.
   void start() {
     const char* path = std::getenv("PATH");
-    local_checks_ = new LocalChecks(this, *config_, path != nullptr ? path : kDefaultPath);
+    local_checks_ = new LocalChecks(this, config_, path != nullptr ? path : kDefaultPath);
     if (uv_queue_work(loop_, &local_checks_->request, &LocalChecks::run, &LocalChecks::done) < 0) {
       delete local_checks_;
       local_checks_ = nullptr;
@@ -174,17 +174,17 @@ class App final : private EventListener::Handler {
   ~App() { forget_local_checks(); }
 
  private:
-  // The local checks as one work request of the thread pool: they read copies of what
-  // they check and fill `lines`. Owned by itself: deleted in done(), on the loop, which
+  // The local checks as one work request of the thread pool: they read the configuration
+  // (shared, immutable; a reload waits for start-up to end) and fill `lines`. Owned by itself: deleted in done(), on the loop, which
   // hands the lines to the app unless it stopped waiting (owner null).
   struct LocalChecks {
-    LocalChecks(App* app, const Config& config_in, std::string path_in)
-        : owner(app), config(config_in), path(std::move(path_in)) {
+    LocalChecks(App* app, std::shared_ptr<const Config> config_in, std::string path_in)
+        : owner(app), config(std::move(config_in)), path(std::move(path_in)) {
       request.data = this;
     }
     static void run(uv_work_t* req) {
       auto* self = static_cast<LocalChecks*>(req->data);
-      self->lines = startup::local_warnings(self->config, self->path);
+      self->lines = startup::local_warnings(*self->config, self->path);
     }
     static void done(uv_work_t* req, int) {
       auto* self = static_cast<LocalChecks*>(req->data);
@@ -194,7 +194,7 @@ class App final : private EventListener::Handler {
     }
     uv_work_t request{};
     App* owner;
-    Config config;
+    std::shared_ptr<const Config> config;
     std::string path;
     std::vector<std::string> lines;
   };
@@ -700,7 +700,7 @@ class App final : private EventListener::Handler {
 
 }  // namespace
 
-int run_listener(const Config& config, const ListenerEnvironment& env,
+int run_listener(Config config, const ListenerEnvironment& env,
                  std::function<Result<Config>()> reload) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) < 0) {
@@ -709,7 +709,7 @@ int run_listener(const Config& config, const ListenerEnvironment& env,
   }
   int status = 0;
   {
-    App app(&loop, std::make_shared<const Config>(config), env, std::move(reload));
+    App app(&loop, std::make_shared<const Config>(std::move(config)), env, std::move(reload));
     if (auto error = app.prepare()) {
       log::line(*error);
       status = 2;

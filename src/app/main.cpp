@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "httpok/app.hpp"
@@ -55,12 +56,12 @@ int main(int argc, char** argv) {
     if (!url)
       return usage_error("httpok: " + url.error());
   }
-  const auto resolved = httpok::resolve_config(cli);
+  auto resolved = httpok::resolve_config(cli);
   if (!resolved) {
     httpok::log::line(resolved.error());
     return 2;
   }
-  const httpok::Config& config = resolved.value();
+  httpok::Config& config = resolved.value();
   if (cli.check_config) {
     if (const auto error = httpok::validate(config)) {
       httpok::log::line(*error);
@@ -97,5 +98,5 @@ int main(int argc, char** argv) {
       return httpok::Result<httpok::Config>::failure(*error);
     return again;
   };
-  return httpok::run_listener(config, *env, reload);
+  return httpok::run_listener(std::move(config), *env, reload);
 }
