@@ -74,7 +74,7 @@ class RestartLedger {
  public:
   using Clock = std::chrono::steady_clock;
   explicit RestartLedger(std::function<Clock::time_point()> now = Clock::now);
-  // `target`'s run is restarting `namespec` now.
+  // `target`'s run has restarted `namespec` now (its startProcess succeeded).
   void record(const std::string& namespec, const std::string& target);
   // The other target whose run restarted `namespec` at `since` or later, if any. A
   // target's own restarts never count: its next check always starts after them.

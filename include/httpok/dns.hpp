@@ -53,6 +53,9 @@ class Dns {
                                 Callback done);
   void reopen_when_resolv_conf_changed();
   void completed(Channel& channel, Query& query);
+  // New lookups of its name no longer join `query`, which stays alive until c-ares
+  // answers it.
+  void detach(Query& query);
   void deliver();
   void retire_idle_channels();
 
@@ -61,6 +64,7 @@ class Dns {
   std::unique_ptr<Channel> channel_;
   std::vector<std::unique_ptr<Channel>> retired_;  // old resolv.conf, queries still out
   std::unordered_map<std::string, std::shared_ptr<Query>> in_flight_;  // by host name
+  std::unordered_map<Query*, std::shared_ptr<Query>> detached_;        // still out
   std::vector<std::shared_ptr<Query>> ready_;       // answered, waiting to be delivered
   std::vector<std::shared_ptr<Query>> delivering_;  // being delivered
   Timer deliver_timer_;

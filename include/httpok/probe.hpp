@@ -109,7 +109,6 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   net::Timer deadline_;
   net::Timer defer_;  // a failure found at start, reported from the loop
   ResponseParser parser_;
-  BodyRegex::Scratch regex_scratch_;
   std::unique_ptr<tls::ClientSession> tls_session_;
   Phase phase_ = Phase::idle;
   bool running_ = false;

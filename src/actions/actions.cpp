@@ -258,8 +258,6 @@ struct ActionRun::Impl {
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
   void begin_stop(const std::string& namespec) {
-    if (settings.ledger != nullptr)
-      settings.ledger->record(namespec, settings.target);
     step = Step::stop_done;
     rpc.stop_process(namespec, resume_into(bool_result));
   }
@@ -368,6 +366,10 @@ struct ActionRun::Impl {
         const std::string namespec = current_namespec();
         ++index;
         step = Step::next_process;
+        // Recorded when it is running again: a check that began before, while it was
+        // stopped or starting, saw the old process or none.
+        if (result.ok() && settings.ledger != nullptr)
+          settings.ledger->record(namespec, settings.target);
         return write(result.ok()
                          ? namespec + " restarted"
                          : "Failed to start process " + namespec + ": " + result.error.describe(),

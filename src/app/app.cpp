@@ -175,8 +175,9 @@ class App final : private EventListener::Handler {
 
  private:
   // The local checks as one work request of the thread pool: they read the configuration
-  // (shared, immutable; a reload waits for start-up to end) and fill `lines`. Owned by itself: deleted in done(), on the loop, which
-  // hands the lines to the app unless it stopped waiting (owner null).
+  // (shared, immutable; a reload waits for start-up to end) and fill `lines`. Owned by itself:
+  // deleted in done(), on the loop, which hands the lines to the app unless it stopped waiting
+  // (owner null).
   struct LocalChecks {
     LocalChecks(App* app, std::shared_ptr<const Config> config_in, std::string path_in)
         : owner(app), config(std::move(config_in)), path(std::move(path_in)) {

@@ -19,6 +19,10 @@ constexpr const char* kResolvConf = "/etc/resolv.conf";
 // How often, at most, a new lookup looks whether /etc/resolv.conf changed (glibc looks on
 // every lookup; a stat() every few seconds costs nothing at any rate of probes).
 constexpr std::uint64_t kResolvCheckMs = 2000;
+// A lookup joins a query of the same name sent at most this long ago. An older one may be
+// stuck in c-ares' retransmissions (up to 75 s against a silent server): a new lookup then
+// asks afresh, as a new getaddrinfo would.
+constexpr std::uint64_t kJoinMs = 1000;
 
 int uv_status_of(int ares_status) {
   switch (ares_status) {
@@ -63,6 +67,7 @@ struct Dns::Query {
   Dns* dns = nullptr;
   Channel* channel = nullptr;
   std::string host;
+  std::uint64_t sent_ms = 0;  // uv_now() when it was sent
   std::vector<Waiter> waiters;
   int status = 0;
   std::vector<sockaddr_storage> addresses;  // port 0; each waiter gets its own port
@@ -208,6 +213,7 @@ Dns::~Dns() {
   retired_.clear();
   channel_.reset();
   in_flight_.clear();
+  detached_.clear();
   ready_.clear();
   ares_library_cleanup();
 }
@@ -269,10 +275,6 @@ void Dns::reopen_when_resolv_conf_changed() {
 
 std::shared_ptr<Dns::Query> Dns::lookup(const std::string& host, std::uint16_t port,
                                         std::uint64_t id, Callback done) {
-  if (const auto it = in_flight_.find(host); it != in_flight_.end()) {
-    it->second->waiters.push_back(Query::Waiter{id, port, std::move(done)});
-    return it->second;
-  }
   auto query = std::make_shared<Query>();
   query->dns = this;
   query->host = host;
@@ -283,7 +285,15 @@ std::shared_ptr<Dns::Query> Dns::lookup(const std::string& host, std::uint16_t p
     deliver_timer_.start(0, [this] { deliver(); });
     return query;
   }
+  if (const auto it = in_flight_.find(host); it != in_flight_.end()) {
+    if (uv_now(loop_) - it->second->sent_ms < kJoinMs) {
+      it->second->waiters.push_back(std::move(query->waiters.front()));
+      return it->second;
+    }
+    detach(*it->second);
+  }
   reopen_when_resolv_conf_changed();
+  query->sent_ms = uv_now(loop_);
   in_flight_.emplace(host, query);
   Channel& channel = *channel_;
   query->channel = &channel;
@@ -324,12 +334,25 @@ void Dns::completed(Channel& channel, Query& query) {
   --channel.pending;
   if (closed_)
     return;
+  if (const auto it = in_flight_.find(query.host);
+      it != in_flight_.end() && it->second.get() == &query) {
+    ready_.push_back(std::move(it->second));
+    in_flight_.erase(it);
+  } else if (const auto old = detached_.find(&query); old != detached_.end()) {
+    ready_.push_back(std::move(old->second));  // for the waiters it still has, if any
+    detached_.erase(old);
+  } else {
+    return;
+  }
+  deliver_timer_.start(0, [this] { deliver(); });
+}
+
+void Dns::detach(Query& query) {
   const auto it = in_flight_.find(query.host);
   if (it == in_flight_.end() || it->second.get() != &query)
-    return;
-  ready_.push_back(std::move(it->second));
+    return;  // answered already, or detached
+  detached_.emplace(&query, std::move(it->second));
   in_flight_.erase(it);
-  deliver_timer_.start(0, [this] { deliver(); });
 }
 
 // From the loop, outside c-ares: a client may start, cancel or end anything from its
@@ -372,6 +395,9 @@ void Dns::shutdown() {
   for (auto& [host, query] : in_flight_)
     for (auto& waiter : query->waiters)
       waiter.done = nullptr;
+  for (auto& [key, query] : detached_)
+    for (auto& waiter : query->waiters)
+      waiter.done = nullptr;
   ready_.clear();
   for (auto& channel : retired_)
     channel->close_handles();
@@ -390,10 +416,15 @@ void Resolver::cancel() {
   query_.reset();
   if (query == nullptr)
     return;
+  bool waited_for = false;
   for (auto& waiter : query->waiters) {
     if (waiter.id == id_)
       waiter.done = nullptr;
+    waited_for = waited_for || waiter.done != nullptr;
   }
+  // Nobody waits for it any more: the next lookup of the name asks afresh.
+  if (!waited_for)
+    dns_.detach(*query);
 }
 
 }  // namespace httpok::net

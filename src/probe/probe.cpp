@@ -247,7 +247,7 @@ void Probe::on_response_complete() {
   const auto& codes = spec_->settings.codes;
   const bool expected = std::find(codes.begin(), codes.end(), result_.status) != codes.end();
   if (spec_->body_regex != nullptr && found && expected && !parser_.absent_found()) {
-    switch (spec_->body_regex->search(parser_.body(), regex_scratch_)) {
+    switch (spec_->body_regex->search(parser_.body())) {
       case BodyRegex::Match::found:
         break;
       case BodyRegex::Match::not_found:

@@ -14,27 +14,41 @@ namespace {
 // 1 MB body, and well under a second of CPU for a pathological one.
 constexpr std::uint32_t kMatchLimit = 5'000'000;
 // Kilobytes of heap the interpreter may use for backtracking.
-constexpr std::uint32_t kHeapLimitKib = 20 * 1024;
+constexpr std::uint32_t kHeapLimitKib = 64 * 1024;
+// The JIT's stack: a repeated group over a large body needs far more than PCRE2's default
+// 32 KiB. One per thread, grown as needed; beyond it the interpreter takes over.
+constexpr PCRE2_SIZE kJitStackStart = 32 * 1024;
+constexpr PCRE2_SIZE kJitStackMax = 8 * 1024 * 1024;
+
+// What every search reuses: its offsets, its limits and the JIT's stack.
+struct MatchState {
+  MatchState() {
+    if (context != nullptr) {
+      pcre2_set_match_limit(context, kMatchLimit);
+      pcre2_set_heap_limit(context, kHeapLimitKib);
+      if (jit_stack != nullptr)
+        pcre2_jit_stack_assign(context, nullptr, jit_stack);
+    }
+  }
+  ~MatchState() {
+    pcre2_match_data_free(match);
+    pcre2_jit_stack_free(jit_stack);
+    pcre2_match_context_free(context);
+  }
+  MatchState(const MatchState&) = delete;
+  MatchState& operator=(const MatchState&) = delete;
+  // One pair of offsets: only whether it matched is needed.
+  pcre2_match_data* match = pcre2_match_data_create(1, nullptr);
+  pcre2_match_context* context = pcre2_match_context_create(nullptr);
+  pcre2_jit_stack* jit_stack = pcre2_jit_stack_create(kJitStackStart, kJitStackMax, nullptr);
+};
 
 }  // namespace
 
 struct BodyRegex::Code {
   pcre2_code* code = nullptr;
-  pcre2_match_context* context = nullptr;
-  ~Code() {
-    pcre2_match_context_free(context);
-    pcre2_code_free(code);
-  }
+  ~Code() { pcre2_code_free(code); }
 };
-
-struct BodyRegex::Scratch::Data {
-  // One pair of offsets: only whether it matched is needed.
-  pcre2_match_data* match = pcre2_match_data_create(1, nullptr);
-  ~Data() { pcre2_match_data_free(match); }
-};
-
-BodyRegex::Scratch::Scratch() : data_(std::make_unique<Data>()) {}
-BodyRegex::Scratch::~Scratch() = default;
 
 BodyRegex::BodyRegex(std::string pattern, std::unique_ptr<Code> code)
     : pattern_(std::move(pattern)), code_(std::move(code)) {}
@@ -56,17 +70,19 @@ Result<std::shared_ptr<const BodyRegex>> BodyRegex::compile(std::string_view pat
   }
   // Without JIT (not built in, or no executable memory) the interpreter runs instead.
   pcre2_jit_compile(code->code, PCRE2_JIT_COMPLETE);
-  code->context = pcre2_match_context_create(nullptr);
-  if (code->context == nullptr)
-    return R::failure("out of memory compiling the regular expression");
-  pcre2_set_match_limit(code->context, kMatchLimit);
-  pcre2_set_heap_limit(code->context, kHeapLimitKib);
   return R(std::shared_ptr<const BodyRegex>(new BodyRegex(std::string(pattern), std::move(code))));
 }
 
-BodyRegex::Match BodyRegex::search(std::string_view subject, Scratch& scratch) const {
-  const int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                             subject.size(), 0, 0, scratch.data_->match, code_->context);
+BodyRegex::Match BodyRegex::search(std::string_view subject) const {
+  thread_local MatchState data;
+  if (data.match == nullptr || data.context == nullptr)
+    return Match::gave_up;  // out of memory
+  const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
+  int rc = pcre2_match(code_->code, text, subject.size(), 0, 0, data.match, data.context);
+  if (rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+    // The interpreter keeps its backtracking on the heap, under kHeapLimitKib.
+    rc = pcre2_match(code_->code, text, subject.size(), 0, PCRE2_NO_JIT, data.match, data.context);
+  }
   if (rc >= 0)
     return Match::found;  // 0: found, with more groups than the one pair holds
   if (rc == PCRE2_ERROR_NOMATCH)

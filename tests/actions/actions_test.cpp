@@ -840,6 +840,32 @@ TEST_P(ActionsTest, AProgramAnotherTargetRestartedSinceTheCheckBeganIsNotRestart
             "api restarted\n");
 }
 
+TEST_P(ActionsTest, ARestartWhoseStartFailedIsNoRestartForTheNextTarget) {
+  RestartLedger::Clock::time_point now{};
+  RestartLedger ledger([&] { return now; });
+  rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 11}};
+  rpc_.start_errors["web"] = fault(50, "SPAWN_ERROR");
+  ActionSettings first = superlance_settings({"web"});
+  first.email.reset();
+  first.ledger = &ledger;
+  first.target = "front";
+  now += std::chrono::seconds(1);
+  EXPECT_EQ(act(first),
+            "Restarting selected processes ['web']\n"
+            "web is in RUNNING state, restarting\n"
+            "Failed to start process web: <Fault 50: 'SPAWN_ERROR'>\n");
+  // The second target's check began with the first one's: web is down, it tries again.
+  stderr_.clear();
+  done_calls_ = 0;
+  rpc_.start_errors.clear();
+  ActionSettings second = first;
+  second.target = "back";
+  EXPECT_EQ(act(second),
+            "Restarting selected processes ['web']\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n");
+}
+
 TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {
   rpc_.infos = {{"w1", "workers", "RUNNING", kStateRunning, 11},
                 {"w2", "workers", "RUNNING", kStateRunning, 12},

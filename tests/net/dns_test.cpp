@@ -191,6 +191,37 @@ TEST_F(DnsTest, ShutdownWithLookupsInFlightLetsTheLoopEndAtOnce) {
   EXPECT_EQ(late->status, UV_EAI_CANCELED);
 }
 
+TEST_F(DnsTest, ALookupNobodyWaitsForIsNotJoinedTheNextOneAsksAfresh) {
+  // A probe timed out while its lookup was still out: c-ares may go on retransmitting it
+  // for a minute. The next probe of the name must not join that query.
+  TestNameServer silent({}, true);
+  Dns& d = dns(silent.servers());
+  Resolver first(d), second(d);
+  first.resolve("slow.test", 80, [](int, std::vector<sockaddr_storage>) {});
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        return silent.queries() > 0;
+      },
+      10s));
+  first.cancel();
+  second.resolve("slow.test", 80, [](int, std::vector<sockaddr_storage>) {});
+  EXPECT_EQ(d.queries_sent(), 2u);
+  d.shutdown();
+}
+
+TEST_F(DnsTest, ALookupAfterShutdownOfANameStillOutFailsFromTheLoop) {
+  TestNameServer silent({}, true);
+  Dns& d = dns(silent.servers());
+  Resolver early(d), late(d);
+  early.resolve("slow.test", 80, [](int, std::vector<sockaddr_storage>) {});
+  d.shutdown();
+  std::optional<int> status;
+  late.resolve("slow.test", 80, [&](int s, std::vector<sockaddr_storage>) { status = s; });
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  EXPECT_EQ(status, UV_EAI_CANCELED);
+}
+
 TEST_F(DnsTest, BadServersAreAStartUpError) {
   auto created = Dns::create(&loop_, "not an address");
   ASSERT_FALSE(created.ok());
