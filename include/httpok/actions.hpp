@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "httpok/config.hpp"
+#include "httpok/policy.hpp"
 #include "httpok/spawn.hpp"
 #include "httpok/supervisor.hpp"
 
@@ -104,6 +105,9 @@ struct ActionSettings {
   RestartLedger* ledger = nullptr;
   std::string target;
   RestartLedger::Clock::time_point check_began{};
+  // --max-restarts: the shared count of restarts per program, and this target's limit.
+  RestartLimit* limit = nullptr;
+  PolicySettings policy;
   // The listener's own process (SUPERVISOR_GROUP_NAME / SUPERVISOR_PROCESS_NAME); skipped by -a.
   std::string self_group;
   std::string self_name;
@@ -128,6 +132,8 @@ class ActionRun {
   // subject: the mail subject; outcome: the probe outcome text (first line of the mail).
   // Only the first call starts a run.
   void start(std::string subject, std::string outcome, std::function<void()> done);
+  // How many processes it stopped and started (or tried to), so far.
+  std::size_t restarts() const;
 
  private:
   struct Impl;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,11 +48,23 @@ struct ProbeSettings {
   bool operator==(const ProbeSettings&) const = default;
 };
 
+// When a target acts, and how often a program may be restarted (policy.hpp applies it).
+// The defaults are superlance's: act on every failure, without limit.
+struct PolicySettings {
+  std::uint32_t fails = 1;         // --fails: consecutive failed probes before acting
+  std::uint32_t rises = 1;         // --rises: good probes in a row before it has recovered
+  std::uint32_t max_restarts = 0;  // --max-restarts: per program in restart_window; 0: none
+  std::chrono::seconds restart_window{600};  // --restart-window
+
+  bool operator==(const PolicySettings&) const = default;
+};
+
 // What to restart when the probe fails, and when to probe at all.
 struct RestartSettings {
   std::vector<std::string> programs;  // -p, accumulated: names or group:name namespecs
   bool any = false;                   // -a: every process (except the listener itself)
   bool eager = true;                  // -e / -E (last wins)
+  PolicySettings policy;
 
   bool operator==(const RestartSettings&) const = default;
 };

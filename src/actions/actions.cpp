@@ -215,6 +215,31 @@ struct ActionRun::Impl {
         considered.push_back(info);
       }
     }
+    // --max-restarts: decided once per process, up front, so that a run with nothing left
+    // to do (every RUNNING one given up already) can stay quiet.
+    limits.assign(considered.size(), RestartLimit::Decision{});
+    if (settings.limit != nullptr) {
+      for (std::size_t i = 0; i < considered.size(); ++i) {
+        const ProcessInfo& info = considered[i];
+        if (info.state == kStateRunning &&
+            !restarted_by_another(make_namespec(info.group, info.name)))
+          limits[i] = settings.limit->check(make_namespec(info.group, info.name), settings.policy);
+      }
+    }
+  }
+
+  // Every RUNNING process is one httpok gave up on before, and nothing else would be
+  // restarted or newly said: the run writes no block and sends no mail (no mail storm).
+  bool nothing_but_given_up() const {
+    bool any = false;
+    for (std::size_t i = 0; i < considered.size(); ++i) {
+      if (considered[i].state != kStateRunning)
+        continue;
+      if (limits[i].kind != RestartLimit::Decision::Kind::given_up)
+        return false;
+      any = true;
+    }
+    return any && waiting.empty();
   }
 
   // A failed gcore or sendmail run, or what a successful one wrote on stderr, is noted
@@ -258,6 +283,9 @@ struct ActionRun::Impl {
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
   void begin_stop(const std::string& namespec) {
+    ++restarts;
+    if (settings.limit != nullptr)
+      settings.limit->restarted(namespec);
     step = Step::stop_done;
     rpc.stop_process(namespec, resume_into(bool_result));
   }
@@ -286,6 +314,18 @@ struct ActionRun::Impl {
           return finish(token);
         }
         plan(*infos.value);
+        if (nothing_but_given_up()) {
+          step = Step::finished;
+          for (std::size_t i = 0; i < considered.size(); ++i) {
+            if (considered[i].state == kStateRunning)
+              late_notes.push_back("not restarting " +
+                                   make_namespec(considered[i].group, considered[i].name) +
+                                   ": gave up on it (--max-restarts " +
+                                   std::to_string(settings.policy.max_restarts) + " within " +
+                                   std::to_string(settings.policy.restart_window.count()) + " s)");
+          }
+          return finish(token);
+        }
         step = Step::next_process;
         return write(settings.any
                          ? std::string("Restarting all running processes")
@@ -308,6 +348,26 @@ struct ActionRun::Impl {
         if (current().state != kStateRunning) {
           ++index;
           return write(namespec + " not in RUNNING state, NOT restarting", token);
+        }
+        switch (limits[index].kind) {
+          case RestartLimit::Decision::Kind::restart:
+            break;
+          case RestartLimit::Decision::Kind::give_up:
+            ++index;
+            return write(
+                giving_up_text(namespec, limits[index - 1].count, settings.policy.restart_window),
+                token);
+          case RestartLimit::Decision::Kind::given_up:
+            ++index;
+            return write(namespec + " given up on, NOT restarting", token);
+          case RestartLimit::Decision::Kind::resume:
+            if (!write("resuming restarts of " + namespec + ": fewer than " +
+                           std::to_string(settings.policy.max_restarts) + " within " +
+                           std::to_string(settings.policy.restart_window.count()) + " s",
+                       token))
+              return false;
+            limits[index].kind = RestartLimit::Decision::Kind::restart;
+            break;
         }
         if (gcore_wanted() && core_allowed(namespec)) {
           step = Step::gcore_done;
@@ -444,6 +504,8 @@ struct ActionRun::Impl {
   std::function<void()> done;
   std::vector<std::string> messages;  // the mail body: the outcome, then every write()
   std::vector<ProcessInfo> considered;
+  std::vector<RestartLimit::Decision> limits;  // by index in `considered`
+  std::size_t restarts = 0;
   std::vector<std::string> waiting;
   std::size_t index = 0;
   std::string mail;
@@ -466,6 +528,10 @@ ActionRun::ActionRun(const ActionSettings& settings, SupervisorApi& rpc, Spawner
     : impl_(std::make_unique<Impl>(settings, rpc, spawner, std::move(log))) {}
 
 ActionRun::~ActionRun() = default;
+
+std::size_t ActionRun::restarts() const {
+  return impl_->restarts;
+}
 
 void ActionRun::start(std::string subject, std::string outcome, std::function<void()> done) {
   Impl& impl = *impl_;

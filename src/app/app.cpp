@@ -15,6 +15,7 @@
 #include "httpok/dns.hpp"
 #include "httpok/event_listener.hpp"
 #include "httpok/log.hpp"
+#include "httpok/policy.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/scheduler.hpp"
 #include "httpok/startup.hpp"
@@ -68,6 +69,7 @@ struct TargetState {
   std::shared_ptr<const ProbeSpec> spec;
   Probe* engine = nullptr;             // while its probe runs
   Scheduler::TimePoint check_began{};  // of the last check
+  TargetCounters counters;             // the restart policy's (fails, rises)
   bool acting = false;                 // the restart sequence is under way
   std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
 };
@@ -409,8 +411,29 @@ class App final : private EventListener::Handler {
       // and nothing is restarted.
       own_line(&state,
                "local error, not the target's (nothing is restarted): " + one_line(result.outcome));
-    } else if (!result.ok() && !stopping_ && !draining_) {
-      act(state, result);
+    } else if (!stopping_ && !draining_) {
+      const Verdict verdict = on_probe(state.counters, state.target->restart.policy, result.ok());
+      switch (verdict.kind) {
+        case Verdict::Kind::ok:
+          break;
+        case Verdict::Kind::recovered:
+          own_line(&state, recovery_text(verdict));
+          break;
+        case Verdict::Kind::counted:
+        case Verdict::Kind::act: {
+          std::string line = std::string(to_string(result.failure)) + " failure";
+          if (state.target->restart.policy.fails > 1)
+            line += " " + std::to_string(verdict.failures) + " of " +
+                    std::to_string(state.target->restart.policy.fails);
+          line += ": " + one_line(result.outcome);
+          if (verdict.kind == Verdict::Kind::act) {
+            act(state, result, line);
+          } else {
+            own_line(&state, line + " (not restarting yet)");
+          }
+          break;
+        }
+      }
     }
     pump();
   }
@@ -418,9 +441,8 @@ class App final : private EventListener::Handler {
   // A failed check: its restart sequence, or, while another target's runs, a place in
   // the queue, so that one target's block of lines and its mail are never interleaved
   // with another's.
-  void act(TargetState& state, const ProbeResult& result) {
-    own_line(&state,
-             std::string(to_string(result.failure)) + " failure: " + one_line(result.outcome));
+  void act(TargetState& state, const ProbeResult& result, const std::string& line) {
+    own_line(&state, line);
     state.acting = true;
     pending_actions_.push_back(PendingAction{
         state.id,
@@ -459,6 +481,8 @@ class App final : private EventListener::Handler {
       settings.ledger = &restart_ledger_;
       settings.target = target.name;
       settings.check_began = next.check_began;
+      settings.limit = &restart_limit_;
+      settings.policy = target.restart.policy;
       // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
       const std::string name = many_targets() ? target.name + ": " : "";
       state->action =
@@ -470,8 +494,11 @@ class App final : private EventListener::Handler {
       ++actions_running_;
       running_action_ = next.id;
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
-        if (TargetState* found = lookup(id))
+        if (TargetState* found = lookup(id)) {
           found->acting = false;
+          if (found->action != nullptr && found->action->restarts() > 0)
+            on_restart(found->counters);
+        }
         if (--actions_running_ > 0)
           return;
         flush_held_lines();
@@ -651,6 +678,7 @@ class App final : private EventListener::Handler {
   std::unique_ptr<net::Dns> dns_;  // before its users: destroyed after them
   CoreLimit core_limit_{config_->core_interval};
   RestartLedger restart_ledger_;
+  RestartLimit restart_limit_;
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},

@@ -55,10 +55,14 @@ enum Id : int {
   kUnixSocket,
   kBodyAbsent,
   kBodyRegex,
+  kFails,
+  kRises,
+  kMaxRestarts,
+  kRestartWindow,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 35> kOptions{{
+constexpr std::array<OptionSpec, 39> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -94,6 +98,10 @@ constexpr std::array<OptionSpec, 35> kOptions{{
     {kUnixSocket, '\0', "unix-socket", true, false},
     {kBodyAbsent, '\0', "body-absent", true, false},
     {kBodyRegex, '\0', "body-regex", true, false},
+    {kFails, '\0', "fails", true, false},
+    {kRises, '\0', "rises", true, false},
+    {kMaxRestarts, '\0', "max-restarts", true, false},
+    {kRestartWindow, '\0', "restart-window", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -344,6 +352,29 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kBodyAbsent:
         target.probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
+      case kFails:
+      case kRises:
+      case kMaxRestarts: {
+        const auto count =
+            config_detail::read_count(value, option.id == kMaxRestarts ? 0 : 1, 10000);
+        if (auto error = refused(option.id, value, count)) {
+          return *error;
+        }
+        PolicySettings& policy = target.restart.policy;
+        (option.id == kFails   ? policy.fails
+         : option.id == kRises ? policy.rises
+                               : policy.max_restarts) = static_cast<std::uint32_t>(count.value());
+        break;
+      }
+      case kRestartWindow: {
+        const auto window = config_detail::read_seconds(value);
+        if (auto error = refused(option.id, value, window)) {
+          return *error;
+        }
+        target.restart.policy.restart_window =
+            std::chrono::duration_cast<std::chrono::seconds>(window.value());
+        break;
+      }
       case kBodyRegex: {
         auto regex = config_detail::read_body_regex(value);
         if (auto error = refused(option.id, value, regex)) {

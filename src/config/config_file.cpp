@@ -61,11 +61,11 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 22> kTargetKeys{
+constexpr std::array<std::string_view, 26> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
-    "body_regex"};
+    "body_regex", "fails", "rises", "max_restarts", "restart_window"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
@@ -435,6 +435,20 @@ class Loader {
       if (!seconds)
         return bad(seconds.error());
       (key == "timeout" ? probe.timeout : target.interval.emplace()) = seconds.value();
+    } else if (key == "fails" || key == "rises" || key == "max_restarts") {
+      const auto count = read_count(value, key == "max_restarts" ? 0 : 1, 10000);
+      if (!count)
+        return bad(count.error());
+      PolicySettings& policy = target.restart.policy;
+      (key == "fails"   ? policy.fails
+       : key == "rises" ? policy.rises
+                        : policy.max_restarts) = static_cast<std::uint32_t>(count.value());
+    } else if (key == "restart_window") {
+      const auto seconds = read_seconds(value);
+      if (!seconds)
+        return bad(seconds.error());
+      target.restart.policy.restart_window =
+          std::chrono::duration_cast<std::chrono::seconds>(seconds.value());
     } else if (key == "method") {
       auto method = read_method(value);
       if (!method)

@@ -98,6 +98,13 @@ std::string describe_config(const Config& config) {
     for (const std::string& header : probe.headers)
       line(out, "header", masked_header(header));
     line(out, "timeout", seconds(probe.timeout));
+    const PolicySettings& policy = target.restart.policy;
+    line(out, "fails", std::to_string(policy.fails));
+    line(out, "rises", std::to_string(policy.rises));
+    if (policy.max_restarts > 0) {
+      line(out, "max_restarts", std::to_string(policy.max_restarts));
+      line(out, "restart_window", std::to_string(policy.restart_window.count()));
+    }
     if (target.interval)
       line(out, "interval", seconds(*target.interval));
     line(out, "max_body", std::to_string(probe.max_body));

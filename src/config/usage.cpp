@@ -119,6 +119,18 @@ Options of this implementation (not in superlance's httpok):
       Connect to this UNIX socket instead of the URL's host and port; the
       URL still gives the Host header and the path.
 
+--fails N
+      Restart only after N failed checks in a row (1 to 10000). Default: 1.
+
+--rises N
+      A target that caused a restart has recovered after N good checks in a
+      row (1 to 10000); httpok then logs "recovered after ...". Default: 1.
+
+--max-restarts N, --restart-window SECONDS
+      Stop restarting a program that httpok restarted N times within the
+      window (log and mail "giving up on NAME" once), and resume once the
+      window has slid past. Default: no limit; window 600.
+
 --interval SECONDS
       Check the URL this often, on its own clock, TICK events or not (1 to
       86400). Default: on every TICK event.

@@ -866,6 +866,48 @@ TEST_P(ActionsTest, ARestartWhoseStartFailedIsNoRestartForTheNextTarget) {
             "web restarted\n");
 }
 
+TEST_P(ActionsTest, MaxRestartsGivesUpOnceInTheBlockThenStaysQuietThenResumes) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  ActionSettings settings = superlance_settings({"web"});
+  settings.limit = &limit;
+  settings.policy.max_restarts = 1;
+  settings.policy.restart_window = std::chrono::seconds(100);
+  auto again = [&] {
+    stderr_.clear();
+    done_calls_ = 0;
+    spawner_.requests.clear();
+    events_.clear();
+    rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 11}};
+    return act(settings);
+  };
+  EXPECT_THAT(again(), HasSubstr("web restarted\n"));
+  EXPECT_EQ(run_->restarts(), 1u);
+  now += std::chrono::seconds(10);
+  const std::string block =
+      "Restarting selected processes ['web']\n"
+      "giving up on web: 1 restart within 100 s\n";
+  const std::string gave_up = again();
+  EXPECT_EQ(gave_up, block + "Mailed:\n\n" + mailed() + "\n");
+  EXPECT_THAT(mailed(), HasSubstr("giving up on web: 1 restart within 100 s"));
+  EXPECT_EQ(run_->restarts(), 0u);
+  // Still within the window: no block, no mail, no stop; a line of ours says why.
+  now += std::chrono::seconds(10);
+  EXPECT_EQ(again(), "httpok: not restarting web: gave up on it (--max-restarts 1 within 100 s)\n");
+  EXPECT_THAT(spawner_.requests, IsEmpty());
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo"));
+  // The restart is 100 s old: the window has slid past it.
+  now += std::chrono::seconds(80);
+  const std::string resumed = again();
+  EXPECT_EQ(resumed,
+            "Restarting selected processes ['web']\n"
+            "resuming restarts of web: fewer than 1 within 100 s\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n"
+            "Mailed:\n\n" +
+                mailed() + "\n");
+}
+
 TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {
   rpc_.infos = {{"w1", "workers", "RUNNING", kStateRunning, 11},
                 {"w2", "workers", "RUNNING", kStateRunning, 12},

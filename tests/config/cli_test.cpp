@@ -218,6 +218,21 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_target({"u"}).probe.body_absent, std::nullopt);
   EXPECT_EQ(run_target({"--body-absent", "maintenance", "u"}).probe.body_absent, "maintenance");
   EXPECT_EQ(run_target({"u"}).probe.body_regex, std::nullopt);
+  EXPECT_EQ(run_target({"u"}).restart.policy, PolicySettings{});  // superlance's: 1, 1, none
+  const Target policed = run_target(
+      {"--fails", "3", "--rises", "2", "--max-restarts", "4", "--restart-window", "120", "u"});
+  EXPECT_EQ(policed.restart.policy.fails, 3u);
+  EXPECT_EQ(policed.restart.policy.rises, 2u);
+  EXPECT_EQ(policed.restart.policy.max_restarts, 4u);
+  EXPECT_EQ(policed.restart.policy.restart_window, 120s);
+  EXPECT_EQ(usage_error({"--fails", "0", "u"}),
+            "httpok: invalid value for --fails: '0' (expected a whole number from 1 to 10000)");
+  EXPECT_EQ(usage_error({"--max-restarts", "-1", "u"}),
+            "httpok: invalid value for --max-restarts: '-1' (expected a whole number from 0 to "
+            "10000)");
+  EXPECT_EQ(usage_error({"--restart-window", "0", "u"}),
+            "httpok: invalid value for --restart-window: '0' (expected a whole number of "
+            "seconds, 1 or more)");
   EXPECT_EQ(run_target({"--body-regex", "\"status\": *\"ok\"", "u"}).probe.body_regex,
             "\"status\": *\"ok\"");
   EXPECT_EQ(usage_error({"--body-regex", "a[", "u"}),
@@ -454,7 +469,9 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   const Target target = run_target({"--no-", "u"});
   EXPECT_FALSE(target.probe.tls.session_resumption);
   EXPECT_TRUE(target.restart.eager);
-  EXPECT_EQ(run_target({"--ma", "10", "u"}).probe.max_body, 10u);
+  EXPECT_EQ(run_target({"--max-b", "10", "u"}).probe.max_body, 10u);
+  // Since --max-restarts, --ma is no longer a unique prefix of --max-body.
+  EXPECT_EQ(usage_error({"--ma", "10", "u"}), "httpok: option --ma not a unique prefix");
   EXPECT_EQ(run_target({"--me", "head", "u"}).probe.method, "HEAD");
   EXPECT_EQ(run_target({"--hea", "X-A: 1", "u"}).probe.headers, std::vector<std::string>{"X-A: 1"});
   EXPECT_EQ(action_of({"--he", "u"}), CliAction::help);  // superlance's --he is --help
@@ -464,7 +481,9 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_EQ(run_target({"--int", "5", "u"}).interval, 5s);
   // Since --interval, --i is no longer a unique prefix of --insecure.
   EXPECT_EQ(usage_error({"--i", "u"}), "httpok: option --i not a unique prefix");
-  EXPECT_EQ(run_config({"--r", "3", "u"}).rpc_timeout, 3s);
+  EXPECT_EQ(run_config({"--rp", "3", "u"}).rpc_timeout, 3s);
+  // Since --rises and --restart-window, --r is no longer a unique prefix of --rpc-timeout.
+  EXPECT_EQ(usage_error({"--r", "3", "u"}), "httpok: option --r not a unique prefix");
   EXPECT_EQ(run_target({"--caf", "f", "u"}).probe.tls.cafile, "f");
   EXPECT_EQ(run_target({"--cap", "d", "u"}).probe.tls.capath, "d");
   EXPECT_EQ(run_target({"--client-c", "c", "--client-k", "k", "u"}).probe.tls.client_cert, "c");

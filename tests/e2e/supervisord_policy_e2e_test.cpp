@@ -1,0 +1,87 @@
+// The restart policy under a real supervisord: --fails 3 restarts on the third failure in
+// a row, and --max-restarts gives up with one mail, then stays quiet (no restart storm,
+// no mail storm).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "child.hpp"
+#include "support/supervisord.hpp"
+#include "support/test_support.hpp"
+
+namespace httpok::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(RestartPolicy, FailsThreeThenGivesUpOnceAndStaysQuiet) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  const auto support = support_dir();
+  // The app answers 500 on this path, every time: a failure that never heals.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/status/500";
+  sv.start("[program:web]\ncommand=python3 " + (support / "webapp.py").string() + " " +
+           std::to_string(port) +
+           "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() +
+           " -p web -t 2 --fails 3 --max-restarts 1 --restart-window 120 -m ops@example.com "
+           "-s '" +
+           (support / "fake-sendmail.sh").string() + " -t -i' " + url +
+           "\nevents=TICK_5\nstartsecs=0\nautostart=false\nstderr_logfile=" +
+           (dir / "httpok.err").string() + "\nenvironment=FAKE_SENDMAIL_OUT=\"" +
+           (dir / "mail.txt").string() + "\"\n");
+  ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
+  sv.ctl({"start", "httpok"});
+  ASSERT_TRUE(sv.wait_for_state("httpok", "RUNNING", 20s)) << sv.log();
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  const std::string failure = "httpok: status failure ";
+  const std::string outcome = ": status contacting " + url + ": 500 Internal Server Error";
+
+  // Ticks 1 and 2 count; tick 3 restarts.
+  ASSERT_TRUE(wait_until([&] { return err().find("web restarted\n") != std::string::npos; }, 40s))
+      << err();
+  std::string log = err();
+  const std::size_t first = log.find(failure + "1 of 3" + outcome + " (not restarting yet)\n");
+  const std::size_t second = log.find(failure + "2 of 3" + outcome + " (not restarting yet)\n");
+  const std::size_t third = log.find(failure + "3 of 3" + outcome +
+                                     "\nRestarting selected processes ['web']\n"
+                                     "web is in RUNNING state, restarting\n");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_LT(first, second) << log;
+  EXPECT_LT(second, third) << log;
+  EXPECT_NE(third, std::string::npos) << log;
+
+  // Three more failures: the limit (1 within 120 s) is reached, said and mailed once.
+  const std::string giving_up = "giving up on web: 1 restart within 120 s\n";
+  ASSERT_TRUE(wait_until([&] { return err().find(giving_up) != std::string::npos; }, 40s)) << err();
+  // Three more: nothing restarted, nothing mailed, one line of ours.
+  const std::string quiet =
+      "httpok: not restarting web: gave up on it (--max-restarts 1 within "
+      "120 s)\n";
+  ASSERT_TRUE(wait_until([&] { return err().find(quiet) != std::string::npos; }, 40s)) << err();
+  sv.ctl({"stop", "httpok"});
+  log = err();
+  // Two blocks, each followed by its mail (which repeats it): the restart, the giving up.
+  EXPECT_EQ(count(log, "\nMailed:\n"), 2u) << log;
+  EXPECT_EQ(count(log, "web is in RUNNING state, restarting\n"), 2u) << log;  // block, mail
+  EXPECT_EQ(count(sv.log(), "stopped: web "), 1u) << sv.log();
+  const std::string mail = read_file_or_empty(dir / "mail.txt");
+  EXPECT_EQ(count(mail, "=== sendmail"), 2u) << mail;  // the restart's, the giving up's
+  EXPECT_EQ(count(mail, giving_up), 1u) << mail;
+}
+
+}  // namespace
+}  // namespace httpok::test

@@ -1,0 +1,118 @@
+// The restart policy alone: every transition of fails and rises, the recovery text, and
+// the restart limit's window sliding with an injected clock.
+#include "httpok/policy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
+
+namespace httpok {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = Verdict::Kind;
+using Limit = RestartLimit::Decision::Kind;
+
+std::vector<Kind> run(TargetCounters& c, const PolicySettings& s, const std::vector<bool>& oks) {
+  std::vector<Kind> kinds;
+  for (const bool ok : oks)
+    kinds.push_back(on_probe(c, s, ok).kind);
+  return kinds;
+}
+
+TEST(Policy, TheDefaultsActOnEveryFailureAsSuperlance) {
+  TargetCounters c;
+  const PolicySettings s;
+  EXPECT_EQ(run(c, s, {false, false, true, true, false}),
+            (std::vector<Kind>{Kind::act, Kind::act, Kind::recovered, Kind::ok, Kind::act}));
+}
+
+TEST(Policy, FailsCountsConsecutiveFailuresAndASuccessResetsThem) {
+  TargetCounters c;
+  PolicySettings s;
+  s.fails = 3;
+  EXPECT_EQ(run(c, s, {false, false, true, false, false, false}),
+            (std::vector<Kind>{Kind::counted, Kind::counted, Kind::ok, Kind::counted, Kind::counted,
+                               Kind::act}));
+  // After acting the count starts again: three more failures for the next restart.
+  on_restart(c);
+  EXPECT_EQ(run(c, s, {false, false, false}),
+            (std::vector<Kind>{Kind::counted, Kind::counted, Kind::act}));
+  const Verdict v = on_probe(c, s, false);
+  EXPECT_EQ(v.kind, Kind::counted);
+  EXPECT_EQ(v.failures, 1u);
+}
+
+TEST(Policy, FailuresBelowTheThresholdThenASuccessAreNoRecovery) {
+  TargetCounters c;
+  PolicySettings s;
+  s.fails = 2;
+  EXPECT_EQ(run(c, s, {false, true, false, true}),
+            (std::vector<Kind>{Kind::counted, Kind::ok, Kind::counted, Kind::ok}));
+}
+
+TEST(Policy, RisesNeedsThatManyGoodProbesInARowAndSaysWhatHappened) {
+  TargetCounters c;
+  PolicySettings s;
+  s.rises = 3;
+  EXPECT_EQ(run(c, s, {false}), std::vector<Kind>{Kind::act});
+  on_restart(c);
+  // A failure in between starts the count of good probes again.
+  EXPECT_EQ(run(c, s, {true, true, false}), (std::vector<Kind>{Kind::ok, Kind::ok, Kind::act}));
+  on_restart(c);
+  EXPECT_EQ(run(c, s, {true, true}), (std::vector<Kind>{Kind::ok, Kind::ok}));
+  const Verdict v = on_probe(c, s, true);
+  EXPECT_EQ(v.kind, Kind::recovered);
+  EXPECT_EQ(v.failed_probes, 2u);
+  EXPECT_EQ(v.restarts, 2u);
+  EXPECT_EQ(recovery_text(v), "recovered after 2 failed probes, 2 restarts");
+  EXPECT_EQ(on_probe(c, s, true).kind, Kind::ok);  // recovered once, then healthy
+}
+
+TEST(Policy, RecoveryTextCountsInTheSingular) {
+  Verdict v;
+  v.failed_probes = 1;
+  v.restarts = 1;
+  EXPECT_EQ(recovery_text(v), "recovered after 1 failed probe, 1 restart");
+  v.restarts = 0;
+  EXPECT_EQ(recovery_text(v), "recovered after 1 failed probe, 0 restarts");
+}
+
+TEST(RestartLimit, GivesUpOnceThenStaysQuietThenResumesWhenTheWindowSlides) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  PolicySettings s;
+  s.max_restarts = 2;
+  s.restart_window = 100s;
+  EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+  limit.restarted("web");
+  now += 10s;
+  EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+  limit.restarted("web");
+  now += 10s;
+  const auto give_up = limit.check("web", s);
+  EXPECT_EQ(give_up.kind, Limit::give_up);
+  EXPECT_EQ(give_up.count, 2u);
+  EXPECT_EQ(giving_up_text("web", give_up.count, s.restart_window),
+            "giving up on web: 2 restarts within 100 s");
+  EXPECT_EQ(giving_up_text("web", 1, s.restart_window), "giving up on web: 1 restart within 100 s");
+  EXPECT_EQ(limit.check("web", s).kind, Limit::given_up);  // said once only
+  EXPECT_EQ(limit.check("api", s).kind, Limit::restart);   // each program on its own
+  now += 80s;  // the first restart is 100 s old: one left in the window
+  EXPECT_EQ(limit.check("web", s).kind, Limit::resume);
+  limit.restarted("web");
+  EXPECT_EQ(limit.check("web", s).kind, Limit::give_up);  // two within the window again
+}
+
+TEST(RestartLimit, NoLimitByDefault) {
+  RestartLimit limit;
+  const PolicySettings s;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+    limit.restarted("web");
+  }
+}
+
+}  // namespace
+}  // namespace httpok
