@@ -36,6 +36,13 @@ bool selects(const std::vector<std::string>& programs, bool any, const std::stri
 
 std::string core_file_name(const std::string& coredir, const std::string& namespec);
 
+// --grace: why a failure of the target does not count now, when one of its processes is
+// STARTING or BACKOFF, or has been RUNNING for less than `grace` by supervisord's clock:
+// "web started 12 s ago (grace 30 s)", "web is STARTING (grace 30 s)". Nothing otherwise.
+std::optional<std::string> grace_reason(const RestartSettings& restart,
+                                        const std::string& self_group, const std::string& self_name,
+                                        const std::vector<ProcessInfo>& infos);
+
 // One line on why a gcore or sendmail run failed, naming the command.
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result);
 

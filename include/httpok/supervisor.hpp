@@ -18,10 +18,14 @@ struct ProcessInfo {
   std::string statename;
   int state = 0;  // 20 is RUNNING
   std::int64_t pid = 0;
+  std::int64_t start = 0;  // when it was started, and supervisord's time of the answer
+  std::int64_t now = 0;    // (seconds since the epoch; 0 when not given)
   bool operator==(const ProcessInfo&) const = default;
 };
 
+inline constexpr int kStateStarting = 10;
 inline constexpr int kStateRunning = 20;
+inline constexpr int kStateBackoff = 30;
 
 // "name" when group == name, else "group:name" (supervisor's make_namespec).
 std::string make_namespec(const std::string& group, const std::string& name);

@@ -55,6 +55,7 @@ struct PolicySettings {
   std::uint32_t rises = 1;         // --rises: good probes in a row before it has recovered
   std::uint32_t max_restarts = 0;  // --max-restarts: per program in restart_window; 0: none
   std::chrono::seconds restart_window{600};  // --restart-window
+  std::chrono::seconds grace{0};  // --grace: failures do not count while a program is younger
 
   bool operator==(const PolicySettings&) const = default;
 };

@@ -56,6 +56,26 @@ std::string core_file_name(const std::string& coredir, const std::string& namesp
   return coredir + "/" + namespec;
 }
 
+std::optional<std::string> grace_reason(const RestartSettings& restart,
+                                        const std::string& self_group, const std::string& self_name,
+                                        const std::vector<ProcessInfo>& infos) {
+  const std::int64_t grace = restart.policy.grace.count();
+  if (grace <= 0)
+    return std::nullopt;
+  const std::string period = " (grace " + std::to_string(grace) + " s)";
+  for (const ProcessInfo& info : infos) {
+    if (!selects(restart.programs, restart.any, self_group, self_name, info))
+      continue;
+    const std::string namespec = make_namespec(info.group, info.name);
+    if (info.state == kStateStarting || info.state == kStateBackoff)
+      return namespec + " is " + (info.statename.empty() ? "starting" : info.statename) + period;
+    if (info.state == kStateRunning && info.start > 0 && info.now >= info.start &&
+        info.now - info.start < grace)
+      return namespec + " started " + std::to_string(info.now - info.start) + " s ago" + period;
+  }
+  return std::nullopt;
+}
+
 CoreLimit::CoreLimit(std::chrono::milliseconds interval, std::function<Clock::time_point()> now)
     : interval_(interval), now_(std::move(now)) {}
 

@@ -61,6 +61,18 @@ constexpr std::uint64_t kWatchdogMs = 150;
 // long enough to send its mail, short enough to exit within a second.
 constexpr std::uint64_t kDrainGraceMs = 800;
 
+using ProcessAnswer = RpcResult<std::vector<ProcessInfo>>;
+
+// The process list of one TICK round, asked once and shared by the targets that need it
+// (-E before a check, --grace after a failure). Owned by its RPC callback too, so a round's
+// waiting targets get their answer after the next tick.
+struct ProcessQuery {
+  using Then = std::function<void(TargetId, const ProcessAnswer&)>;
+  std::uint64_t round = 0;
+  std::optional<ProcessAnswer> answer;
+  std::vector<std::pair<TargetId, Then>> waiting;
+};
+
 // One watched target and what is under way for it. Owned by App, which finds it by its
 // scheduler id: callbacks carry the id, never a pointer, so a late one finds nothing.
 struct TargetState {
@@ -349,33 +361,39 @@ class App final : private EventListener::Handler {
     }
     if (state.target->restart.eager)
       return start_probe(state);
-    // Not eager: probe only while a watched process is RUNNING. The TICK targets of one
-    // round share one getAllProcessInfo; an interval target asks for itself.
+    // Not eager: probe only while a watched process is RUNNING.
+    ask_processes(state, [this](TargetId id, const ProcessAnswer& infos) { decide(id, infos); });
+  }
+
+  // One getAllProcessInfo for every TICK target of a round that needs the process list
+  // (-E before its check, --grace after a failure); an interval target asks for itself.
+  // `then` gets the answer, from the loop or at once when the round has it already.
+  void ask_processes(TargetState& state, ProcessQuery::Then then) {
     if (!state.target->interval && query_ != nullptr && query_->round == round_) {
       if (query_->answer) {
-        decide(state.id, *query_->answer);
+        then(state.id, *query_->answer);
       } else {
-        query_->waiting.push_back(state.id);
+        query_->waiting.emplace_back(state.id, std::move(then));
       }
       return;
     }
     auto query = std::make_shared<ProcessQuery>();
     query->round = round_;
-    query->waiting.push_back(state.id);
+    query->waiting.emplace_back(state.id, std::move(then));
     if (!state.target->interval)
       query_ = query;
-    rpc_->get_all_process_info([this, query](RpcResult<std::vector<ProcessInfo>> infos) {
+    rpc_->get_all_process_info([this, query](ProcessAnswer infos) {
       if (stopping_ || draining_)
         return;
       query->answer = std::move(infos);
-      for (const TargetId id : std::exchange(query->waiting, {}))
-        decide(id, *query->answer);
+      for (auto& [id, waiting] : std::exchange(query->waiting, {}))
+        waiting(id, *query->answer);
       pump();
     });
   }
 
   // -E: the target is probed when one of its processes is RUNNING; else its turn is over.
-  void decide(TargetId id, const RpcResult<std::vector<ProcessInfo>>& infos) {
+  void decide(TargetId id, const ProcessAnswer& infos) {
     TargetState* checked = lookup(id);
     if (checked == nullptr)
       return;
@@ -405,7 +423,35 @@ class App final : private EventListener::Handler {
 
   // From the engine's callback: the engine is free again, the next check may take it.
   void on_result(TargetState& state, const ProbeResult& result) {
+    engines_->give(*state.engine);
+    state.engine = nullptr;
+    if (!result.ok() && result.failure != ProbeFailure::local &&
+        state.target->restart.policy.grace.count() > 0 && !stopping_ && !draining_) {
+      // --grace: whether the failure counts depends on how long its processes have run.
+      // The turn lasts until that is known (the scheduler starts no second check).
+      ask_processes(state, [this, result](TargetId id, const ProcessAnswer& infos) {
+        TargetState* found = lookup(id);
+        if (found == nullptr)
+          return;
+        if (infos.ok()) {
+          if (auto why = grace_reason(found->target->restart, env_.group_name, env_.process_name,
+                                      *infos.value)) {
+            own_line(found, "failure ignored, " + *why + ": " + one_line(result.outcome));
+            return end_turn(*found);
+          }
+        }
+        judge(*found, result);
+        end_turn(*found);
+      });
+      return pump();  // the answer may have been there already
+    }
+    judge(state, result);
     end_turn(state);
+    pump();
+  }
+
+  // What a result means for its target: nothing, a line, or its restart sequence.
+  void judge(TargetState& state, const ProbeResult& result) {
     if (result.failure == ProbeFailure::local) {
       // This machine's trouble (out of file descriptors, say): the target is not to blame
       // and nothing is restarted.
@@ -435,7 +481,6 @@ class App final : private EventListener::Handler {
         }
       }
     }
-    pump();
   }
 
   // A failed check: its restart sequence, or, while another target's runs, a place in
@@ -713,13 +758,6 @@ class App final : private EventListener::Handler {
     Scheduler::TimePoint check_began;
   };
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
-  // -E: the process list of one TICK round, asked once and shared by its targets. Owned by
-  // its RPC callback too, so a round's waiting targets get their answer after the next tick.
-  struct ProcessQuery {
-    std::uint64_t round = 0;
-    std::optional<RpcResult<std::vector<ProcessInfo>>> answer;
-    std::vector<TargetId> waiting;
-  };
   std::shared_ptr<ProcessQuery> query_;        // the current round's
   std::uint64_t round_ = 0;                    // TICK events seen
   TargetId running_action_;                    // whose ActionRun runs (actions_running_ > 0)

@@ -59,10 +59,11 @@ enum Id : int {
   kRises,
   kMaxRestarts,
   kRestartWindow,
+  kGrace,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 39> kOptions{{
+constexpr std::array<OptionSpec, 40> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -102,6 +103,7 @@ constexpr std::array<OptionSpec, 39> kOptions{{
     {kRises, '\0', "rises", true, false},
     {kMaxRestarts, '\0', "max-restarts", true, false},
     {kRestartWindow, '\0', "restart-window", true, false},
+    {kGrace, '\0', "grace", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -366,13 +368,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
                                : policy.max_restarts) = static_cast<std::uint32_t>(count.value());
         break;
       }
-      case kRestartWindow: {
-        const auto window = config_detail::read_seconds(value);
-        if (auto error = refused(option.id, value, window)) {
+      case kRestartWindow:
+      case kGrace: {
+        const auto seconds = config_detail::read_seconds(value, option.id == kGrace ? 0 : 1);
+        if (auto error = refused(option.id, value, seconds)) {
           return *error;
         }
-        target.restart.policy.restart_window =
-            std::chrono::duration_cast<std::chrono::seconds>(window.value());
+        (option.id == kGrace ? target.restart.policy.grace : target.restart.policy.restart_window) =
+            std::chrono::duration_cast<std::chrono::seconds>(seconds.value());
         break;
       }
       case kBodyRegex: {

@@ -101,6 +101,8 @@ std::string describe_config(const Config& config) {
     const PolicySettings& policy = target.restart.policy;
     line(out, "fails", std::to_string(policy.fails));
     line(out, "rises", std::to_string(policy.rises));
+    if (policy.grace.count() > 0)
+      line(out, "grace", std::to_string(policy.grace.count()));
     if (policy.max_restarts > 0) {
       line(out, "max_restarts", std::to_string(policy.max_restarts));
       line(out, "restart_window", std::to_string(policy.restart_window.count()));

@@ -126,6 +126,11 @@ Options of this implementation (not in superlance's httpok):
       A target that caused a restart has recovered after N good checks in a
       row (1 to 10000); httpok then logs "recovered after ...". Default: 1.
 
+--grace SECONDS
+      A failed check does not count while one of the target's processes is
+      starting, or has been RUNNING for less than this (0 to 86400); the log
+      says: failure ignored, web started 12 s ago. Default: 0.
+
 --max-restarts N, --restart-window SECONDS
       Stop restarting a program that httpok restarted N times within the
       window (log and mail "giving up on NAME" once), and resume once the

@@ -72,7 +72,9 @@ RpcResult<std::vector<ProcessInfo>> process_infos_from(const xmlrpc::Value& valu
     for (const std::string& problem :
          {read_member(item, "name", true, info.name), read_member(item, "group", true, info.group),
           read_member(item, "state", true, state), read_member(item, "pid", false, info.pid),
-          read_member(item, "statename", false, info.statename)}) {
+          read_member(item, "statename", false, info.statename),
+          read_member(item, "start", false, info.start),
+          read_member(item, "now", false, info.now)}) {
       if (!problem.empty()) {
         return shape_error(problem);
       }

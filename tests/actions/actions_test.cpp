@@ -695,6 +695,35 @@ TEST_P(ActionsTest, WhatAChildWroteOnStderrFollowsTheBlockNeverInsideIt) {
   EXPECT_EQ(spawner_.requests[1].name, "sendmail");
 }
 
+TEST(GraceReason, AYoungOrStartingProcessOfTheTargetPutsItsFailureInGrace) {
+  RestartSettings restart;
+  restart.programs = {"web", "workers:*"};
+  restart.policy.grace = std::chrono::seconds(30);
+  auto info = [](std::string name, std::string group, std::string statename, int state,
+                 std::int64_t start, std::int64_t now) {
+    return ProcessInfo{std::move(name), std::move(group), std::move(statename), state, 1, start,
+                       now};
+  };
+  const std::int64_t now = 1700000100;
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 12, now)}),
+            "web started 12 s ago (grace 30 s)");
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 300, now),
+                          info("w1", "workers", "STARTING", kStateStarting, 0, now)}),
+            "workers:w1 is STARTING (grace 30 s)");
+  // Old enough, not the target's, or no start time: the failure counts.
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 30, now),
+                          info("api", "api", "RUNNING", kStateRunning, now - 1, now),
+                          info("w2", "workers", "RUNNING", kStateRunning, 0, now)}),
+            std::nullopt);
+  restart.policy.grace = std::chrono::seconds(0);
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "STARTING", kStateStarting, 0, now)}),
+            std::nullopt);
+}
+
 TEST(CoreLimit, ClaimsAreGrantedOncePerIntervalAndGivenBack) {
   CoreLimit::Clock::time_point now{};
   CoreLimit limit(std::chrono::seconds(10), [&] { return now; });

@@ -83,5 +83,37 @@ TEST(RestartPolicy, FailsThreeThenGivesUpOnceAndStaysQuiet) {
   EXPECT_EQ(count(mail, giving_up), 1u) << mail;
 }
 
+TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  // RUNNING after 1 s (startsecs), listening only after 8 s: a slow start-up.
+  sv.start("[program:web]\ncommand=sh -c 'sleep 8; exec python3 " +
+           (support_dir() / "webapp.py").string() + " " + std::to_string(port) +
+           "'\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " -p web -t 2 --grace 12 http://127.0.0.1:" + std::to_string(port) +
+           "/\nevents=TICK_5\nstartsecs=0\nstderr_logfile=" + (dir / "httpok.err").string() +
+           "\n");
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  // The app answers in the end (its access log shows httpok's GET), and until then every
+  // failure was ignored.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sv.child_log("web", "stderr").find("\"GET / HTTP/1.1\" 200") != std::string::npos;
+      },
+      40s))
+      << err() << sv.log();
+  sv.ctl({"stop", "httpok"});
+  const std::string log = err();
+  EXPECT_NE(log.find("httpok: failure ignored, web started "), std::string::npos) << log;
+  EXPECT_NE(log.find(" s ago (grace 12 s): error contacting http://127.0.0.1:"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("Restarting"), std::string::npos) << log;
+  EXPECT_EQ(sv.log().find("stopped: web "), std::string::npos) << sv.log();
+}
+
 }  // namespace
 }  // namespace httpok::test

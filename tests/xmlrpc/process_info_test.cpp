@@ -34,11 +34,12 @@ TEST(ProcessInfosFrom, SupervisordAnswer) {
   ASSERT_EQ(response.kind, xmlrpc::Response::Kind::value) << response.error;
   const auto infos = process_infos_from(response.value);
   ASSERT_TRUE(infos.ok()) << infos.error.describe();
+  // start and now (for --grace) are read as well.
   const std::vector<ProcessInfo> expected = {
-      {"bar", "bar", "FATAL", 200, 0},
-      {"baz_01", "baz", "STOPPED", 0, 0},
-      {"foo", "foo", "RUNNING", 20, 4242},
-      {"httpok", "httpok", "RUNNING", 20, 4243},
+      {"bar", "bar", "FATAL", 200, 0, 1700000000, 1700000100},
+      {"baz_01", "baz", "STOPPED", 0, 0, 1700000000, 1700000100},
+      {"foo", "foo", "RUNNING", 20, 4242, 1700000000, 1700000100},
+      {"httpok", "httpok", "RUNNING", 20, 4243, 1700000000, 1700000100},
   };
   EXPECT_EQ(*infos.value, expected);
 }
