@@ -139,8 +139,8 @@ class ActionRun {
   // subject: the mail subject; outcome: the probe outcome text (first line of the mail).
   // Only the first call starts a run.
   void start(std::string subject, std::string outcome, std::function<void()> done);
-  // How many processes it stopped and started (or tried to), so far.
-  std::size_t restarts() const;
+  // The processes it stopped and started (or tried to), so far.
+  const std::vector<ProcessInfo>& restarted() const;
 
  private:
   struct Impl;

@@ -47,8 +47,9 @@ void on_restart(TargetCounters& counters);
 // "recovered after 2 failed probes, 1 restart"
 std::string recovery_text(const Verdict& verdict);
 
-// --max-restarts: how often httpok restarted each program, and whether it gave up on it.
-// Owned by the app; the restart runs hold a pointer, and it outlives them.
+// --max-restarts: how often httpok restarted each program (for any target), and which
+// targets gave up on it (each under its own limit, each saying so once). Owned by the app;
+// the restart runs hold a pointer, and it outlives them.
 class RestartLimit {
  public:
   using Clock = std::chrono::steady_clock;
@@ -64,17 +65,21 @@ class RestartLimit {
     Kind kind = Kind::restart;
     std::uint32_t count = 0;  // restarts within the window (give_up)
   };
-  // Whether `namespec` may be restarted now under `settings` (no limit: always).
-  Decision check(const std::string& namespec, const PolicySettings& settings);
+  // Whether `target` may restart `namespec` now under its `settings` (no limit: always).
+  Decision check(const std::string& namespec, const std::string& target,
+                 const PolicySettings& settings);
   void restarted(const std::string& namespec);
 
  private:
   struct Program {
-    std::vector<Clock::time_point> restarts;  // oldest first, pruned to the largest window
-    bool gave_up = false;
+    std::vector<Clock::time_point> restarts;  // oldest first, within the largest window
+    std::vector<std::string> gave_up;         // the targets that gave up on it
   };
   std::function<Clock::time_point()> now_;
   std::unordered_map<std::string, Program> programs_;
+  // The largest window any check used: older restarts can matter to no one. Zero while no
+  // target has a limit, and then nothing is kept.
+  std::chrono::seconds largest_window_{0};
 };
 
 // "giving up on web: 3 restarts within 600 s"

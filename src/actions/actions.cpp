@@ -243,7 +243,8 @@ struct ActionRun::Impl {
         const ProcessInfo& info = considered[i];
         if (info.state == kStateRunning &&
             !restarted_by_another(make_namespec(info.group, info.name)))
-          limits[i] = settings.limit->check(make_namespec(info.group, info.name), settings.policy);
+          limits[i] = settings.limit->check(make_namespec(info.group, info.name), settings.target,
+                                            settings.policy);
       }
     }
   }
@@ -259,7 +260,7 @@ struct ActionRun::Impl {
         return false;
       any = true;
     }
-    return any && waiting.empty();
+    return any;  // -p names that match nothing were warned about at start
   }
 
   // A failed gcore or sendmail run, or what a successful one wrote on stderr, is noted
@@ -303,7 +304,7 @@ struct ActionRun::Impl {
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
   void begin_stop(const std::string& namespec) {
-    ++restarts;
+    restarted.push_back(current());
     if (settings.limit != nullptr)
       settings.limit->restarted(namespec);
     step = Step::stop_done;
@@ -525,7 +526,7 @@ struct ActionRun::Impl {
   std::vector<std::string> messages;  // the mail body: the outcome, then every write()
   std::vector<ProcessInfo> considered;
   std::vector<RestartLimit::Decision> limits;  // by index in `considered`
-  std::size_t restarts = 0;
+  std::vector<ProcessInfo> restarted;          // stopped and started (or tried to)
   std::vector<std::string> waiting;
   std::size_t index = 0;
   std::string mail;
@@ -549,8 +550,8 @@ ActionRun::ActionRun(const ActionSettings& settings, SupervisorApi& rpc, Spawner
 
 ActionRun::~ActionRun() = default;
 
-std::size_t ActionRun::restarts() const {
-  return impl_->restarts;
+const std::vector<ProcessInfo>& ActionRun::restarted() const {
+  return impl_->restarted;
 }
 
 void ActionRun::start(std::string subject, std::string outcome, std::function<void()> done) {

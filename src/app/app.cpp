@@ -541,8 +541,10 @@ class App final : private EventListener::Handler {
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
         if (TargetState* found = lookup(id)) {
           found->acting = false;
-          if (found->action != nullptr && found->action->restarts() > 0)
+          if (found->action != nullptr && !found->action->restarted().empty()) {
             on_restart(found->counters);
+            restarted_elsewhere(*found, found->action->restarted());
+          }
         }
         if (--actions_running_ > 0)
           return;
@@ -555,6 +557,22 @@ class App final : private EventListener::Handler {
         }
       });
       return;
+    }
+  }
+
+  // A restart resets the failure count of every other target that watches the process
+  // too: their failures so far were seen before it.
+  void restarted_elsewhere(const TargetState& by, const std::vector<ProcessInfo>& processes) {
+    for (auto& slot : states_) {
+      if (slot == nullptr || slot.get() == &by)
+        continue;
+      const RestartSettings& restart = slot->target->restart;
+      for (const ProcessInfo& info : processes) {
+        if (selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
+          slot->counters.failures = 0;
+          break;
+        }
+      }
     }
   }
 

@@ -123,8 +123,9 @@ Options of this implementation (not in superlance's httpok):
       Restart only after N failed checks in a row (1 to 10000). Default: 1.
 
 --rises N
-      A target that caused a restart has recovered after N good checks in a
-      row (1 to 10000); httpok then logs "recovered after ...". Default: 1.
+      A target whose failure started its restart sequence has recovered after
+      N good checks in a row (1 to 10000); httpok then logs "recovered after
+      ...". Default: 1.
 
 --grace SECONDS
       A failed check does not count while one of the target's processes is

@@ -52,29 +52,38 @@ std::string recovery_text(const Verdict& verdict) {
 
 RestartLimit::RestartLimit(std::function<Clock::time_point()> now) : now_(std::move(now)) {}
 
-RestartLimit::Decision RestartLimit::check(const std::string& namespec,
+RestartLimit::Decision RestartLimit::check(const std::string& namespec, const std::string& target,
                                            const PolicySettings& settings) {
   Decision decision;
   if (settings.max_restarts == 0)
     return decision;
+  largest_window_ = std::max(largest_window_, settings.restart_window);
   Program& program = programs_[namespec];
   const Clock::time_point since = now_() - settings.restart_window;
-  std::erase_if(program.restarts, [&](Clock::time_point at) { return at <= since; });
-  decision.count = static_cast<std::uint32_t>(program.restarts.size());
+  decision.count = static_cast<std::uint32_t>(std::count_if(
+      program.restarts.begin(), program.restarts.end(), [&](auto at) { return at > since; }));
+  const auto gave_up = std::find(program.gave_up.begin(), program.gave_up.end(), target);
   if (decision.count >= settings.max_restarts) {
-    decision.kind = program.gave_up ? Decision::Kind::given_up : Decision::Kind::give_up;
-    program.gave_up = true;
+    decision.kind =
+        gave_up != program.gave_up.end() ? Decision::Kind::given_up : Decision::Kind::give_up;
+    if (gave_up == program.gave_up.end())
+      program.gave_up.push_back(target);
     return decision;
   }
-  if (program.gave_up) {
-    program.gave_up = false;
+  if (gave_up != program.gave_up.end()) {
+    program.gave_up.erase(gave_up);
     decision.kind = Decision::Kind::resume;
   }
   return decision;
 }
 
 void RestartLimit::restarted(const std::string& namespec) {
-  programs_[namespec].restarts.push_back(now_());
+  if (largest_window_.count() == 0)
+    return;
+  Program& program = programs_[namespec];
+  const Clock::time_point now = now_();
+  std::erase_if(program.restarts, [&](auto at) { return at <= now - largest_window_; });
+  program.restarts.push_back(now);
 }
 
 std::string giving_up_text(const std::string& namespec, std::uint32_t count,

@@ -550,6 +550,46 @@ TEST(Binary, ManyTargetsFromAConfigFileEachRestartOnlyItsOwnInOneBlock) {
   EXPECT_EQ(child.out(), protocol(1));
 }
 
+TEST(Binary, ARestartForOneTargetStartsTheCountOfAnotherWatchingTheSameProgramAgain) {
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[target:a]\nurl = " + down.url() + "a\nprograms = foo\n\n[target:b]\nurl = " +
+                       down.url() + "b\nprograms = foo\nfails = 3\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const std::string restarted = "foo restarted\n";
+  for (int round = 1; round <= 3; ++round) {
+    child.write_stdin(tick(round));
+    // a's restart of foo ends the round (b's failure came with it, or before).
+    ASSERT_TRUE(child.wait_for(
+        [&] {
+          const std::string& err = child.err();
+          std::size_t n = 0;
+          for (auto at = err.find(restarted); at != std::string::npos;
+               at = err.find(restarted, at + 1))
+            ++n;
+          return n == static_cast<std::size_t>(round) &&
+                 err.find("b: status failure", err.rfind(restarted)) != std::string::npos;
+        },
+        10s))
+        << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = child.err();
+  // Each of b's failures came after a restart of foo: it never counts past 1 of 3.
+  EXPECT_EQ(err.find("b: status failure 2 of 3"), std::string::npos) << err;
+  EXPECT_NE(err.find("httpok: b: status failure 1 of 3: status contacting " + down.url() +
+                     "b: 500 Internal Server Error (not restarting yet)\n"),
+            std::string::npos)
+      << err;
+}
+
 TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
   std::mutex mutex;
   std::vector<std::string> paths;  // what was probed, in order

@@ -95,8 +95,7 @@ TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {
            "'\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
            "[eventlistener:httpok]\ncommand=" +
            httpok_binary() + " -p web -t 2 --grace 12 http://127.0.0.1:" + std::to_string(port) +
-           "/\nevents=TICK_5\nstartsecs=0\nstderr_logfile=" + (dir / "httpok.err").string() +
-           "\n");
+           "/\nevents=TICK_5\nstartsecs=0\nstderr_logfile=" + (dir / "httpok.err").string() + "\n");
   auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
   // The app answers in the end (its access log shows httpok's GET), and until then every
   // failure was ignored.

@@ -85,33 +85,61 @@ TEST(RestartLimit, GivesUpOnceThenStaysQuietThenResumesWhenTheWindowSlides) {
   PolicySettings s;
   s.max_restarts = 2;
   s.restart_window = 100s;
-  EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::restart);
   limit.restarted("web");
   now += 10s;
-  EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::restart);
   limit.restarted("web");
   now += 10s;
-  const auto give_up = limit.check("web", s);
+  const auto give_up = limit.check("web", "api", s);
   EXPECT_EQ(give_up.kind, Limit::give_up);
   EXPECT_EQ(give_up.count, 2u);
   EXPECT_EQ(giving_up_text("web", give_up.count, s.restart_window),
             "giving up on web: 2 restarts within 100 s");
   EXPECT_EQ(giving_up_text("web", 1, s.restart_window), "giving up on web: 1 restart within 100 s");
-  EXPECT_EQ(limit.check("web", s).kind, Limit::given_up);  // said once only
-  EXPECT_EQ(limit.check("api", s).kind, Limit::restart);   // each program on its own
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::given_up);  // said once only
+  EXPECT_EQ(limit.check("api", "api", s).kind, Limit::restart);   // each program on its own
   now += 80s;  // the first restart is 100 s old: one left in the window
-  EXPECT_EQ(limit.check("web", s).kind, Limit::resume);
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::resume);
   limit.restarted("web");
-  EXPECT_EQ(limit.check("web", s).kind, Limit::give_up);  // two within the window again
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::give_up);  // two within the window again
 }
 
 TEST(RestartLimit, NoLimitByDefault) {
   RestartLimit limit;
   const PolicySettings s;
   for (int i = 0; i < 100; ++i) {
-    EXPECT_EQ(limit.check("web", s).kind, Limit::restart);
+    EXPECT_EQ(limit.check("web", "api", s).kind, Limit::restart);
     limit.restarted("web");
   }
+}
+
+TEST(RestartLimit, TargetsWithTheirOwnLimitsOnOneProgramEachSayItOnce) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  PolicySettings strict, lenient, long_window;
+  strict.max_restarts = 2;
+  strict.restart_window = 60s;
+  lenient.max_restarts = 4;
+  lenient.restart_window = 60s;
+  long_window.max_restarts = 3;
+  long_window.restart_window = 3600s;
+  EXPECT_EQ(limit.check("web", "long", long_window).kind, Limit::restart);  // seen: 3600 s
+  for (int i = 0; i < 2; ++i) {
+    limit.restarted("web");
+    now += 1s;
+  }
+  EXPECT_EQ(limit.check("web", "api", strict).kind, Limit::give_up);
+  // The lenient target still restarts: that is no "resume" of the strict one's...
+  EXPECT_EQ(limit.check("web", "deep", lenient).kind, Limit::restart);
+  limit.restarted("web");
+  // ...which stays given up, said once.
+  EXPECT_EQ(limit.check("web", "api", strict).kind, Limit::given_up);
+  EXPECT_EQ(limit.check("web", "api", strict).kind, Limit::given_up);
+  // A short window forgets nothing that a longer one still counts.
+  now += 120s;
+  EXPECT_EQ(limit.check("web", "api", strict).kind, Limit::resume);
+  EXPECT_EQ(limit.check("web", "long", long_window).kind, Limit::give_up);  // 3 in an hour
 }
 
 }  // namespace
