@@ -65,6 +65,7 @@ struct RestartSettings {
   std::vector<std::string> programs;  // -p, accumulated: names or group:name namespecs
   bool any = false;                   // -a: every process (except the listener itself)
   bool eager = true;                  // -e / -E (last wins)
+  bool notify_recovery = false;       // --notify-recovery: mail "recovered" too
   PolicySettings policy;
 
   bool operator==(const RestartSettings&) const = default;

@@ -464,6 +464,8 @@ class App final : private EventListener::Handler {
           break;
         case Verdict::Kind::recovered:
           own_line(&state, recovery_text(verdict));
+          if (state.target->restart.notify_recovery)
+            mail_recovery(state, recovery_text(verdict));
           break;
         case Verdict::Kind::counted:
         case Verdict::Kind::act: {
@@ -513,9 +515,7 @@ class App final : private EventListener::Handler {
       ActionSettings settings;
       settings.programs = target.restart.programs;
       settings.any = target.restart.any;
-      // A target's own email replaces the global one; an empty one sends no mail.
-      settings.email =
-          target.email ? (target.email->empty() ? std::nullopt : target.email) : config_->email;
+      settings.email = mail_address(target);
       settings.sendmail = config_->sendmail;
       settings.gcore = config_->gcore;
       settings.coredir = config_->coredir;
@@ -558,6 +558,31 @@ class App final : private EventListener::Handler {
       });
       return;
     }
+  }
+
+  // --notify-recovery: one mail, outside any block ("httpok: URL: recovered").
+  void mail_recovery(const TargetState& state, const std::string& text) {
+    const auto email = mail_address(*state.target);
+    if (!email)
+      return;
+    const std::string& url = state.target->probe.url;
+    SpawnRequest request;
+    request.name = "sendmail";
+    request.command = config_->sendmail;
+    request.stdin_data =
+        format_mail(*email, format_subject(config_->name, url + ": recovered"), {url + " " + text});
+    request.deadline = config_->action_timeout;
+    spawner_->run(std::move(request), [this, id = state.id](SpawnResult result) {
+      if (stopping_ || result.success())
+        return;
+      own_line(lookup(id), "failed to send the recovery mail: " +
+                               spawn_failure_text(config_->sendmail, result));
+    });
+  }
+
+  // A target's own email replaces the global one; an empty one sends no mail.
+  std::optional<std::string> mail_address(const Target& target) const {
+    return target.email ? (target.email->empty() ? std::nullopt : target.email) : config_->email;
   }
 
   // A restart resets the failure count of every other target that watches the process

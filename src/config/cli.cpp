@@ -60,10 +60,11 @@ enum Id : int {
   kMaxRestarts,
   kRestartWindow,
   kGrace,
+  kNotifyRecovery,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 40> kOptions{{
+constexpr std::array<OptionSpec, 41> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -104,6 +105,7 @@ constexpr std::array<OptionSpec, 40> kOptions{{
     {kMaxRestarts, '\0', "max-restarts", true, false},
     {kRestartWindow, '\0', "restart-window", true, false},
     {kGrace, '\0', "grace", true, false},
+    {kNotifyRecovery, '\0', "notify-recovery", false, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -331,6 +333,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         target.probe.tls_server_name = name.value();
         break;
       }
+      case kNotifyRecovery:
+        target.restart.notify_recovery = true;
+        break;
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;
         break;

@@ -61,11 +61,12 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 27> kTargetKeys{
+constexpr std::array<std::string_view, 28> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
-    "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace"};
+    "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace",
+    "notify_recovery"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
@@ -470,14 +471,15 @@ class Loader {
       if (!name)
         return bad(name.error());
       probe.tls_server_name = std::move(name).value();
-    } else {  // any, eager, insecure, session_resumption
+    } else {  // any, eager, insecure, session_resumption, notify_recovery
       const auto flag = read_bool(value);
       if (!flag)
         return bad(flag.error());
-      (key == "any"        ? target.restart.any
-       : key == "eager"    ? target.restart.eager
-       : key == "insecure" ? probe.tls.insecure
-                           : probe.tls.session_resumption) = flag.value();
+      (key == "any"               ? target.restart.any
+       : key == "eager"           ? target.restart.eager
+       : key == "insecure"        ? probe.tls.insecure
+       : key == "notify_recovery" ? target.restart.notify_recovery
+                                  : probe.tls.session_resumption) = flag.value();
     }
     return true;
   }

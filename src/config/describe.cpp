@@ -101,6 +101,8 @@ std::string describe_config(const Config& config) {
     const PolicySettings& policy = target.restart.policy;
     line(out, "fails", std::to_string(policy.fails));
     line(out, "rises", std::to_string(policy.rises));
+    if (target.restart.notify_recovery)
+      line(out, "notify_recovery", "true");
     if (policy.grace.count() > 0)
       line(out, "grace", std::to_string(policy.grace.count()));
     if (policy.max_restarts > 0) {

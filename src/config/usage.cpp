@@ -127,6 +127,9 @@ Options of this implementation (not in superlance's httpok):
       N good checks in a row (1 to 10000); httpok then logs "recovered after
       ...". Default: 1.
 
+--notify-recovery
+      Mail the "recovered" line too (to the target's address).
+
 --grace SECONDS
       A failed check does not count while one of the target's processes is
       starting, or has been RUNNING for less than this (0 to 86400); the log

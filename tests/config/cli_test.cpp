@@ -227,6 +227,8 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(policed.restart.policy.restart_window, 120s);
   EXPECT_EQ(run_target({"--grace", "30", "u"}).restart.policy.grace, 30s);
   EXPECT_EQ(run_target({"--grace", "0", "u"}).restart.policy.grace, 0s);
+  EXPECT_FALSE(run_target({"u"}).restart.notify_recovery);
+  EXPECT_TRUE(run_target({"--notify-recovery", "u"}).restart.notify_recovery);
   EXPECT_EQ(usage_error({"--fails", "0", "u"}),
             "httpok: invalid value for --fails: '0' (expected a whole number from 1 to 10000)");
   EXPECT_EQ(usage_error({"--max-restarts", "-1", "u"}),

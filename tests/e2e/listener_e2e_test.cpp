@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
@@ -588,6 +589,42 @@ TEST(Binary, ARestartForOneTargetStartsTheCountOfAnotherWatchingTheSameProgramAg
                      "b: 500 Internal Server Error (not restarting yet)\n"),
             std::string::npos)
       << err;
+}
+
+TEST(Binary, ARecoveredTargetSaysSoAndWithNotifyRecoveryMailsIt) {
+  std::atomic<int> requests{0};
+  ScriptedServer app([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    if (++requests == 1) {
+      c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+    } else {
+      c.send(ScriptedServer::response(200, "OK", "fine"));
+    }
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string mails = (dir / "mail.txt").string();
+  auto env = sv.env();
+  env["FAKE_SENDMAIL_OUT"] = mails;
+  Child child({httpok_binary(), "-p", "foo", "--notify-recovery", "-m", "ops@example.com", "-s",
+               (support_dir() / "fake-sendmail.sh").string(), app.url()},
+              env);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return child.err().find("Mailed:") != std::string::npos; }, 10s))
+      << child.err();
+  child.write_stdin(tick(2));
+  const std::string recovery = "To: ops@example.com\nSubject: httpok: " + app.url() +
+                               ": recovered\n\n" + app.url() +
+                               " recovered after 1 failed probe, 1 restart\n";
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file_or_empty(mails).find(recovery) != std::string::npos; }, 10s))
+      << read_file_or_empty(mails) << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_NE(child.err().find("\nhttpok: recovered after 1 failed probe, 1 restart\n"),
+            std::string::npos)
+      << child.err();
 }
 
 TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
