@@ -115,6 +115,8 @@ struct ActionSettings {
   // --max-restarts: the shared count of restarts per program, and this target's limit.
   RestartLimit* limit = nullptr;
   PolicySettings policy;
+  bool revive = false;   // start a FATAL or EXITED process instead of skipping it
+  bool dry_run = false;  // "dry run: would restart ..." instead of gcore, stop and start
   // The listener's own process (SUPERVISOR_GROUP_NAME / SUPERVISOR_PROCESS_NAME); skipped by -a.
   std::string self_group;
   std::string self_name;

@@ -26,6 +26,8 @@ struct ProcessInfo {
 inline constexpr int kStateStarting = 10;
 inline constexpr int kStateRunning = 20;
 inline constexpr int kStateBackoff = 30;
+inline constexpr int kStateExited = 100;
+inline constexpr int kStateFatal = 200;
 
 // "name" when group == name, else "group:name" (supervisor's make_namespec).
 std::string make_namespec(const std::string& group, const std::string& name);

@@ -241,8 +241,7 @@ struct ActionRun::Impl {
     if (settings.limit != nullptr) {
       for (std::size_t i = 0; i < considered.size(); ++i) {
         const ProcessInfo& info = considered[i];
-        if (info.state == kStateRunning &&
-            !restarted_by_another(make_namespec(info.group, info.name)))
+        if (acted_on(info) && !restarted_by_another(make_namespec(info.group, info.name)))
           limits[i] = settings.limit->check(make_namespec(info.group, info.name), settings.target,
                                             settings.policy);
       }
@@ -251,10 +250,18 @@ struct ActionRun::Impl {
 
   // Every RUNNING process is one httpok gave up on before, and nothing else would be
   // restarted or newly said: the run writes no block and sends no mail (no mail storm).
+  // A RUNNING process is restarted; with revive, a FATAL or EXITED one is started.
+  bool revivable(const ProcessInfo& info) const {
+    return settings.revive && (info.state == kStateFatal || info.state == kStateExited);
+  }
+  bool acted_on(const ProcessInfo& info) const {
+    return info.state == kStateRunning || revivable(info);
+  }
+
   bool nothing_but_given_up() const {
     bool any = false;
     for (std::size_t i = 0; i < considered.size(); ++i) {
-      if (considered[i].state != kStateRunning)
+      if (!acted_on(considered[i]))
         continue;
       if (limits[i].kind != RestartLimit::Decision::Kind::given_up)
         return false;
@@ -303,10 +310,14 @@ struct ActionRun::Impl {
   const ProcessInfo& current() const { return considered[index]; }
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
-  void begin_stop(const std::string& namespec) {
+  void record_restart(const std::string& namespec) {
     restarted.push_back(current());
     if (settings.limit != nullptr)
       settings.limit->restarted(namespec);
+  }
+
+  void begin_stop(const std::string& namespec) {
+    record_restart(namespec);
     step = Step::stop_done;
     rpc.stop_process(namespec, resume_into(bool_result));
   }
@@ -338,7 +349,7 @@ struct ActionRun::Impl {
         if (nothing_but_given_up()) {
           step = Step::finished;
           for (std::size_t i = 0; i < considered.size(); ++i) {
-            if (considered[i].state == kStateRunning)
+            if (acted_on(considered[i]))
               late_notes.push_back("not restarting " +
                                    make_namespec(considered[i].group, considered[i].name) +
                                    ": gave up on it (--max-restarts " +
@@ -366,7 +377,7 @@ struct ActionRun::Impl {
                            " after this check began, NOT restarting again",
                        token);
         }
-        if (current().state != kStateRunning) {
+        if (!acted_on(current())) {
           ++index;
           return write(namespec + " not in RUNNING state, NOT restarting", token);
         }
@@ -389,6 +400,22 @@ struct ActionRun::Impl {
               return false;
             limits[index].kind = RestartLimit::Decision::Kind::restart;
             break;
+        }
+        if (settings.dry_run) {
+          const std::string would = revivable(current()) ? "start " : "restart ";
+          record_restart(namespec);
+          ++index;
+          return write("dry run: would " + would + namespec, token);
+        }
+        if (revivable(current())) {
+          // --revive: supervisord gave up on it (FATAL) or it exited; start it again.
+          if (!write(namespec + " is in " + current().statename + " state, starting", token))
+            return false;
+          record_restart(namespec);
+          reviving = true;
+          step = Step::start_done;
+          rpc.start_process(namespec, resume_into(bool_result));
+          return !token.expired();
         }
         if (gcore_wanted() && core_allowed(namespec)) {
           step = Step::gcore_done;
@@ -451,8 +478,9 @@ struct ActionRun::Impl {
         // stopped or starting, saw the old process or none.
         if (result.ok() && settings.ledger != nullptr)
           settings.ledger->record(namespec, settings.target);
+        const char* done_word = std::exchange(reviving, false) ? " started" : " restarted";
         return write(result.ok()
-                         ? namespec + " restarted"
+                         ? namespec + done_word
                          : "Failed to start process " + namespec + ": " + result.error.describe(),
                      token);
       }
@@ -527,6 +555,7 @@ struct ActionRun::Impl {
   std::vector<ProcessInfo> considered;
   std::vector<RestartLimit::Decision> limits;  // by index in `considered`
   std::vector<ProcessInfo> restarted;          // stopped and started (or tried to)
+  bool reviving = false;                       // the startProcess out is a revive's
   std::vector<std::string> waiting;
   std::size_t index = 0;
   std::string mail;

@@ -493,7 +493,8 @@ class App final : private EventListener::Handler {
     state.acting = true;
     pending_actions_.push_back(PendingAction{
         state.id,
-        format_subject(config_->name, failure_subject(state.target->probe.url, result.failure)),
+        (state.target->restart.dry_run ? "[dry run] " : "") +
+            format_subject(config_->name, failure_subject(state.target->probe.url, result.failure)),
         result.outcome, state.check_began});
     if (actions_running_ == 0)
       start_next_action();
@@ -528,6 +529,8 @@ class App final : private EventListener::Handler {
       settings.check_began = next.check_began;
       settings.limit = &restart_limit_;
       settings.policy = target.restart.policy;
+      settings.revive = target.restart.revive;
+      settings.dry_run = target.restart.dry_run;
       // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
       const std::string name = many_targets() ? target.name + ": " : "";
       state->action =

@@ -61,10 +61,12 @@ enum Id : int {
   kRestartWindow,
   kGrace,
   kNotifyRecovery,
+  kRevive,
+  kDryRun,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 41> kOptions{{
+constexpr std::array<OptionSpec, 43> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -106,6 +108,8 @@ constexpr std::array<OptionSpec, 41> kOptions{{
     {kRestartWindow, '\0', "restart-window", true, false},
     {kGrace, '\0', "grace", true, false},
     {kNotifyRecovery, '\0', "notify-recovery", false, false},
+    {kRevive, '\0', "revive", false, false},
+    {kDryRun, '\0', "dry-run", false, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -335,6 +339,12 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       }
       case kNotifyRecovery:
         target.restart.notify_recovery = true;
+        break;
+      case kRevive:
+        target.restart.revive = true;
+        break;
+      case kDryRun:
+        target.restart.dry_run = true;
         break;
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;

@@ -61,12 +61,12 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 28> kTargetKeys{
+constexpr std::array<std::string_view, 30> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
     "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace",
-    "notify_recovery"};
+    "notify_recovery", "revive", "dry_run"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
@@ -471,7 +471,7 @@ class Loader {
       if (!name)
         return bad(name.error());
       probe.tls_server_name = std::move(name).value();
-    } else {  // any, eager, insecure, session_resumption, notify_recovery
+    } else {  // any, eager, insecure, session_resumption, notify_recovery, revive, dry_run
       const auto flag = read_bool(value);
       if (!flag)
         return bad(flag.error());
@@ -479,6 +479,8 @@ class Loader {
        : key == "eager"           ? target.restart.eager
        : key == "insecure"        ? probe.tls.insecure
        : key == "notify_recovery" ? target.restart.notify_recovery
+       : key == "revive"          ? target.restart.revive
+       : key == "dry_run"         ? target.restart.dry_run
                                   : probe.tls.session_resumption) = flag.value();
     }
     return true;

@@ -103,6 +103,10 @@ std::string describe_config(const Config& config) {
     line(out, "rises", std::to_string(policy.rises));
     if (target.restart.notify_recovery)
       line(out, "notify_recovery", "true");
+    if (target.restart.revive)
+      line(out, "revive", "true");
+    if (target.restart.dry_run)
+      line(out, "dry_run", "true");
     if (policy.grace.count() > 0)
       line(out, "grace", std::to_string(policy.grace.count()));
     if (policy.max_restarts > 0) {

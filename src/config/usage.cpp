@@ -127,6 +127,15 @@ Options of this implementation (not in superlance's httpok):
       N good checks in a row (1 to 10000); httpok then logs "recovered after
       ...". Default: 1.
 
+--revive
+      Start a process of the target that is FATAL or EXITED (startProcess)
+      instead of writing "not in RUNNING state"; a STOPPED one stays stopped.
+
+--dry-run
+      Check and decide as usual, but write "dry run: would restart NAME"
+      instead of running gcore, stopProcess and startProcess; the mail subject
+      starts with [dry run].
+
 --notify-recovery
       Mail the "recovered" line too (to the target's address).
 

@@ -937,6 +937,47 @@ TEST_P(ActionsTest, MaxRestartsGivesUpOnceInTheBlockThenStaysQuietThenResumes) {
                 mailed() + "\n");
 }
 
+TEST_P(ActionsTest, ReviveStartsAFatalOrExitedProcessButNeverAStoppedOne) {
+  rpc_.infos = {{"bar", "bar", "FATAL", kStateFatal, 0},
+                {"baz_01", "baz", "STOPPED", 0, 0},
+                {"qux", "qux", "EXITED", kStateExited, 0},
+                {"foo", "foo", "RUNNING", kStateRunning, 11}};
+  ActionSettings settings = superlance_settings({"bar", "baz:baz_01", "qux", "foo"});
+  settings.email.reset();
+  settings.revive = true;
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['bar', 'baz:baz_01', 'qux', 'foo']\n"
+            "bar is in FATAL state, starting\n"
+            "bar started\n"
+            "baz:baz_01 not in RUNNING state, NOT restarting\n"
+            "qux is in EXITED state, starting\n"
+            "qux started\n"
+            "foo is in RUNNING state, restarting\n"
+            "foo restarted\n");
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "startProcess bar", "startProcess qux",
+                                   "stopProcess foo", "startProcess foo"));
+  EXPECT_EQ(run_->restarted().size(), 3u);
+}
+
+TEST_P(ActionsTest, DryRunSaysWhatItWouldDoAndCallsNothingButMails) {
+  rpc_.infos = {{"bar", "bar", "FATAL", kStateFatal, 0},
+                {"foo", "foo", "RUNNING", kStateRunning, 11}};
+  ActionSettings settings = superlance_settings({"foo", "bar"});
+  settings.revive = true;
+  settings.dry_run = true;
+  settings.gcore = "gcore -o";
+  settings.coredir = "/cores";
+  const std::string written = act(settings, "[dry run] " + kSubject);
+  EXPECT_EQ(written,
+            "Restarting selected processes ['foo', 'bar']\n"
+            "dry run: would start bar\n"
+            "dry run: would restart foo\n"
+            "Mailed:\n\n" +
+                mailed() + "\n");
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "spawn cat - > /dev/null"));  // no gcore
+  EXPECT_THAT(mailed(), HasSubstr("Subject: [dry run] httpok: http://foo/bar: bad status"));
+}
+
 TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {
   rpc_.infos = {{"w1", "workers", "RUNNING", kStateRunning, 11},
                 {"w2", "workers", "RUNNING", kStateRunning, 12},

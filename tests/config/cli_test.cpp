@@ -229,6 +229,10 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_target({"--grace", "0", "u"}).restart.policy.grace, 0s);
   EXPECT_FALSE(run_target({"u"}).restart.notify_recovery);
   EXPECT_TRUE(run_target({"--notify-recovery", "u"}).restart.notify_recovery);
+  EXPECT_FALSE(run_target({"u"}).restart.revive);
+  EXPECT_TRUE(run_target({"--revive", "u"}).restart.revive);
+  EXPECT_FALSE(run_target({"u"}).restart.dry_run);
+  EXPECT_TRUE(run_target({"--dry-run", "u"}).restart.dry_run);
   EXPECT_EQ(usage_error({"--fails", "0", "u"}),
             "httpok: invalid value for --fails: '0' (expected a whole number from 1 to 10000)");
   EXPECT_EQ(usage_error({"--max-restarts", "-1", "u"}),

@@ -114,5 +114,69 @@ TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {
   EXPECT_EQ(sv.log().find("stopped: web "), std::string::npos) << sv.log();
 }
 
+TEST(RestartPolicy, DryRunCallsNoStopNorStartButMails) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  const auto support = support_dir();
+  sv.start("[program:web]\ncommand=python3 " + (support / "webapp.py").string() + " " +
+           std::to_string(port) +
+           "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " -p web -t 2 --dry-run -m ops@example.com -s '" +
+           (support / "fake-sendmail.sh").string() + " -t -i' http://127.0.0.1:" +
+           std::to_string(port) + "/status/503\nevents=TICK_5\nstartsecs=0\nautostart=false\n" +
+           "stderr_logfile=" + (dir / "httpok.err").string() +
+           "\nenvironment=FAKE_SENDMAIL_OUT=\"" + (dir / "mail.txt").string() + "\"\n");
+  ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
+  const auto pid = sv.pid_of("web");
+  sv.ctl({"start", "httpok"});
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file_or_empty(dir / "mail.txt").find("=== end") != std::string::npos; },
+      30s))
+      << read_file_or_empty(dir / "httpok.err") << sv.log();
+  sv.ctl({"stop", "httpok"});
+  const std::string log = read_file_or_empty(dir / "httpok.err");
+  EXPECT_NE(log.find("Restarting selected processes ['web']\ndry run: would restart web\n"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(read_file_or_empty(dir / "mail.txt").find("Subject: [dry run] httpok: "),
+            std::string::npos);
+  EXPECT_EQ(sv.pid_of("web"), pid);  // never stopped
+  EXPECT_EQ(sv.log().find("stopped: web"), std::string::npos) << sv.log();
+}
+
+TEST(RestartPolicy, ReviveStartsAProgramThatWentFatal) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  // The first start fails at once (FATAL: no retries); a later one serves.
+  const std::string flag = (dir / "started-once").string();
+  sv.start("[program:web]\ncommand=sh -c 'test -e " + flag + " || { touch " + flag +
+           "; exit 1; }; exec python3 " + (support_dir() / "webapp.py").string() + " " +
+           std::to_string(port) +
+           "'\nstartsecs=1\nstartretries=0\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " -p web -t 2 --revive http://127.0.0.1:" + std::to_string(port) +
+           "/\nevents=TICK_5\nstartsecs=0\nautostart=false\nstderr_logfile=" +
+           (dir / "httpok.err").string() + "\n");
+  ASSERT_TRUE(sv.wait_for_state("web", "FATAL", 20s)) << sv.log();
+  sv.ctl({"start", "httpok"});
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  ASSERT_TRUE(wait_until([&] { return err().find("web started\n") != std::string::npos; }, 30s))
+      << err() << sv.log();
+  EXPECT_NE(err().find("Restarting selected processes ['web']\nweb is in FATAL state, starting\n"
+                       "web started\n"),
+            std::string::npos)
+      << err();
+  EXPECT_TRUE(sv.wait_for_state("web", "RUNNING", 10s)) << sv.log();
+  sv.ctl({"stop", "httpok"});
+}
+
 }  // namespace
 }  // namespace httpok::test
