@@ -98,6 +98,14 @@ class RestartLedger {
   std::unordered_map<std::string, Entry> last_;
 };
 
+// A pause within a run (--presignal-wait), over the loop's timer. Owned by the app, one run
+// at a time: after() replaces a pause still pending.
+class Delay {
+ public:
+  virtual ~Delay() = default;
+  virtual void after(std::chrono::milliseconds wait, std::function<void()> done) = 0;
+};
+
 struct ActionSettings {
   std::vector<std::string> programs;
   bool any = false;
@@ -117,6 +125,13 @@ struct ActionSettings {
   PolicySettings policy;
   bool revive = false;   // start a FATAL or EXITED process instead of skipping it
   bool dry_run = false;  // "dry run: would restart ..." instead of gcore, stop and start
+  // --presignal: sent through signalProcess before the stop (after gcore), then a pause on
+  // `delay`. `no_signal_process` (the app's) is set once supervisord turned out not to know
+  // signalProcess, which is then said once and not tried again.
+  std::string presignal;
+  std::chrono::milliseconds presignal_wait{5000};
+  Delay* delay = nullptr;
+  bool* no_signal_process = nullptr;
   // The listener's own process (SUPERVISOR_GROUP_NAME / SUPERVISOR_PROCESS_NAME); skipped by -a.
   std::string self_group;
   std::string self_name;

@@ -62,6 +62,12 @@ class SupervisorApi {
   virtual void get_all_process_info(InfoCallback done) = 0;
   virtual void stop_process(const std::string& namespec, BoolCallback done) = 0;
   virtual void start_process(const std::string& namespec, BoolCallback done) = 0;
+  // supervisor.signalProcess (supervisord 3.2 and later): `signal` is a name ("QUIT").
+  virtual void signal_process(const std::string& namespec, const std::string& signal,
+                              BoolCallback done) = 0;
 };
+
+// supervisord's fault code for a method it does not know (xmlrpc.Faults.UNKNOWN_METHOD).
+inline constexpr std::int64_t kFaultUnknownMethod = 1;
 
 }  // namespace httpok

@@ -48,6 +48,8 @@ class SupervisorClient final : public SupervisorApi {
   void get_all_process_info(std::chrono::milliseconds timeout, InfoCallback done);
   void stop_process(const std::string& namespec, BoolCallback done) override;
   void start_process(const std::string& namespec, BoolCallback done) override;
+  void signal_process(const std::string& namespec, const std::string& signal,
+                      BoolCallback done) override;
 
   using ValueCallback = std::function<void(RpcResult<xmlrpc::Value>)>;
   // Any call; the answer decoded.

@@ -66,8 +66,10 @@ struct RestartSettings {
   bool any = false;                   // -a: every process (except the listener itself)
   bool eager = true;                  // -e / -E (last wins)
   bool notify_recovery = false;       // --notify-recovery: mail "recovered" too
-  bool revive = false;   // --revive: start a FATAL or EXITED program instead of skipping it
-  bool dry_run = false;  // --dry-run: say what would be done, do nothing
+  bool revive = false;    // --revive: start a FATAL or EXITED program instead of skipping it
+  bool dry_run = false;   // --dry-run: say what would be done, do nothing
+  std::string presignal;  // --presignal: a signal name ("QUIT") sent before the stop
+  std::chrono::seconds presignal_wait{5};  // --presignal-wait: then this long
   PolicySettings policy;
 
   bool operator==(const RestartSettings&) const = default;

@@ -154,6 +154,8 @@ struct ActionRun::Impl {
     info_received,
     next_process,
     gcore_done,
+    signal_done,
+    wait_done,
     stop_done,
     start_done,
     after_processes,
@@ -310,6 +312,24 @@ struct ActionRun::Impl {
   const ProcessInfo& current() const { return considered[index]; }
   std::string current_namespec() const { return make_namespec(current().group, current().name); }
 
+  // The restart proper: the presignal and its pause first, when there is one.
+  bool begin_restart(const std::string& namespec, const Token& token) {
+    const bool unknown = settings.no_signal_process != nullptr && *settings.no_signal_process;
+    if (!settings.presignal.empty() && !unknown) {
+      step = Step::signal_done;
+      rpc.signal_process(namespec, settings.presignal, resume_into(bool_result));
+      return !token.expired();
+    }
+    return stop_now(namespec, token);
+  }
+
+  bool stop_now(const std::string& namespec, const Token& token) {
+    if (!write(namespec + " is in RUNNING state, restarting", token))
+      return false;
+    begin_stop(namespec);
+    return !token.expired();
+  }
+
   void record_restart(const std::string& namespec) {
     restarted.push_back(current());
     if (settings.limit != nullptr)
@@ -402,7 +422,10 @@ struct ActionRun::Impl {
             break;
         }
         if (settings.dry_run) {
-          const std::string would = revivable(current()) ? "start " : "restart ";
+          const std::string would = revivable(current()) ? "start "
+                                    : settings.presignal.empty()
+                                        ? "restart "
+                                        : "send " + settings.presignal + " to and restart ";
           record_restart(namespec);
           ++index;
           return write("dry run: would " + would + namespec, token);
@@ -428,11 +451,7 @@ struct ActionRun::Impl {
           spawner.run(std::move(request), resume_into(spawn_result));
           return !token.expired();
         }
-        if (!write(namespec + " is in RUNNING state, restarting", token)) {
-          return false;
-        }
-        begin_stop(namespec);
-        return !token.expired();
+        return begin_restart(namespec, token);
       }
 
       case Step::gcore_done: {
@@ -448,12 +467,44 @@ struct ActionRun::Impl {
         // Noted once the block is complete: nothing of ours goes inside it.
         note_spawn_result("gcore for " + namespec + " failed: ",
                           "gcore for " + namespec + " wrote on stderr: ", settings.gcore, result);
-        if (!write(namespec + " is in RUNNING state, restarting", token)) {
+        return begin_restart(namespec, token);
+      }
+
+      case Step::signal_done: {
+        const RpcResult<bool> result = std::move(*bool_result);
+        bool_result.reset();
+        const std::string namespec = current_namespec();
+        if (result.ok()) {
+          const auto seconds = settings.presignal_wait.count() / 1000;
+          if (!write("sent " + settings.presignal + " to " + namespec + ", waiting " +
+                         std::to_string(seconds) + " s",
+                     token))
+            return false;
+          if (settings.presignal_wait.count() > 0 && settings.delay != nullptr) {
+            step = Step::wait_done;
+            auto resume = resume_into(bool_result);
+            settings.delay->after(settings.presignal_wait, [resume = std::move(resume)]() mutable {
+              resume(RpcResult<bool>{});
+            });
+            return !token.expired();
+          }
+        } else if (result.error.fault && result.error.fault->code == kFaultUnknownMethod) {
+          if (settings.no_signal_process != nullptr)
+            *settings.no_signal_process = true;
+          late_notes.push_back(
+              "supervisord does not know supervisor.signalProcess (it is older "
+              "than 3.2): --presignal " +
+              settings.presignal + " is not sent");
+        } else if (!write("Failed to signal process " + namespec + ": " + result.error.describe(),
+                          token)) {
           return false;
         }
-        begin_stop(namespec);
-        return !token.expired();
+        return stop_now(namespec, token);
       }
+
+      case Step::wait_done:
+        bool_result.reset();
+        return stop_now(current_namespec(), token);
 
       case Step::stop_done: {
         const RpcResult<bool> result = std::move(*bool_result);

@@ -63,6 +63,18 @@ constexpr std::uint64_t kDrainGraceMs = 800;
 
 using ProcessAnswer = RpcResult<std::vector<ProcessInfo>>;
 
+// --presignal-wait on the loop's timer; one run at a time uses it.
+class LoopDelay final : public Delay {
+ public:
+  explicit LoopDelay(uv_loop_t* loop) : timer_(loop) {}
+  void after(std::chrono::milliseconds wait, std::function<void()> done) override {
+    timer_.start(static_cast<std::uint64_t>(wait.count()), std::move(done));
+  }
+
+ private:
+  net::Timer timer_;
+};
+
 // The process list of one TICK round, asked once and shared by the targets that need it
 // (-E before a check, --grace after a failure). Owned by its RPC callback too, so a round's
 // waiting targets get their answer after the next tick.
@@ -140,6 +152,7 @@ class App final : private EventListener::Handler {
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
+    delay_ = std::make_unique<LoopDelay>(loop_);
     for (const Target& target : config_->targets) {
       auto spec = compile_probe_spec(target.probe, tls_contexts_);
       if (!spec)
@@ -531,6 +544,10 @@ class App final : private EventListener::Handler {
       settings.policy = target.restart.policy;
       settings.revive = target.restart.revive;
       settings.dry_run = target.restart.dry_run;
+      settings.presignal = target.restart.presignal;
+      settings.presignal_wait = target.restart.presignal_wait;
+      settings.delay = delay_.get();
+      settings.no_signal_process = &no_signal_process_;
       // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
       const std::string name = many_targets() ? target.name + ": " : "";
       state->action =
@@ -753,6 +770,7 @@ class App final : private EventListener::Handler {
     actions_running_ = 0;
     flush_held_lines();
     spawner_.reset();
+    delay_.reset();
     rpc_.reset();
     // Lookups in flight are dropped, their sockets closed: nothing keeps the loop alive.
     if (dns_ != nullptr)
@@ -772,6 +790,8 @@ class App final : private EventListener::Handler {
   RestartLimit restart_limit_;
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
+  std::unique_ptr<LoopDelay> delay_;  // --presignal-wait
+  bool no_signal_process_ = false;    // supervisord said it does not know signalProcess
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

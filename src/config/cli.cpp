@@ -63,10 +63,12 @@ enum Id : int {
   kNotifyRecovery,
   kRevive,
   kDryRun,
+  kPresignal,
+  kPresignalWait,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 43> kOptions{{
+constexpr std::array<OptionSpec, 45> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -110,6 +112,8 @@ constexpr std::array<OptionSpec, 43> kOptions{{
     {kNotifyRecovery, '\0', "notify-recovery", false, false},
     {kRevive, '\0', "revive", false, false},
     {kDryRun, '\0', "dry-run", false, false},
+    {kPresignal, '\0', "presignal", true, false},
+    {kPresignalWait, '\0', "presignal-wait", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -346,6 +350,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kDryRun:
         target.restart.dry_run = true;
         break;
+      case kPresignal: {
+        auto signal = config_detail::read_signal(value);
+        if (auto error = refused(option.id, value, signal)) {
+          return *error;
+        }
+        target.restart.presignal = std::move(signal).value();
+        break;
+      }
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;
         break;
@@ -384,12 +396,16 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         break;
       }
       case kRestartWindow:
-      case kGrace: {
-        const auto seconds = config_detail::read_seconds(value, option.id == kGrace ? 0 : 1);
+      case kGrace:
+      case kPresignalWait: {
+        const auto seconds =
+            config_detail::read_seconds(value, option.id == kRestartWindow ? 1 : 0);
         if (auto error = refused(option.id, value, seconds)) {
           return *error;
         }
-        (option.id == kGrace ? target.restart.policy.grace : target.restart.policy.restart_window) =
+        (option.id == kGrace           ? target.restart.policy.grace
+         : option.id == kPresignalWait ? target.restart.presignal_wait
+                                       : target.restart.policy.restart_window) =
             std::chrono::duration_cast<std::chrono::seconds>(seconds.value());
         break;
       }

@@ -61,12 +61,12 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 30> kTargetKeys{
+constexpr std::array<std::string_view, 32> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
     "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace",
-    "notify_recovery", "revive", "dry_run"};
+    "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 11> kGlobalKeys{
@@ -444,12 +444,19 @@ class Loader {
       (key == "fails"   ? policy.fails
        : key == "rises" ? policy.rises
                         : policy.max_restarts) = static_cast<std::uint32_t>(count.value());
-    } else if (key == "restart_window" || key == "grace") {
-      const auto seconds = read_seconds(value, key == "grace" ? 0 : 1);
+    } else if (key == "restart_window" || key == "grace" || key == "presignal_wait") {
+      const auto seconds = read_seconds(value, key == "restart_window" ? 1 : 0);
       if (!seconds)
         return bad(seconds.error());
-      (key == "grace" ? target.restart.policy.grace : target.restart.policy.restart_window) =
+      (key == "grace"            ? target.restart.policy.grace
+       : key == "presignal_wait" ? target.restart.presignal_wait
+                                 : target.restart.policy.restart_window) =
           std::chrono::duration_cast<std::chrono::seconds>(seconds.value());
+    } else if (key == "presignal") {
+      auto signal = read_signal(value);
+      if (!signal)
+        return bad(signal.error());
+      target.restart.presignal = std::move(signal).value();
     } else if (key == "method") {
       auto method = read_method(value);
       if (!method)

@@ -107,6 +107,10 @@ std::string describe_config(const Config& config) {
       line(out, "revive", "true");
     if (target.restart.dry_run)
       line(out, "dry_run", "true");
+    if (!target.restart.presignal.empty()) {
+      line(out, "presignal", target.restart.presignal);
+      line(out, "presignal_wait", std::to_string(target.restart.presignal_wait.count()));
+    }
     if (policy.grace.count() > 0)
       line(out, "grace", std::to_string(policy.grace.count()));
     if (policy.max_restarts > 0) {

@@ -136,6 +136,11 @@ Options of this implementation (not in superlance's httpok):
       instead of running gcore, stopProcess and startProcess; the mail subject
       starts with [dry run].
 
+--presignal SIGNAL, --presignal-wait SECONDS
+      Before stopping a RUNNING process (after gcore), send it this signal
+      through supervisord (QUIT for a JVM's thread dump, say), then wait
+      (0 to 86400 s; default 5).
+
 --notify-recovery
       Mail the "recovered" line too (to the target's address).
 

@@ -4,6 +4,7 @@
 #include "httpok/http.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -228,6 +229,27 @@ Result<std::optional<std::string>> read_body_regex(std::string_view text) {
   if (auto regex = BodyRegex::compile(text); !regex)
     return R::failure("expected a regular expression; " + regex.error());
   return R(std::string(text));
+}
+
+Result<std::string> read_signal(std::string_view text) {
+  static constexpr std::string_view kNames[] = {
+      "HUP",  "INT",  "QUIT", "ILL",  "TRAP",   "ABRT", "BUS",   "FPE",  "KILL", "USR1",
+      "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "CHLD", "CONT",  "STOP", "TSTP", "TTIN",
+      "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO",   "PWR",  "SYS"};
+  std::string name(trimmed(text));
+  if (name.empty())
+    return name;
+  if (const auto n = parse_python_int(name); n && *n >= 1 && *n <= 64)
+    return std::to_string(*n);
+  for (char& c : name)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0)
+    name.erase(0, 3);
+  for (const std::string_view known : kNames) {
+    if (name == known)
+      return name;
+  }
+  return Result<std::string>::failure("expected a signal name such as QUIT or USR1, or a number");
 }
 
 Result<std::string> read_header(std::string_view text) {

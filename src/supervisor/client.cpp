@@ -237,4 +237,12 @@ void SupervisorClient::start_process(const std::string& namespec, BoolCallback d
        });
 }
 
+void SupervisorClient::signal_process(const std::string& namespec, const std::string& signal,
+                                      BoolCallback done) {
+  call("supervisor.signalProcess", {xmlrpc::Value(namespec), xmlrpc::Value(signal)},
+       settings_.timeout, [done = std::move(done)](RpcResult<xmlrpc::Value> r) mutable {
+         as_bool(std::move(done), std::move(r));
+       });
+}
+
 }  // namespace httpok

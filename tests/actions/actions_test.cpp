@@ -104,8 +104,21 @@ class FakeSupervisor : public SupervisorApi {
     answer([done = std::move(done), result = std::move(result)] { done(result); });
   }
 
+  void signal_process(const std::string& namespec, const std::string& signal,
+                      BoolCallback done) override {
+    events_.push_back("signalProcess " + namespec + " " + signal);
+    RpcResult<bool> result;
+    if (signal_error) {
+      result.error = *signal_error;
+    } else {
+      result.value = true;
+    }
+    answer([done = std::move(done), result = std::move(result)] { done(result); });
+  }
+
   std::vector<ProcessInfo> infos;
   std::optional<RpcError> info_error;
+  std::optional<RpcError> signal_error;
   std::map<std::string, RpcError> stop_errors;
   std::map<std::string, RpcError> start_errors;
   bool answer_twice = false;
@@ -155,6 +168,25 @@ class FakeSpawner : public Spawner {
 
   std::map<std::string, SpawnResult> results;
   std::vector<SpawnRequest> requests;
+
+ private:
+  Queue* deferred_;
+  std::vector<std::string>& events_;
+};
+
+// Pauses that end through the queue (deferred) or at once, each one recorded.
+class FakeDelay : public Delay {
+ public:
+  FakeDelay(Queue* deferred, std::vector<std::string>& events)
+      : deferred_(deferred), events_(events) {}
+  void after(std::chrono::milliseconds wait, std::function<void()> done) override {
+    events_.push_back("wait " + std::to_string(wait.count()) + " ms");
+    if (deferred_ != nullptr) {
+      deferred_->post(std::move(done));
+    } else {
+      done();
+    }
+  }
 
  private:
   Queue* deferred_;
@@ -240,6 +272,7 @@ class ActionsTest : public ::testing::TestWithParam<bool> {
   std::vector<std::string> events_;
   FakeSupervisor rpc_{deferred(), events_};
   FakeSpawner spawner_{deferred(), events_};
+  FakeDelay delay_{deferred(), events_};
   std::unique_ptr<ActionRun> run_;
   std::string stderr_;
   int log_calls_ = 0;
@@ -976,6 +1009,63 @@ TEST_P(ActionsTest, DryRunSaysWhatItWouldDoAndCallsNothingButMails) {
                 mailed() + "\n");
   EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "spawn cat - > /dev/null"));  // no gcore
   EXPECT_THAT(mailed(), HasSubstr("Subject: [dry run] httpok: http://foo/bar: bad status"));
+}
+
+TEST_P(ActionsTest, PresignalIsSentAfterGcoreThenAPauseThenTheRestart) {
+  rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 11}};
+  ActionSettings settings = superlance_settings({"web"});
+  settings.email.reset();
+  settings.gcore = "gcore -o";
+  settings.coredir = "/cores";
+  settings.presignal = "QUIT";
+  settings.presignal_wait = std::chrono::seconds(5);
+  settings.delay = &delay_;
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['web']\n"
+            "gcore output for web:\n\n \n"
+            "sent QUIT to web, waiting 5 s\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n");
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "spawn gcore -o", "signalProcess web QUIT",
+                                   "wait 5000 ms", "stopProcess web", "startProcess web"));
+}
+
+TEST_P(ActionsTest, ASupervisordWithoutSignalProcessIsSaidOnceAndTheRestartGoesOn) {
+  bool no_signal_process = false;
+  rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 11}};
+  rpc_.signal_error = fault(kFaultUnknownMethod, "UNKNOWN_METHOD");
+  ActionSettings settings = superlance_settings({"web"});
+  settings.email.reset();
+  settings.presignal = "USR1";
+  settings.delay = &delay_;
+  settings.no_signal_process = &no_signal_process;
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['web']\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n"
+            "httpok: supervisord does not know supervisor.signalProcess (it is older than 3.2): "
+            "--presignal USR1 is not sent\n");
+  EXPECT_TRUE(no_signal_process);
+  // The next run does not ask again, nor say it again.
+  stderr_.clear();
+  done_calls_ = 0;
+  events_.clear();
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['web']\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n");
+  EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "stopProcess web", "startProcess web"));
+  // Another fault is written in the block, and the restart goes on without the pause.
+  stderr_.clear();
+  done_calls_ = 0;
+  events_.clear();
+  no_signal_process = false;
+  rpc_.signal_error = fault(70, "NOT_RUNNING");
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['web']\n"
+            "Failed to signal process web: <Fault 70: 'NOT_RUNNING'>\n"
+            "web is in RUNNING state, restarting\n"
+            "web restarted\n");
 }
 
 TEST_P(ActionsTest, AGroupStarRestartsTheWholeGroupAndCountsAsFound) {

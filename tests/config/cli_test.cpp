@@ -233,6 +233,14 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_TRUE(run_target({"--revive", "u"}).restart.revive);
   EXPECT_FALSE(run_target({"u"}).restart.dry_run);
   EXPECT_TRUE(run_target({"--dry-run", "u"}).restart.dry_run);
+  EXPECT_EQ(run_target({"u"}).restart.presignal, "");
+  EXPECT_EQ(run_target({"--presignal", "sigquit", "u"}).restart.presignal, "QUIT");
+  EXPECT_EQ(run_target({"--presignal", "10", "u"}).restart.presignal, "10");
+  EXPECT_EQ(run_target({"--presignal-wait", "0", "u"}).restart.presignal_wait, 0s);
+  EXPECT_EQ(run_target({"u"}).restart.presignal_wait, 5s);
+  EXPECT_EQ(usage_error({"--presignal", "NOPE", "u"}),
+            "httpok: invalid value for --presignal: 'NOPE' (expected a signal name such as QUIT "
+            "or USR1, or a number)");
   EXPECT_EQ(usage_error({"--fails", "0", "u"}),
             "httpok: invalid value for --fails: '0' (expected a whole number from 1 to 10000)");
   EXPECT_EQ(usage_error({"--max-restarts", "-1", "u"}),

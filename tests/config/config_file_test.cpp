@@ -163,7 +163,7 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
       "header = Host: api.internal\nheader = Authorization: Bearer %(ENV_API_TOKEN)s\n"
       "unix_socket = %(here)s/app.sock\nbody_absent = \"status\":\"down\"\n"
       "body_regex = \"version\": *\"[0-9.]+\"\nfails = 3\nmax_restarts = 2\ngrace = 45\n"
-      "notify_recovery = yes\nrevive = on\ndry_run = true\n"
+      "notify_recovery = yes\nrevive = on\ndry_run = true\npresignal = Usr1\npresignal_wait = 2\n"
       "restart_window = 120\n");
   ASSERT_TRUE(result.ok()) << result.error();
   const Target& a = result.value().targets[0];
@@ -179,13 +179,16 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   EXPECT_TRUE(a.restart.notify_recovery);
   EXPECT_TRUE(a.restart.revive);
   EXPECT_TRUE(a.restart.dry_run);
+  EXPECT_EQ(a.restart.presignal, "USR1");
+  EXPECT_EQ(a.restart.presignal_wait, std::chrono::seconds(2));
   EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
                                                        "Authorization: Bearer s3cret"}));
   const std::string text = describe_config(result.value());
   EXPECT_NE(text.find("method = HEAD\n"), std::string::npos) << text;
   EXPECT_NE(text.find("body_regex = \"version\": *\"[0-9.]+\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("fails = 3\nrises = 1\nnotify_recovery = true\nrevive = true\n"
-                      "dry_run = true\ngrace = 45\nmax_restarts = 2\n"
+                      "dry_run = true\npresignal = USR1\npresignal_wait = 2\ngrace = 45\n"
+                      "max_restarts = 2\n"
                       "restart_window = 120\n"),
             std::string::npos)
       << text;

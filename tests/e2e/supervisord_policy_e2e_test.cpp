@@ -149,6 +149,34 @@ TEST(RestartPolicy, DryRunCallsNoStopNorStartButMails) {
   EXPECT_EQ(sv.log().find("stopped: web"), std::string::npos) << sv.log();
 }
 
+TEST(RestartPolicy, PresignalReachesTheAppBeforeItIsStopped) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  const std::string signals = (dir / "signals.txt").string();
+  sv.start("[program:web]\ncommand=python3 " + (support_dir() / "webapp.py").string() + " " +
+           std::to_string(port) + "\nenvironment=WEBAPP_SIGNAL_LOG=\"" + signals +
+           "\"\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " -p web -t 2 --presignal usr1 --presignal-wait 1 http://127.0.0.1:" +
+           std::to_string(port) + "/status/500\nevents=TICK_5\nstartsecs=0\nautostart=false\n" +
+           "stderr_logfile=" + (dir / "httpok.err").string() + "\n");
+  ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
+  sv.ctl({"start", "httpok"});
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  ASSERT_TRUE(wait_until([&] { return err().find("web restarted\n") != std::string::npos; }, 30s))
+      << err() << sv.log();
+  sv.ctl({"stop", "httpok"});
+  EXPECT_NE(err().find("Restarting selected processes ['web']\nsent USR1 to web, waiting 1 s\n"
+                       "web is in RUNNING state, restarting\nweb restarted\n"),
+            std::string::npos)
+      << err();
+  EXPECT_EQ(read_file_or_empty(signals).rfind("USR1\n", 0), 0u) << read_file_or_empty(signals);
+}
+
 TEST(RestartPolicy, ReviveStartsAProgramThatWentFatal) {
   if (!Supervisord::available())
     GTEST_SKIP() << "supervisord is not installed";

@@ -7,11 +7,13 @@ Listens on 127.0.0.1:PORT. GET / answers 200 "ok"; GET /status/NNN answers NNN w
 body "status NNN"; anything else 404. While HANG_FILE exists, every request is held
 without an answer (the connection stays open); once the file is removed, held
 connections are closed unanswered and new requests are answered again. With CERT_FILE
-and KEY_FILE it serves HTTPS with that certificate.
+and KEY_FILE it serves HTTPS with that certificate. When WEBAPP_SIGNAL_LOG names a file,
+each SIGUSR1 or SIGQUIT it receives appends its name and a newline there.
 """
 
 import http.server
 import os
+import signal
 import ssl
 import sys
 import time
@@ -42,7 +44,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def record_signals(path):
+    def handler(signum, _frame):
+        with open(path, "a") as log:
+            log.write(signal.Signals(signum).name[3:] + "\n")
+
+    for signum in (signal.SIGUSR1, signal.SIGQUIT):
+        signal.signal(signum, handler)
+
+
 def main():
+    if os.environ.get("WEBAPP_SIGNAL_LOG"):
+        record_signals(os.environ["WEBAPP_SIGNAL_LOG"])
     if len(sys.argv) not in (2, 3, 5):
         sys.exit("usage: webapp.py PORT [HANG_FILE] [CERT_FILE KEY_FILE]")
     Handler.hang_file = sys.argv[2] if len(sys.argv) >= 3 else None
