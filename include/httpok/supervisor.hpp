@@ -6,8 +6,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "httpok/result.hpp"
 #include "httpok/xmlrpc.hpp"
 
 namespace httpok {
@@ -50,6 +52,25 @@ struct RpcResult {
 
 // Decodes the answer of getAllProcessInfo into ProcessInfo values (pure).
 RpcResult<std::vector<ProcessInfo>> process_infos_from(const xmlrpc::Value& value);
+
+// A state's number from its name ("RUNNING" -> 20), or nothing for an unknown name.
+std::optional<int> state_number(std::string_view statename);
+
+// One PROCESS_STATE_<STATE> event: which process entered which state.
+struct ProcessStateEvent {
+  std::string name;
+  std::string group;
+  std::string statename;  // the state entered, from the event name
+  int state = 0;
+  std::string from_statename;
+  std::int64_t pid = 0;  // when the payload gives one (RUNNING, STOPPING, EXITED)
+};
+
+// Reads the event name and the payload, "processname:web groupname:web from_state:STARTING
+// pid:42". Strict: an unknown state, a token without a colon, a key given twice, a missing
+// processname, groupname or from_state, or a pid that is not a whole number is an error
+// (its text says which); keys it does not know are skipped, for later supervisords.
+Result<ProcessStateEvent> parse_process_state(std::string_view eventname, std::string_view payload);
 
 // Owned by the application; callbacks may run later (on the loop) or, for fakes,
 // before the call returns. A callback is called exactly once unless the object is

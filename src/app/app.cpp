@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <deque>
+#include <map>
 #include <memory>
 #include <random>
 #include <utility>
@@ -248,6 +250,7 @@ class App final : private EventListener::Handler {
           infos.error.describe()};
     } else {
       rpc_lines_ = startup::process_warnings(*config_, *infos.value);
+      remember_processes(*infos.value);
     }
     rpc_done_ = true;
     finish_startup();
@@ -282,6 +285,8 @@ class App final : private EventListener::Handler {
   }
 
   void on_event(const Event& event) override {
+    if (event.eventname().starts_with("PROCESS_STATE_"))
+      return on_process_state(event);
     if (!event.is_tick() || stopping_ || draining_)
       return;
     ++round_;
@@ -378,10 +383,63 @@ class App final : private EventListener::Handler {
     ask_processes(state, [this](TargetId id, const ProcessAnswer& infos) { decide(id, infos); });
   }
 
+  // The process table: seeded by a getAllProcessInfo (at start, and by any later one),
+  // kept up to date by PROCESS_STATE events once they come.
+  void remember_processes(const std::vector<ProcessInfo>& infos) {
+    processes_.clear();
+    for (const ProcessInfo& info : infos)
+      processes_[make_namespec(info.group, info.name)] = info;
+    processes_known_ = true;
+  }
+
+  // PROCESS_STATE_*: the listener is subscribed to them, so the table is current and
+  // supervisord need not be asked for states. A process that is RUNNING again (restarted,
+  // by httpok or anyone) starts the failure count of the targets that watch it again.
+  void on_process_state(const Event& event) {
+    auto parsed = parse_process_state(event.eventname(), event.payload);
+    if (!parsed) {
+      own_line(nullptr, "ignored a " + std::string(event.eventname()) +
+                            " event that does not parse: " + parsed.error());
+      return;
+    }
+    const ProcessStateEvent& change = parsed.value();
+    state_events_ = true;
+    ProcessInfo& info = processes_[make_namespec(change.group, change.name)];
+    info.name = change.name;
+    info.group = change.group;
+    info.state = change.state;
+    info.statename = change.statename;
+    if (change.pid != 0)
+      info.pid = change.pid;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    if (change.state == kStateStarting || (change.state == kStateRunning && info.start == 0))
+      info.start = now;
+    if (change.state != kStateRunning)
+      return;
+    for (auto& slot : states_) {
+      if (slot == nullptr)
+        continue;
+      const RestartSettings& restart = slot->target->restart;
+      if (selects(restart.programs, restart.any, env_.group_name, env_.process_name, info))
+        slot->counters.failures = 0;
+    }
+  }
+
   // One getAllProcessInfo for every TICK target of a round that needs the process list
   // (-E before its check, --grace after a failure); an interval target asks for itself.
-  // `then` gets the answer, from the loop or at once when the round has it already.
+  // With PROCESS_STATE events the table answers at once instead. `then` gets the answer,
+  // from the loop or at once when the round (or the table) has it already.
   void ask_processes(TargetState& state, ProcessQuery::Then then) {
+    if (state_events_ && processes_known_) {
+      ProcessAnswer answer;
+      answer.value.emplace();
+      const auto now = static_cast<std::int64_t>(std::time(nullptr));
+      for (const auto& [namespec, info] : processes_) {
+        answer.value->push_back(info);
+        answer.value->back().now = now;
+      }
+      return then(state.id, answer);
+    }
     if (!state.target->interval && query_ != nullptr && query_->round == round_) {
       if (query_->answer) {
         then(state.id, *query_->answer);
@@ -398,6 +456,8 @@ class App final : private EventListener::Handler {
     rpc_->get_all_process_info([this, query](ProcessAnswer infos) {
       if (stopping_ || draining_)
         return;
+      if (infos.ok())
+        remember_processes(*infos.value);
       query->answer = std::move(infos);
       for (auto& [id, waiting] : std::exchange(query->waiting, {}))
         waiting(id, *query->answer);
@@ -790,8 +850,11 @@ class App final : private EventListener::Handler {
   RestartLimit restart_limit_;
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
-  std::unique_ptr<LoopDelay> delay_;  // --presignal-wait
-  bool no_signal_process_ = false;    // supervisord said it does not know signalProcess
+  std::unique_ptr<LoopDelay> delay_;              // --presignal-wait
+  bool no_signal_process_ = false;                // supervisord said it does not know signalProcess
+  std::map<std::string, ProcessInfo> processes_;  // by namespec: the process table
+  bool processes_known_ = false;                  // seeded by a getAllProcessInfo
+  bool state_events_ = false;                     // PROCESS_STATE events come
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

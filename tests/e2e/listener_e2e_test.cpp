@@ -948,6 +948,33 @@ TEST(Binary, NotEagerTargetsOfOneTickShareOneProcessList) {
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
+TEST(Binary, WithProcessStateEventsNotEagerAsksSupervisordNoMore) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "-E", "-p", "foo", up.url()}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  // events=TICK_5,PROCESS_STATE: a state change, then one that does not parse.
+  child.write_stdin(frame("PROCESS_STATE_RUNNING",
+                          "processname:foo groupname:foo from_state:STARTING pid:4242", 1));
+  child.write_stdin(frame("PROCESS_STATE_RUNNING", "processname:foo from_state:STARTING", 2));
+  for (int serial = 3; serial <= 5; ++serial) {
+    child.write_stdin(tick(serial));
+    ASSERT_TRUE(up.wait_finished(serial - 2, 10s)) << child.err();
+  }
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(5); }, 10s)) << child.out();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(up.connections(), 3);
+  EXPECT_EQ(sv.rpc.connections(), 1);  // the start-up check only: the table answered -E
+  EXPECT_NE(child.err().find("httpok: ignored a PROCESS_STATE_RUNNING event that does not parse: "
+                             "no groupname\n"),
+            std::string::npos)
+      << child.err();
+}
+
 TEST(Binary, NotEagerSkipsTheCheckWhenNothingWatchedRuns) {
   NotEager fixture;
   Child child({httpok_binary(), "-E", "-p", "bar", "-p", "baz:baz_01", fixture.app.url()},

@@ -114,6 +114,43 @@ TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {
   EXPECT_EQ(sv.log().find("stopped: web "), std::string::npos) << sv.log();
 }
 
+TEST(RestartPolicy, WithProcessStateEventsAnOperatorsRestartStartsTheCountAgain) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/status/500";
+  sv.start("[program:web]\ncommand=python3 " + (support_dir() / "webapp.py").string() + " " +
+           std::to_string(port) +
+           "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n"
+           "[eventlistener:httpok]\ncommand=" +
+           httpok_binary() + " -p web -t 2 --fails 4 " + url +
+           "\nevents=TICK_5,PROCESS_STATE\nstartsecs=0\nautostart=false\nstderr_logfile=" +
+           (dir / "httpok.err").string() + "\n");
+  ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
+  sv.ctl({"start", "httpok"});
+  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  ASSERT_TRUE(wait_until([&] { return err().find("failure 2 of 4") != std::string::npos; }, 30s))
+      << err() << sv.log();
+  // The operator's restart, not httpok's. (A check while web is down counts, 3 of 4: the
+  // count starts again when it is RUNNING.)
+  sv.ctl({"restart", "web"});
+  ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
+  const std::size_t after = err().size();
+  ASSERT_TRUE(
+      wait_until([&] { return err().find("status failure", after) != std::string::npos; }, 30s))
+      << err();
+  sv.ctl({"stop", "httpok"});
+  const std::string log = err();
+  // The first failure after the restart counts from 1 again; nothing was restarted.
+  EXPECT_EQ(log.find("httpok: status failure ", after),
+            log.find("httpok: status failure 1 of 4", after))
+      << log;
+  EXPECT_EQ(log.find("Restarting"), std::string::npos) << log;
+}
+
 TEST(RestartPolicy, DryRunCallsNoStopNorStartButMails) {
   if (!Supervisord::available())
     GTEST_SKIP() << "supervisord is not installed";
