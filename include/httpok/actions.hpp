@@ -28,20 +28,7 @@ std::string format_mail(const std::string& address, const std::string& subject,
 
 // superlance's core file name, os.path.join(coredir, namespec): no doubled slash when
 // coredir ends with one.
-// Whether a process is one the target acts on (and, not eager, waits for): with `any`,
-// every process but the listener itself (self_group/self_name); otherwise one whose name
-// or group:name namespec is among `programs`.
-bool selects(const std::vector<std::string>& programs, bool any, const std::string& self_group,
-             const std::string& self_name, const ProcessInfo& info);
-
 std::string core_file_name(const std::string& coredir, const std::string& namespec);
-
-// --grace: why a failure of the target does not count now, when one of its processes is
-// STARTING or BACKOFF, or has been RUNNING for less than `grace` by supervisord's clock:
-// "web started 12 s ago (grace 30 s)", "web is STARTING (grace 30 s)". Nothing otherwise.
-std::optional<std::string> grace_reason(const RestartSettings& restart,
-                                        const std::string& self_group, const std::string& self_name,
-                                        const std::vector<ProcessInfo>& infos);
 
 // One line on why a gcore or sendmail run failed, naming the command.
 std::string spawn_failure_text(const std::string& command, const SpawnResult& result);
@@ -71,39 +58,6 @@ class CoreLimit {
   std::chrono::milliseconds interval_;
   std::function<Clock::time_point()> now_;
   std::unordered_map<std::string, Claim> claims_;
-};
-
-// Which program httpok last restarted, when, and for which target. When several targets
-// fail in one round and share a program, the first run restarts it and the later ones,
-// whose checks began before that restart, leave it alone and say so: their failure was
-// seen before the restart and says nothing about the restarted program. Pure: the clock is
-// injected. Owned by the app; the runs it starts hold a pointer, and it outlives them.
-class RestartLedger {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit RestartLedger(std::function<Clock::time_point()> now = Clock::now);
-  // `target`'s run has restarted `namespec` now (its startProcess succeeded).
-  void record(const std::string& namespec, const std::string& target);
-  // The other target whose run restarted `namespec` at `since` or later, if any. A
-  // target's own restarts never count: its next check always starts after them.
-  std::optional<std::string> restarted_since(const std::string& namespec, Clock::time_point since,
-                                             const std::string& self) const;
-
- private:
-  struct Entry {
-    Clock::time_point at;
-    std::string target;
-  };
-  std::function<Clock::time_point()> now_;
-  std::unordered_map<std::string, Entry> last_;
-};
-
-// A pause within a run (--presignal-wait), over the loop's timer. Owned by the app, one run
-// at a time: after() replaces a pause still pending.
-class Delay {
- public:
-  virtual ~Delay() = default;
-  virtual void after(std::chrono::milliseconds wait, std::function<void()> done) = 0;
 };
 
 struct ActionSettings {

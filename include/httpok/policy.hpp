@@ -1,7 +1,10 @@
-// The restart policy (pure: values in, decisions out, an injected clock): after how many
-// failed probes a target acts (`fails`), after how many good ones it counts as recovered
-// (`rises`), and how many restarts of one program a window allows (`max_restarts`,
-// `restart_window`). The defaults (1, 1, no limit) are superlance's: act on every failure.
+// The restart policy, one pure component (values in, decisions out, an injected clock;
+// no I/O): which processes a target acts on (selects), whether a failure counts (grace),
+// after how many it acts and when it has recovered (fails, rises), whether a program
+// another target's run just restarted is left alone (RestartLedger), whether a process
+// that is not RUNNING is started (revive), and how many restarts of one program a window
+// allows (RestartLimit). The app and the restart sequence (actions) carry out what it
+// decides. The defaults (1, 1, no grace, no limit) are superlance's: act on every failure.
 #pragma once
 
 #include <chrono>
@@ -12,6 +15,7 @@
 #include <unordered_map>
 
 #include <vector>
+#include "httpok/supervisor.hpp"
 #include "httpok/target.hpp"
 
 namespace httpok {
@@ -80,6 +84,56 @@ class RestartLimit {
   // The largest window any check used: older restarts can matter to no one. Zero while no
   // target has a limit, and then nothing is kept.
   std::chrono::seconds largest_window_{0};
+};
+
+// Whether a process is one the target acts on (and, not eager, waits for): with `any`,
+// every process but the listener itself (self_group/self_name); otherwise one whose name
+// or group:name namespec is among `programs`.
+bool selects(const std::vector<std::string>& programs, bool any, const std::string& self_group,
+             const std::string& self_name, const ProcessInfo& info);
+
+// --grace: why a failure of the target does not count now, when one of its processes is
+// STARTING or BACKOFF, or has been RUNNING for less than `grace` by supervisord's clock:
+// "web started 12 s ago (grace 30 s)", "web is STARTING (grace 30 s)". Nothing otherwise.
+std::optional<std::string> grace_reason(const RestartSettings& restart,
+                                        const std::string& self_group, const std::string& self_name,
+                                        const std::vector<ProcessInfo>& infos);
+
+// --revive: whether a process that is not RUNNING is one to start (FATAL, or EXITED);
+// a STOPPED one (the operator's doing) never is.
+bool revivable(bool revive, const ProcessInfo& info);
+
+// Which program httpok last restarted, when, and for which target. When several targets
+// fail in one round and share a program, the first run restarts it and the later ones,
+// whose checks began before that restart, leave it alone and say so: their failure was
+// seen before the restart and says nothing about the restarted program. Pure: the clock is
+// injected. Owned by the app; the runs it starts hold a pointer, and it outlives them.
+class RestartLedger {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit RestartLedger(std::function<Clock::time_point()> now = Clock::now);
+  // `target`'s run has restarted `namespec` now (its startProcess succeeded).
+  void record(const std::string& namespec, const std::string& target);
+  // The other target whose run restarted `namespec` at `since` or later, if any. A
+  // target's own restarts never count: its next check always starts after them.
+  std::optional<std::string> restarted_since(const std::string& namespec, Clock::time_point since,
+                                             const std::string& self) const;
+
+ private:
+  struct Entry {
+    Clock::time_point at;
+    std::string target;
+  };
+  std::function<Clock::time_point()> now_;
+  std::unordered_map<std::string, Entry> last_;
+};
+
+// A pause within a run (--presignal-wait), over the loop's timer. Owned by the app, one run
+// at a time: after() replaces a pause still pending.
+class Delay {
+ public:
+  virtual ~Delay() = default;
+  virtual void after(std::chrono::milliseconds wait, std::function<void()> done) = 0;
 };
 
 // "giving up on web: 3 restarts within 600 s"

@@ -86,6 +86,59 @@ void RestartLimit::restarted(const std::string& namespec) {
   program.restarts.push_back(now);
 }
 
+bool selects(const std::vector<std::string>& programs, bool any, const std::string& self_group,
+             const std::string& self_name, const ProcessInfo& info) {
+  const std::string namespec = make_namespec(info.group, info.name);
+  if (any) {
+    return self_name.empty() ||
+           namespec != make_namespec(self_group.empty() ? self_name : self_group, self_name);
+  }
+  // A name, a group:name namespec, or group:* for every process of the group.
+  const std::string whole_group = info.group + ":*";
+  return std::find(programs.begin(), programs.end(), info.name) != programs.end() ||
+         std::find(programs.begin(), programs.end(), namespec) != programs.end() ||
+         std::find(programs.begin(), programs.end(), whole_group) != programs.end();
+}
+
+std::optional<std::string> grace_reason(const RestartSettings& restart,
+                                        const std::string& self_group, const std::string& self_name,
+                                        const std::vector<ProcessInfo>& infos) {
+  const std::int64_t grace = restart.policy.grace.count();
+  if (grace <= 0)
+    return std::nullopt;
+  const std::string period = " (grace " + std::to_string(grace) + " s)";
+  for (const ProcessInfo& info : infos) {
+    if (!selects(restart.programs, restart.any, self_group, self_name, info))
+      continue;
+    const std::string namespec = make_namespec(info.group, info.name);
+    if (info.state == kStateStarting || info.state == kStateBackoff)
+      return namespec + " is " + (info.statename.empty() ? "starting" : info.statename) + period;
+    if (info.state == kStateRunning && info.start > 0 && info.now >= info.start &&
+        info.now - info.start < grace)
+      return namespec + " started " + std::to_string(info.now - info.start) + " s ago" + period;
+  }
+  return std::nullopt;
+}
+
+bool revivable(bool revive, const ProcessInfo& info) {
+  return revive && (info.state == kStateFatal || info.state == kStateExited);
+}
+
+RestartLedger::RestartLedger(std::function<Clock::time_point()> now) : now_(std::move(now)) {}
+
+void RestartLedger::record(const std::string& namespec, const std::string& target) {
+  last_[namespec] = Entry{now_(), target};
+}
+
+std::optional<std::string> RestartLedger::restarted_since(const std::string& namespec,
+                                                          Clock::time_point since,
+                                                          const std::string& self) const {
+  const auto it = last_.find(namespec);
+  if (it == last_.end() || it->second.at < since || it->second.target == self)
+    return std::nullopt;
+  return it->second.target;
+}
+
 std::string giving_up_text(const std::string& namespec, std::uint32_t count,
                            std::chrono::seconds window) {
   return "giving up on " + namespec + ": " + std::to_string(count) +

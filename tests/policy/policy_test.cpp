@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace httpok {
@@ -140,6 +142,50 @@ TEST(RestartLimit, TargetsWithTheirOwnLimitsOnOneProgramEachSayItOnce) {
   now += 120s;
   EXPECT_EQ(limit.check("web", "api", strict).kind, Limit::resume);
   EXPECT_EQ(limit.check("web", "long", long_window).kind, Limit::give_up);  // 3 in an hour
+}
+
+TEST(GraceReason, AYoungOrStartingProcessOfTheTargetPutsItsFailureInGrace) {
+  RestartSettings restart;
+  restart.programs = {"web", "workers:*"};
+  restart.policy.grace = std::chrono::seconds(30);
+  auto info = [](std::string name, std::string group, std::string statename, int state,
+                 std::int64_t start, std::int64_t now) {
+    return ProcessInfo{
+        std::move(name), std::move(group), std::move(statename), state, 1, start, now};
+  };
+  const std::int64_t now = 1700000100;
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 12, now)}),
+            "web started 12 s ago (grace 30 s)");
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 300, now),
+                          info("w1", "workers", "STARTING", kStateStarting, 0, now)}),
+            "workers:w1 is STARTING (grace 30 s)");
+  // Old enough, not the target's, or no start time: the failure counts.
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "RUNNING", kStateRunning, now - 30, now),
+                          info("api", "api", "RUNNING", kStateRunning, now - 1, now),
+                          info("w2", "workers", "RUNNING", kStateRunning, 0, now)}),
+            std::nullopt);
+  restart.policy.grace = std::chrono::seconds(0);
+  EXPECT_EQ(grace_reason(restart, "httpok", "httpok",
+                         {info("web", "web", "STARTING", kStateStarting, 0, now)}),
+            std::nullopt);
+}
+
+TEST(RestartLedger, NamesAnotherTargetsRestartSinceTheCheckBegan) {
+  RestartLedger::Clock::time_point now{};
+  RestartLedger ledger([&] { return now; });
+  const auto began = now;
+  EXPECT_EQ(ledger.restarted_since("web", began, "b"), std::nullopt);  // nothing yet
+  now += std::chrono::seconds(1);
+  ledger.record("web", "a");
+  EXPECT_EQ(ledger.restarted_since("web", began, "b"), "a");
+  EXPECT_EQ(ledger.restarted_since("web", began, "a"), std::nullopt);  // its own restart
+  EXPECT_EQ(ledger.restarted_since("api", began, "b"), std::nullopt);  // another program
+  // A check that began after the restart saw the restarted program: its failure counts.
+  EXPECT_EQ(ledger.restarted_since("web", now + std::chrono::milliseconds(1), "b"), std::nullopt);
+  EXPECT_EQ(ledger.restarted_since("web", now, "b"), "a");  // the same instant still counts
 }
 
 }  // namespace

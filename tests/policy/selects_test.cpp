@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "httpok/actions.hpp"
+#include "httpok/policy.hpp"
 
 namespace httpok {
 namespace {
