@@ -47,6 +47,9 @@ struct Verdict {
 Verdict on_probe(TargetCounters& counters, const PolicySettings& settings, bool ok);
 // An action the target took was carried out (its restart sequence ran).
 void on_restart(TargetCounters& counters);
+// One of the target's processes is RUNNING again, restarted by anyone (another target's
+// run, an operator, supervisord): the failures so far were seen before that.
+void on_process_restarted(TargetCounters& counters);
 
 // "recovered after 2 failed probes, 1 restart"
 std::string recovery_text(const Verdict& verdict);

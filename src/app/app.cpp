@@ -421,7 +421,7 @@ class App final : private EventListener::Handler {
         continue;
       const RestartSettings& restart = slot->target->restart;
       if (selects(restart.programs, restart.any, env_.group_name, env_.process_name, info))
-        slot->counters.failures = 0;
+        on_process_restarted(slot->counters);
     }
   }
 
@@ -674,7 +674,7 @@ class App final : private EventListener::Handler {
       const RestartSettings& restart = slot->target->restart;
       for (const ProcessInfo& info : processes) {
         if (selects(restart.programs, restart.any, env_.group_name, env_.process_name, info)) {
-          slot->counters.failures = 0;
+          on_process_restarted(slot->counters);
           break;
         }
       }

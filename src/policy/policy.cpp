@@ -42,6 +42,10 @@ void on_restart(TargetCounters& counters) {
   counters.failures = 0;
 }
 
+void on_process_restarted(TargetCounters& counters) {
+  counters.failures = 0;
+}
+
 std::string recovery_text(const Verdict& verdict) {
   const auto plural = [](std::uint32_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);

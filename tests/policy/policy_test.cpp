@@ -72,6 +72,80 @@ TEST(Policy, RisesNeedsThatManyGoodProbesInARowAndSaysWhatHappened) {
   EXPECT_EQ(on_probe(c, s, true).kind, Kind::ok);  // recovered once, then healthy
 }
 
+TEST(Policy, ThresholdGraceAndLimitTogether) {
+  // fails 2, grace 30 s, at most 1 restart in 100 s, for one target watching web.
+  RestartSettings restart;
+  restart.programs = {"web"};
+  restart.policy.fails = 2;
+  restart.policy.grace = 30s;
+  restart.policy.max_restarts = 1;
+  restart.policy.restart_window = 100s;
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  TargetCounters c;
+  std::int64_t clock = 1000;             // supervisord's, in seconds
+  std::int64_t web_started = 1000 - 10;  // 10 s ago
+  std::vector<std::string> log;
+  // One failed check, as the app judges it: grace first, then the count, then the limit.
+  const auto failed_check = [&] {
+    const std::vector<ProcessInfo> infos = {
+        {"web", "web", "RUNNING", kStateRunning, 7, web_started, clock}};
+    if (const auto why = grace_reason(restart, "httpok", "httpok", infos)) {
+      log.push_back("ignored: " + *why);
+      return;
+    }
+    const Verdict v = on_probe(c, restart.policy, false);
+    if (v.kind != Verdict::Kind::act) {
+      log.push_back("counted " + std::to_string(v.failures));
+      return;
+    }
+    const auto d = limit.check("web", "t", restart.policy);
+    if (d.kind == RestartLimit::Decision::Kind::restart ||
+        d.kind == RestartLimit::Decision::Kind::resume) {
+      limit.restarted("web");
+      on_restart(c);
+      web_started = clock;
+      log.push_back("restart");
+    } else {
+      log.push_back(d.kind == RestartLimit::Decision::Kind::give_up ? "give up" : "quiet");
+    }
+  };
+  for (int i = 0; i < 12; ++i) {
+    failed_check();
+    clock += 5;
+    now += 5s;
+  }
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"ignored: web started 10 s ago (grace 30 s)",
+                                      "ignored: web started 15 s ago (grace 30 s)",
+                                      "ignored: web started 20 s ago (grace 30 s)",
+                                      "ignored: web started 25 s ago (grace 30 s)", "counted 1",
+                                      "restart",  // 30 s and 35 s after its start
+                                      "ignored: web started 5 s ago (grace 30 s)",
+                                      "ignored: web started 10 s ago (grace 30 s)",
+                                      "ignored: web started 15 s ago (grace 30 s)",
+                                      "ignored: web started 20 s ago (grace 30 s)",
+                                      "ignored: web started 25 s ago (grace 30 s)", "counted 1"}));
+  for (int i = 0; i < 4; ++i) {
+    failed_check();
+    clock += 5;
+    now += 5s;
+  }
+  // The next failure would restart: the limit (1 in 100 s) holds, said once, then quiet.
+  EXPECT_EQ(std::vector<std::string>(log.end() - 4, log.end()),
+            (std::vector<std::string>{"give up", "counted 1", "quiet", "counted 1"}));
+}
+
+TEST(Policy, ARestartByAnyoneStartsTheCountAgain) {
+  TargetCounters c;
+  PolicySettings s;
+  s.fails = 3;
+  EXPECT_EQ(run(c, s, {false, false}), (std::vector<Kind>{Kind::counted, Kind::counted}));
+  on_process_restarted(c);  // an operator's supervisorctl restart, a PROCESS_STATE event
+  EXPECT_EQ(run(c, s, {false, false, false}),
+            (std::vector<Kind>{Kind::counted, Kind::counted, Kind::act}));
+}
+
 TEST(Policy, RecoveryTextCountsInTheSingular) {
   Verdict v;
   v.failed_probes = 1;
