@@ -204,7 +204,10 @@ struct ActionRun::Impl {
   // Every RUNNING process is one httpok gave up on before, and nothing else would be
   // restarted or newly said: the run writes no block and sends no mail (no mail storm).
   // A RUNNING process is restarted; with revive, a FATAL or EXITED one is started.
-  bool revivable(const ProcessInfo& info) const { return httpok::revivable(settings.revive, info); }
+  // Not with -a: every finished one-shot job would be started again.
+  bool revivable(const ProcessInfo& info) const {
+    return httpok::revivable(settings.revive && !settings.any, info);
+  }
   bool acted_on(const ProcessInfo& info) const {
     return info.state == kStateRunning || revivable(info);
   }
@@ -371,13 +374,15 @@ struct ActionRun::Impl {
             break;
         }
         if (settings.dry_run) {
-          const std::string would = revivable(current()) ? "start "
-                                    : settings.presignal.empty()
-                                        ? "restart "
-                                        : "send " + settings.presignal + " to and restart ";
-          record_restart(namespec);
+          // Nothing is recorded: a restart that did not happen resets no count and uses
+          // up no other target's --max-restarts.
+          std::string would =
+              (revivable(current()) ? "dry run: would start " : "dry run: would restart ") +
+              namespec;
+          if (!settings.presignal.empty() && !revivable(current()))
+            would += " (sending " + settings.presignal + " first)";
           ++index;
-          return write("dry run: would " + would + namespec, token);
+          return write(would, token);
         }
         if (revivable(current())) {
           // --revive: supervisord gave up on it (FATAL) or it exited; start it again.

@@ -386,6 +386,8 @@ class App final : private EventListener::Handler {
   // The process table: seeded by a getAllProcessInfo (at start, and by any later one),
   // kept up to date by PROCESS_STATE events once they come.
   void remember_processes(const std::vector<ProcessInfo>& infos) {
+    if (state_events_ && processes_known_)
+      return;  // the events are newer than any answer
     processes_.clear();
     for (const ProcessInfo& info : infos)
       processes_[make_namespec(info.group, info.name)] = info;
@@ -412,8 +414,9 @@ class App final : private EventListener::Handler {
     if (change.pid != 0)
       info.pid = change.pid;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
-    if (change.state == kStateStarting || (change.state == kStateRunning && info.start == 0))
-      info.start = now;
+    if (change.state == kStateStarting ||
+        (change.state == kStateRunning && change.from_statename != "STARTING"))
+      info.start = now;  // a RUNNING after STARTING keeps the STARTING's time: its spawn
     if (change.state != kStateRunning)
       return;
     for (auto& slot : states_) {
@@ -509,6 +512,7 @@ class App final : private EventListener::Handler {
         if (infos.ok()) {
           if (auto why = grace_reason(found->target->restart, env_.group_name, env_.process_name,
                                       *infos.value)) {
+            on_process_restarted(found->counters);  // it started again since
             own_line(found, "failure ignored, " + *why + ": " + one_line(result.outcome));
             return end_turn(*found);
           }
@@ -618,6 +622,7 @@ class App final : private EventListener::Handler {
           });
       ++actions_running_;
       running_action_ = next.id;
+      query_.reset();  // the round's process list predates this restart
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
         if (TargetState* found = lookup(id)) {
           found->acting = false;
@@ -649,8 +654,10 @@ class App final : private EventListener::Handler {
     SpawnRequest request;
     request.name = "sendmail";
     request.command = config_->sendmail;
-    request.stdin_data =
-        format_mail(*email, format_subject(config_->name, url + ": recovered"), {url + " " + text});
+    request.stdin_data = format_mail(*email,
+                                     (state.target->restart.dry_run ? "[dry run] " : "") +
+                                         format_subject(config_->name, url + ": recovered"),
+                                     {url + " " + text});
     request.deadline = config_->action_timeout;
     spawner_->run(std::move(request), [this, id = state.id](SpawnResult result) {
       if (stopping_ || result.success())

@@ -239,8 +239,13 @@ Result<std::string> read_signal(std::string_view text) {
   std::string name(trimmed(text));
   if (name.empty())
     return name;
-  if (const auto n = parse_python_int(name); n && *n >= 1 && *n <= 64)
-    return std::to_string(*n);
+  if (const auto n = parse_python_int(name)) {
+    if (*n >= 1 && *n <= 31)
+      return std::to_string(*n);
+    return Result<std::string>::failure(
+        "expected a signal name such as QUIT or USR1, or a "
+        "number from 1 to 31");
+  }
   for (char& c : name)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (name.rfind("SIG", 0) == 0)

@@ -43,7 +43,7 @@ Result<std::size_t> read_count(std::string_view text, std::int64_t minimum, std:
 // GET or HEAD, in any case; returned in upper case.
 Result<std::string> read_method(std::string_view text);
 // A signal for --presignal: a name with or without SIG ("QUIT", "sigusr1") or a number
-// from 1 to 64; the name comes back upper case without SIG. Empty: none.
+// from 1 to 31; the name comes back upper case without SIG. Empty: none.
 Result<std::string> read_signal(std::string_view text);
 // A PCRE2 pattern for body_regex, checked by compiling it; empty: none.
 Result<std::optional<std::string>> read_body_regex(std::string_view text);

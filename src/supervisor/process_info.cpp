@@ -2,6 +2,7 @@
 // getAllProcessInfo's answer into ProcessInfo values.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "httpok/supervisor.hpp"
@@ -72,9 +73,7 @@ RpcResult<std::vector<ProcessInfo>> process_infos_from(const xmlrpc::Value& valu
     for (const std::string& problem :
          {read_member(item, "name", true, info.name), read_member(item, "group", true, info.group),
           read_member(item, "state", true, state), read_member(item, "pid", false, info.pid),
-          read_member(item, "statename", false, info.statename),
-          read_member(item, "start", false, info.start),
-          read_member(item, "now", false, info.now)}) {
+          read_member(item, "statename", false, info.statename)}) {
       if (!problem.empty()) {
         return shape_error(problem);
       }
@@ -83,6 +82,12 @@ RpcResult<std::vector<ProcessInfo>> process_infos_from(const xmlrpc::Value& valu
       return shape_error("'state' is out of range: " + std::to_string(state));
     }
     info.state = static_cast<int>(state);
+    // Only --grace reads these: a value of another type is as good as none.
+    for (auto [name, field] : {std::pair{"start", &info.start}, std::pair{"now", &info.now}}) {
+      const xmlrpc::Value* member = item.member(name);
+      if (const auto* seconds = member != nullptr ? std::get_if<std::int64_t>(&member->v) : nullptr)
+        *field = *seconds;
+    }
     infos.push_back(std::move(info));
   }
   RpcResult<std::vector<ProcessInfo>> result;

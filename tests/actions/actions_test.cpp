@@ -946,6 +946,18 @@ TEST_P(ActionsTest, ReviveStartsAFatalOrExitedProcessButNeverAStoppedOne) {
   EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "startProcess bar", "startProcess qux",
                                    "stopProcess foo", "startProcess foo"));
   EXPECT_EQ(run_->restarted().size(), 3u);
+
+  // With -a only RUNNING processes are restarted: a finished one-shot job stays as it is.
+  stderr_.clear();
+  done_calls_ = 0;
+  events_.clear();
+  rpc_.infos = {{"migrate", "migrate", "EXITED", kStateExited, 0}};
+  ActionSettings any = superlance_settings({}, true);
+  any.email.reset();
+  any.revive = true;
+  EXPECT_EQ(act(any),
+            "Restarting all running processes\n"
+            "migrate not in RUNNING state, NOT restarting\n");
 }
 
 TEST_P(ActionsTest, DryRunSaysWhatItWouldDoAndCallsNothingButMails) {
@@ -956,14 +968,21 @@ TEST_P(ActionsTest, DryRunSaysWhatItWouldDoAndCallsNothingButMails) {
   settings.dry_run = true;
   settings.gcore = "gcore -o";
   settings.coredir = "/cores";
+  settings.presignal = "QUIT";
+  RestartLimit limit;
+  settings.limit = &limit;
+  settings.policy.max_restarts = 1;
   const std::string written = act(settings, "[dry run] " + kSubject);
   EXPECT_EQ(written,
             "Restarting selected processes ['foo', 'bar']\n"
             "dry run: would start bar\n"
-            "dry run: would restart foo\n"
+            "dry run: would restart foo (sending QUIT first)\n"
             "Mailed:\n\n" +
                 mailed() + "\n");
   EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "spawn cat - > /dev/null"));  // no gcore
+  // Nothing happened: no restart to count, for this target or another.
+  EXPECT_TRUE(run_->restarted().empty());
+  EXPECT_EQ(limit.check("foo", "other", settings.policy).kind, RestartLimit::Decision::Kind::restart);
   EXPECT_THAT(mailed(), HasSubstr("Subject: [dry run] httpok: http://foo/bar: bad status"));
 }
 

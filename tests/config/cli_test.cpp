@@ -238,6 +238,9 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(run_target({"--presignal", "10", "u"}).restart.presignal, "10");
   EXPECT_EQ(run_target({"--presignal-wait", "0", "u"}).restart.presignal_wait, 0s);
   EXPECT_EQ(run_target({"u"}).restart.presignal_wait, 5s);
+  EXPECT_EQ(usage_error({"--presignal", "40", "u"}),
+            "httpok: invalid value for --presignal: '40' (expected a signal name such as QUIT "
+            "or USR1, or a number from 1 to 31)");
   EXPECT_EQ(usage_error({"--presignal", "NOPE", "u"}),
             "httpok: invalid value for --presignal: 'NOPE' (expected a signal name such as QUIT "
             "or USR1, or a number)");

@@ -591,6 +591,35 @@ TEST(Binary, ARestartForOneTargetStartsTheCountOfAnotherWatchingTheSameProgramAg
       << err;
 }
 
+TEST(Binary, ADryRunTargetNeitherResetsNorUsesUpALiveTargetsCount) {
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[target:dry]\nurl = " + down.url() +
+                       "dry\nprograms = foo\ndry_run = true\n\n[target:live]\nurl = " +
+                       down.url() + "live\nprograms = foo\nfails = 2\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  for (int round = 1; round <= 2; ++round) {
+    child.write_stdin(tick(round));
+    ASSERT_TRUE(child.wait_for(
+        [&] {
+          return child.err().find(round == 1 ? "live: status failure 1 of 2"
+                                             : "foo restarted\n") != std::string::npos;
+        },
+        10s))
+        << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_NE(child.err().find("dry run: would restart foo\n"), std::string::npos) << child.err();
+  EXPECT_NE(child.err().find("live: status failure 2 of 2"), std::string::npos) << child.err();
+}
+
 TEST(Binary, ARecoveredTargetSaysSoAndWithNotifyRecoveryMailsIt) {
   std::atomic<int> requests{0};
   ScriptedServer app([&](ScriptedServer::Connection& c) {

@@ -44,6 +44,18 @@ TEST(ProcessInfosFrom, SupervisordAnswer) {
   EXPECT_EQ(*infos.value, expected);
 }
 
+TEST(ProcessInfosFrom, AStartOrNowOfAnotherTypeIsAsGoodAsNone) {
+  xmlrpc::Value info{xmlrpc::Struct{{"name", xmlrpc::Value(std::string("web"))},
+                                    {"group", xmlrpc::Value(std::string("web"))},
+                                    {"state", xmlrpc::Value(std::int64_t{20})},
+                                    {"start", xmlrpc::Value(std::string("yesterday"))},
+                                    {"now", xmlrpc::Value(std::int64_t{1700000100})}}};
+  const auto infos = process_infos_from(xmlrpc::Value{xmlrpc::Array{info}});
+  ASSERT_TRUE(infos.ok()) << infos.error.describe();
+  EXPECT_EQ(infos.value->at(0).start, 0);
+  EXPECT_EQ(infos.value->at(0).now, 1700000100);
+}
+
 TEST(ProcessInfosFrom, EmptyArray) {
   const auto infos = process_infos_from(Value(Array{}));
   ASSERT_TRUE(infos.ok());
