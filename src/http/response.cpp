@@ -171,24 +171,30 @@ ResponseParser::State ResponseParser::fail(std::string message) {
 }
 
 ResponseParser::State ResponseParser::feed(std::string_view bytes) {
-  if (state_ != State::in_progress)
-    return state_;
-  if (!headers_complete_)
-    header_bytes_ += bytes.size();
-  const llhttp_errno_t err = llhttp_execute(&llhttp_->parser, bytes.data(), bytes.size());
-  if (err == HPE_PAUSED || err == HPE_OK) {
+  // Until the header section is complete, llhttp gets at most what is left of the cap, so
+  // that the cap is the same however the response is split into reads.
+  while (state_ == State::in_progress && !bytes.empty()) {
+    std::string_view piece = bytes;
+    if (!headers_complete_) {
+      piece = bytes.substr(0, kMaxHeaderBytes - header_bytes_);
+      header_bytes_ += piece.size();
+    }
+    bytes.remove_prefix(piece.size());
+    const llhttp_errno_t err = llhttp_execute(&llhttp_->parser, piece.data(), piece.size());
+    if (err != HPE_PAUSED && err != HPE_OK) {
+      const char* reason = llhttp_get_error_reason(&llhttp_->parser);
+      return fail(std::string("malformed HTTP response: ") +
+                  (reason != nullptr ? reason : llhttp_errno_name(err)));
+    }
     if (message_complete_ || body_capped_) {
       state_ = State::complete;
-    } else if (!headers_complete_ && header_bytes_ > kMaxHeaderBytes) {
+    } else if (!headers_complete_ && header_bytes_ >= kMaxHeaderBytes) {
       // llhttp keeps no headers, but the reason phrase is kept, and an endless header
       // section would only end at the deadline.
       return fail("response headers longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
     }
-    return state_;
   }
-  const char* reason = llhttp_get_error_reason(&llhttp_->parser);
-  return fail(std::string("malformed HTTP response: ") +
-              (reason != nullptr ? reason : llhttp_errno_name(err)));
+  return state_;
 }
 
 ResponseParser::State ResponseParser::finish() {

@@ -337,6 +337,30 @@ TEST(ResponseParser, EndlessHeadersAreCut) {
   EXPECT_LE(p.reason().size(), ResponseParser::kMaxHeaderBytes + junk.size());
 }
 
+TEST(ResponseParser, TheHeaderCapIsTheSameHoweverTheResponseIsSplit) {
+  // A header section of exactly the cap is accepted, one byte more is refused, whether it
+  // comes in one read, in 4 KiB reads or a byte at a time.
+  const auto response = [](std::size_t header_bytes) {
+    const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ";
+    const std::string end = "\r\n\r\n";
+    return start + std::string(header_bytes - start.size() - end.size(), 'p') + end + "ok";
+  };
+  const auto fed = [](const std::string& text, std::size_t piece) {
+    ResponseParser p;
+    p.reset({});
+    State s = State::in_progress;
+    for (std::size_t at = 0; at < text.size() && s == State::in_progress; at += piece)
+      s = p.feed(std::string_view(text).substr(at, piece));
+    return s;
+  };
+  const std::size_t cap = ResponseParser::kMaxHeaderBytes;
+  for (const std::size_t piece : {std::size_t{1} << 20, std::size_t{4096}, std::size_t{1}}) {
+    EXPECT_EQ(fed(response(cap), piece), State::complete) << piece;
+    EXPECT_EQ(fed(response(cap + 1), piece), State::error) << piece;
+    EXPECT_EQ(fed(response(70 * 1024), piece), State::error) << piece;
+  }
+}
+
 TEST(ResponseParser, ResetKeepsTheOptions) {
   ResponseParser p;
   p.reset({1024, "needle", false});
