@@ -112,6 +112,8 @@ class ActionRun {
   void start(std::string subject, std::string outcome, std::function<void()> done);
   // The processes it stopped and started (or tried to), so far.
   const std::vector<ProcessInfo>& restarted() const;
+  // The namespecs whose stopProcess or startProcess failed, once per failed call.
+  const std::vector<std::string>& restart_errors() const;
 
  private:
   struct Impl;

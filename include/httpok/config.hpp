@@ -25,7 +25,8 @@ struct Config {
   std::chrono::milliseconds action_timeout{60000};    // --action-timeout
   std::chrono::milliseconds core_interval{0};         // --core-interval (0: a core per restart)
   std::size_t max_concurrent = 256;                   // probes in flight at most
-  double jitter = 0;  // 0 to 0.5: spread of interval targets' due times
+  double jitter = 0;                        // 0 to 0.5: spread of interval targets' due times
+  std::optional<std::string> metrics_file;  // --metrics-file: Prometheus text, after rounds
 
   bool operator==(const Config&) const = default;
 };

@@ -99,6 +99,8 @@ class ResponseParser {
   State state() const { return state_; }
   bool headers_complete() const { return headers_complete_; }
   int status() const { return status_; }
+  // The response's HTTP version times ten (11 for HTTP/1.1), once the headers are in.
+  int http_version() const { return http_version_; }
   const std::string& reason() const { return reason_; }
   bool needle_found() const { return needle_.found; }
   bool absent_found() const { return absent_.found; }
@@ -127,6 +129,7 @@ class ResponseParser {
   bool headers_complete_ = false;
   bool message_complete_ = false;
   int status_ = 0;
+  int http_version_ = 0;
   std::string reason_;
   Search needle_;
   Search absent_;

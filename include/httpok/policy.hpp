@@ -76,6 +76,8 @@ class RestartLimit {
   Decision check(const std::string& namespec, const std::string& target,
                  const PolicySettings& settings);
   void restarted(const std::string& namespec);
+  // Whether some target gave up on `namespec` and has not resumed.
+  bool gave_up(const std::string& namespec) const;
 
  private:
   struct Program {

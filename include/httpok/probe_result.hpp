@@ -39,6 +39,8 @@ struct ProbeResult {
   std::string reason;   // its reason phrase
   std::string outcome;  // superlance's text: the first line of the mail
   ProbeTimings timings;
+  int http_version = 0;         // 11 for HTTP/1.1, when a response came
+  std::string_view local_kind;  // local failures: what ran out ("EMFILE", "body_regex")
   bool ok() const noexcept { return failure == ProbeFailure::none; }
 };
 

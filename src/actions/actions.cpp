@@ -464,6 +464,8 @@ struct ActionRun::Impl {
         const RpcResult<bool> result = std::move(*bool_result);
         bool_result.reset();
         const std::string namespec = current_namespec();
+        if (!result.ok())
+          restart_errors.push_back(namespec);
         if (!result.ok() &&
             !write("Failed to stop process " + namespec + ": " + result.error.describe(), token)) {
           return false;
@@ -484,6 +486,8 @@ struct ActionRun::Impl {
         if (result.ok() && settings.ledger != nullptr)
           settings.ledger->record(namespec, settings.target);
         const char* done_word = std::exchange(reviving, false) ? " started" : " restarted";
+        if (!result.ok())
+          restart_errors.push_back(namespec);
         return write(result.ok()
                          ? namespec + done_word
                          : "Failed to start process " + namespec + ": " + result.error.describe(),
@@ -559,6 +563,7 @@ struct ActionRun::Impl {
   std::vector<std::string> messages;  // the mail body: the outcome, then every write()
   std::vector<ProcessInfo> considered;
   std::vector<RestartLimit::Decision> limits;  // by index in `considered`
+  std::vector<std::string> restart_errors;     // failed stopProcess or startProcess calls
   std::vector<ProcessInfo> restarted;          // stopped and started (or tried to)
   bool reviving = false;                       // the startProcess out is a revive's
   std::vector<std::string> waiting;
@@ -586,6 +591,10 @@ ActionRun::~ActionRun() = default;
 
 const std::vector<ProcessInfo>& ActionRun::restarted() const {
   return impl_->restarted;
+}
+
+const std::vector<std::string>& ActionRun::restart_errors() const {
+  return impl_->restart_errors;
 }
 
 void ActionRun::start(std::string subject, std::string outcome, std::function<void()> done) {

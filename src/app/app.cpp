@@ -1,6 +1,7 @@
 #include "httpok/app.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include "httpok/dns.hpp"
 #include "httpok/event_listener.hpp"
 #include "httpok/log.hpp"
+#include "httpok/metrics.hpp"
 #include "httpok/policy.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/scheduler.hpp"
@@ -24,6 +26,8 @@
 #include "httpok/supervisor_client.hpp"
 #include "httpok/tls.hpp"
 #include "httpok/uv_spawner.hpp"
+#include "httpok_version.h"
+#include "metrics_file.hpp"
 
 namespace httpok {
 
@@ -89,15 +93,29 @@ struct ProcessQuery {
 
 // One watched target and what is under way for it. Owned by App, which finds it by its
 // scheduler id: callbacks carry the id, never a pointer, so a late one finds nothing.
+// --metrics-file: what one target's metrics need, kept only when they are written.
+struct TargetMetrics {
+  bool probed = false;  // a check has ended
+  bool success = false;
+  int status = 0;
+  int http_version = 0;
+  ProbeTimings timings;
+  bool tls = false;
+  double last_seconds = 0;  // wall clock of the last check's end
+  std::uint32_t consecutive_failures = 0;
+  std::array<std::uint64_t, 9> results{};  // by ProbeFailure
+};
+
 struct TargetState {
   TargetId id;
   const Target* target = nullptr;  // in the Config, which outlives the app
   std::shared_ptr<const ProbeSpec> spec;
-  Probe* engine = nullptr;             // while its probe runs
-  Scheduler::TimePoint check_began{};  // of the last check
-  TargetCounters counters;             // the restart policy's (fails, rises)
-  bool acting = false;                 // the restart sequence is under way
-  std::unique_ptr<ActionRun> action;   // the last one (kept until the next starts)
+  Probe* engine = nullptr;                 // while its probe runs
+  Scheduler::TimePoint check_began{};      // of the last check
+  TargetCounters counters;                 // the restart policy's (fails, rises)
+  bool acting = false;                     // the restart sequence is under way
+  std::unique_ptr<ActionRun> action;       // the last one (kept until the next starts)
+  std::unique_ptr<TargetMetrics> metrics;  // with --metrics-file only
 };
 
 // Owned by run_listener for the life of the loop.
@@ -120,6 +138,8 @@ class App final : private EventListener::Handler {
         sigint_(loop),
         sighup_(loop) {
     watchdog_.unref();
+    metrics_timer_.unref();
+    metrics_soon_.unref();
   }
 
   // Start-up: builds probes and TLS contexts. Returns an error line on failure.
@@ -154,6 +174,17 @@ class App final : private EventListener::Handler {
       return "httpok: " + client.error();
     rpc_ = std::move(client).value();
     spawner_ = std::make_unique<UvSpawner>(loop_);
+    if (config_->metrics_file) {
+      metrics_file_ = std::make_unique<MetricsFile>(
+          loop_, *config_->metrics_file, [this](const std::string& error) {
+            // Said when it starts failing and when it works again, not at every write.
+            if (error == metrics_error_)
+              return;
+            own_line(nullptr, error.empty() ? "the metrics file is written again"
+                                            : "cannot write the metrics file: " + error);
+            metrics_error_ = error;
+          });
+    }
     delay_ = std::make_unique<LoopDelay>(loop_);
     for (const Target& target : config_->targets) {
       auto spec = compile_probe_spec(target.probe, tls_contexts_);
@@ -277,6 +308,10 @@ class App final : private EventListener::Handler {
       shutdown();
       return;
     }
+    if (metrics_file_ != nullptr) {
+      write_metrics();  // the file exists from READY on
+      every_minute();
+    }
     pump();  // the interval targets' first checks
     if (reload_pending_) {
       reload_pending_ = false;
@@ -285,6 +320,10 @@ class App final : private EventListener::Handler {
   }
 
   void on_event(const Event& event) override {
+    if (metrics_file_ != nullptr) {
+      ++events_[std::string(event.eventname())];
+      metrics_soon();
+    }
     if (event.eventname().starts_with("PROCESS_STATE_"))
       return on_process_state(event);
     if (!event.is_tick() || stopping_ || draining_)
@@ -501,6 +540,7 @@ class App final : private EventListener::Handler {
   void on_result(TargetState& state, const ProbeResult& result) {
     engines_->give(*state.engine);
     state.engine = nullptr;
+    record_metrics(state, result);
     if (!result.ok() && result.failure != ProbeFailure::local &&
         state.target->restart.policy.grace.count() > 0 && !stopping_ && !draining_) {
       // --grace: whether the failure counts depends on how long its processes have run.
@@ -525,6 +565,153 @@ class App final : private EventListener::Handler {
     judge(state, result);
     end_turn(state);
     pump();
+  }
+
+  // --metrics-file: the result is kept for the next write, which comes soon after.
+  void record_metrics(TargetState& state, const ProbeResult& result) {
+    if (state.metrics == nullptr)
+      return;
+    TargetMetrics& m = *state.metrics;
+    m.probed = true;
+    m.success = result.ok();
+    m.status = result.status;
+    m.http_version = result.http_version;
+    m.timings = result.timings;
+    m.tls = state.spec->url.https();
+    m.last_seconds = wall_seconds();
+    m.consecutive_failures = result.ok() ? 0 : m.consecutive_failures + 1;
+    ++m.results[static_cast<std::size_t>(result.failure)];
+    if (result.failure == ProbeFailure::local)
+      ++local_errors_[std::string(result.local_kind.empty() ? "other" : result.local_kind)];
+    metrics_soon();
+  }
+
+  static double wall_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // A write after a round: 200 ms after the first result that follows the last write, so
+  // a round's results go out together.
+  void metrics_soon() {
+    if (metrics_file_ == nullptr || metrics_soon_armed_)
+      return;
+    metrics_soon_armed_ = true;
+    metrics_soon_.start(200, [this] {
+      metrics_soon_armed_ = false;
+      write_metrics();
+    });
+  }
+
+  // At least every 60 s, TICK events or not; this timer alone keeps no loop alive.
+  void every_minute() {
+    metrics_timer_.start(60000, [this] {
+      write_metrics();
+      every_minute();
+    });
+  }
+
+  void write_metrics() {
+    if (metrics_file_ != nullptr && !stopping_)
+      metrics_file_->write(metrics_text());
+  }
+
+  // The Prometheus text: names and meanings as blackbox_exporter's where it has them.
+  std::string metrics_text() const {
+    Exposition out;
+    out.family("httpok_build_info", "gauge", "The version of httpok, as a label.");
+    out.sample("httpok_build_info", {{"version", HTTPOK_VERSION}}, 1);
+    struct Row {
+      const TargetState* state;
+      std::string url;  // the password never shows
+    };
+    std::vector<Row> rows;
+    for (const auto& slot : states_) {
+      if (slot != nullptr && slot->metrics != nullptr && slot->metrics->probed)
+        rows.push_back(Row{slot.get(), redact_password(slot->spec->url.original)});
+    }
+    const auto each = [&](const char* name, const char* type, const char* help, auto value) {
+      out.family(name, type, help);
+      for (const Row& row : rows) {
+        if (const auto v = value(*row.state->metrics))
+          out.sample(name, {{"target", row.state->target->name}, {"url", row.url}}, *v);
+      }
+    };
+    using Value = std::optional<double>;
+    each("httpok_probe_success", "gauge", "Whether the last check of the target passed.",
+         [](const TargetMetrics& m) { return Value(m.success ? 1 : 0); });
+    each("httpok_probe_status_code", "gauge", "The HTTP status of the last check's response.",
+         [](const TargetMetrics& m) { return m.status != 0 ? Value(m.status) : Value(); });
+    each("httpok_probe_http_version", "gauge", "The HTTP version of the last check's response.",
+         [](const TargetMetrics& m) {
+           return m.http_version != 0 ? Value(m.http_version / 10.0) : Value();
+         });
+    each("httpok_probe_last_timestamp_seconds", "gauge", "When the last check ended.",
+         [](const TargetMetrics& m) { return Value(m.last_seconds); });
+    each("httpok_consecutive_failures", "gauge", "Failed checks in a row, up to now.",
+         [](const TargetMetrics& m) { return Value(m.consecutive_failures); });
+    // Each phase that happened in the last check; one that did not is absent, not 0.
+    out.family("httpok_probe_duration_seconds", "gauge",
+               "How long each phase of the last check took.");
+    for (const Row& row : rows) {
+      const ProbeTimings& t = row.state->metrics->timings;
+      const std::uint64_t connected_from = t.resolved_us;
+      const std::uint64_t sent_at = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
+      const std::pair<const char*, std::optional<std::uint64_t>> phases[] = {
+          {"resolve",
+           t.resolved_us != 0 ? std::optional<std::uint64_t>(t.resolved_us) : std::nullopt},
+          {"connect",
+           t.connected_us != 0 ? std::optional(t.connected_us - connected_from) : std::nullopt},
+          {"tls",
+           t.tls_done_us != 0 ? std::optional(t.tls_done_us - t.connected_us) : std::nullopt},
+          {"processing", t.first_byte_us != 0 && sent_at != 0
+                             ? std::optional(t.first_byte_us - sent_at)
+                             : std::nullopt},
+          {"transfer",
+           t.first_byte_us != 0 ? std::optional(t.total_us - t.first_byte_us) : std::nullopt},
+      };
+      for (const auto& [phase, us] : phases) {
+        if (us)
+          out.sample("httpok_probe_duration_seconds",
+                     {{"target", row.state->target->name}, {"url", row.url}, {"phase", phase}},
+                     static_cast<double>(*us) / 1e6);
+      }
+    }
+    out.family("httpok_probes_total", "counter", "Checks by result: ok or the kind of failure.");
+    for (const Row& row : rows) {
+      for (std::size_t kind = 0; kind < row.state->metrics->results.size(); ++kind) {
+        const std::uint64_t n = row.state->metrics->results[kind];
+        if (n == 0)
+          continue;
+        const auto failure = static_cast<ProbeFailure>(kind);
+        out.sample("httpok_probes_total",
+                   {{"target", row.state->target->name},
+                    {"url", row.url},
+                    {"result", failure == ProbeFailure::none ? "ok" : to_string(failure)}},
+                   static_cast<double>(n));
+      }
+    }
+    out.family("httpok_restarts_total", "counter", "Restarts of the process by httpok.");
+    for (const auto& [program, counts] : programs_)
+      out.sample("httpok_restarts_total", {{"program", program}},
+                 static_cast<double>(counts.restarts));
+    out.family("httpok_restart_errors_total", "counter",
+               "Stops or starts of the process that supervisord refused or that failed.");
+    for (const auto& [program, counts] : programs_)
+      out.sample("httpok_restart_errors_total", {{"program", program}},
+                 static_cast<double>(counts.errors));
+    out.family("httpok_gave_up", "gauge",
+               "Whether httpok gave up on restarting the process (--max-restarts).");
+    for (const auto& [program, counts] : programs_)
+      out.sample("httpok_gave_up", {{"program", program}}, restart_limit_.gave_up(program) ? 1 : 0);
+    out.family("httpok_events_total", "counter", "Events received from supervisord, by name.");
+    for (const auto& [name, n] : events_)
+      out.sample("httpok_events_total", {{"eventname", name}}, static_cast<double>(n));
+    out.family("httpok_local_errors_total", "counter",
+               "Checks that failed for this machine's reasons (no restart), by what ran out.");
+    for (const auto& [kind, n] : local_errors_)
+      out.sample("httpok_local_errors_total", {{"kind", kind}}, static_cast<double>(n));
+    return out.text();
   }
 
   // What a result means for its target: nothing, a line, or its restart sequence.
@@ -626,6 +813,13 @@ class App final : private EventListener::Handler {
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
         if (TargetState* found = lookup(id)) {
           found->acting = false;
+          if (found->action != nullptr && metrics_file_ != nullptr) {
+            for (const ProcessInfo& info : found->action->restarted())
+              ++programs_[make_namespec(info.group, info.name)].restarts;
+            for (const std::string& namespec : found->action->restart_errors())
+              ++programs_[namespec].errors;
+            metrics_soon();
+          }
           if (found->action != nullptr && !found->action->restarted().empty()) {
             on_restart(found->counters);
             restarted_elsewhere(*found, found->action->restarted());
@@ -695,6 +889,8 @@ class App final : private EventListener::Handler {
     state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
     state->target = &target;
     state->spec = std::move(spec);
+    if (config_->metrics_file)
+      state->metrics = std::make_unique<TargetMetrics>();
     if (states_.size() <= state->id.index)
       states_.resize(state->id.index + 1);
     states_[state->id.index] = std::move(state);
@@ -829,6 +1025,9 @@ class App final : private EventListener::Handler {
       uv_stop(loop_);
     });
     due_timer_.stop();
+    metrics_timer_.stop();
+    metrics_soon_.stop();
+    metrics_file_.reset();
     cancel_probes();
     // Actions first (they use the client and the spawner), then the children and calls.
     retired_action_.reset();
@@ -857,11 +1056,23 @@ class App final : private EventListener::Handler {
   RestartLimit restart_limit_;
   std::unique_ptr<SupervisorClient> rpc_;
   std::unique_ptr<UvSpawner> spawner_;
-  std::unique_ptr<LoopDelay> delay_;              // --presignal-wait
-  bool no_signal_process_ = false;                // supervisord said it does not know signalProcess
-  std::map<std::string, ProcessInfo> processes_;  // by namespec: the process table
-  bool processes_known_ = false;                  // seeded by a getAllProcessInfo
-  bool state_events_ = false;                     // PROCESS_STATE events come
+  std::unique_ptr<LoopDelay> delay_;           // --presignal-wait
+  bool no_signal_process_ = false;             // supervisord said it does not know signalProcess
+  std::unique_ptr<MetricsFile> metrics_file_;  // --metrics-file
+  std::string metrics_error_;                  // the last write's, said once
+  net::Timer metrics_timer_{loop_};            // every 60 s (unreferenced)
+  net::Timer metrics_soon_{loop_};             // after a round (unreferenced)
+  bool metrics_soon_armed_ = false;
+  struct ProgramCounts {
+    std::uint64_t restarts = 0;
+    std::uint64_t errors = 0;
+  };
+  std::map<std::string, ProgramCounts> programs_;      // by namespec, for the metrics
+  std::map<std::string, std::uint64_t> events_;        // by event name
+  std::map<std::string, std::uint64_t> local_errors_;  // by kind
+  std::map<std::string, ProcessInfo> processes_;       // by namespec: the process table
+  bool processes_known_ = false;                       // seeded by a getAllProcessInfo
+  bool state_events_ = false;                          // PROCESS_STATE events come
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

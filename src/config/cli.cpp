@@ -65,10 +65,11 @@ enum Id : int {
   kDryRun,
   kPresignal,
   kPresignalWait,
+  kMetricsFile,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 45> kOptions{{
+constexpr std::array<OptionSpec, 46> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -114,6 +115,7 @@ constexpr std::array<OptionSpec, 45> kOptions{{
     {kDryRun, '\0', "dry-run", false, false},
     {kPresignal, '\0', "presignal", true, false},
     {kPresignalWait, '\0', "presignal-wait", true, false},
+    {kMetricsFile, '\0', "metrics-file", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -124,6 +126,7 @@ bool is_global(int id) {
     case kEmail:
     case kGcore:
     case kCoredir:
+    case kMetricsFile:
     case kName:
     case kRpcTimeout:
     case kWaitTimeout:
@@ -350,6 +353,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kDryRun:
         target.restart.dry_run = true;
         break;
+      case kMetricsFile:
+        config.metrics_file = value.empty() ? std::nullopt : std::optional<std::string>(value);
+        break;
       case kPresignal: {
         auto signal = config_detail::read_signal(value);
         if (auto error = refused(option.id, value, signal)) {
@@ -479,6 +485,8 @@ Result<Config> resolve_config(const CliResult& cli) {
       config.gcore = given.gcore;
     else if (name == "coredir")
       config.coredir = given.coredir;
+    else if (name == "metrics-file")
+      config.metrics_file = given.metrics_file;
     else if (name == "name")
       config.name = given.name;
     else if (name == "rpc-timeout")

@@ -69,9 +69,10 @@ constexpr std::array<std::string_view, 32> kTargetKeys{
     "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait"};
 // clang-format on
 // Keys only [httpok] takes.
-constexpr std::array<std::string_view, 11> kGlobalKeys{
-    "email",        "sendmail_program", "name",           "gcore",  "coredir",      "rpc_timeout",
-    "wait_timeout", "action_timeout",   "max_concurrent", "jitter", "core_interval"};
+constexpr std::array<std::string_view, 12> kGlobalKeys{
+    "email",          "sendmail_program", "name",          "gcore",
+    "coredir",        "rpc_timeout",      "wait_timeout",  "action_timeout",
+    "max_concurrent", "jitter",           "core_interval", "metrics_file"};
 
 template <std::size_t N>
 bool among(const std::array<std::string_view, N>& keys, std::string_view key) {
@@ -366,6 +367,8 @@ class Loader {
       config_.gcore = value;
     } else if (key == "coredir") {
       config_.coredir = value.empty() ? std::nullopt : std::optional<std::string>(value);
+    } else if (key == "metrics_file") {
+      config_.metrics_file = value.empty() ? std::nullopt : std::optional<std::string>(value);
     } else if (key == "max_concurrent") {
       const auto n = read_count(value, 1, 100000);
       if (!n)

@@ -65,6 +65,8 @@ std::string describe_config(const Config& config) {
   line(out, "gcore", config.gcore);
   if (config.coredir)
     line(out, "coredir", *config.coredir);
+  if (config.metrics_file)
+    line(out, "metrics_file", *config.metrics_file);
   line(out, "rpc_timeout", seconds(config.rpc_timeout));
   line(out, "wait_timeout", seconds(config.wait_timeout));
   line(out, "action_timeout", seconds(config.action_timeout));

@@ -136,6 +136,10 @@ Options of this implementation (not in superlance's httpok):
       instead of running gcore, stopProcess and startProcess; the mail subject
       starts with [dry run].
 
+--metrics-file PATH
+      Write Prometheus metrics here (the text format, for node_exporter's
+      textfile collector) after every round and at least every 60 s.
+
 --presignal SIGNAL, --presignal-wait SECONDS
       Before stopping a RUNNING process (after gcore), send it this signal
       through supervisord (QUIT for a JVM's thread dump, say), then wait

@@ -83,6 +83,7 @@ void ResponseParser::reset() {
   headers_complete_ = false;
   message_complete_ = false;
   status_ = 0;
+  http_version_ = 0;
   reason_.clear();
   needle_.found = false;
   needle_.tail.clear();
@@ -103,6 +104,8 @@ int ResponseParser::on_headers_complete(void* self) {
   auto* me = static_cast<ResponseParser*>(self);
   me->headers_complete_ = true;
   me->status_ = llhttp_get_status_code(&me->llhttp_->parser);
+  me->http_version_ = llhttp_get_http_major(&me->llhttp_->parser) * 10 +
+                      llhttp_get_http_minor(&me->llhttp_->parser);
   python_reason(me->reason_);
   // llhttp: 1 means "no body follows" (the answer to HEAD), except for interim 1xx.
   return me->options_.head && me->status_ >= 200 ? 1 : 0;

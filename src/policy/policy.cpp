@@ -81,6 +81,11 @@ RestartLimit::Decision RestartLimit::check(const std::string& namespec, const st
   return decision;
 }
 
+bool RestartLimit::gave_up(const std::string& namespec) const {
+  const auto it = programs_.find(namespec);
+  return it != programs_.end() && !it->second.gave_up.empty();
+}
+
 void RestartLimit::restarted(const std::string& namespec) {
   if (largest_window_.count() == 0)
     return;

@@ -102,6 +102,7 @@ void Probe::on_connect_failed(net::ConnectFailure failure, int status) {
     case net::ConnectFailure::dns:
       return fail(ProbeFailure::dns, net::resolve_error_text(status));
     case net::ConnectFailure::local:
+      result_.local_kind = uv_err_name(status);
       return fail(ProbeFailure::local, "cannot connect: " + net::errno_text(status));
     case net::ConnectFailure::connect:
       if (!spec_->connect.unix_path.empty())
@@ -241,6 +242,7 @@ void Probe::on_stream_error(int status) {
 void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
+  result_.http_version = parser_.http_version();
   result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
   const bool needle = !spec_->needle().empty();
   bool found = !needle || parser_.needle_found();
@@ -255,6 +257,7 @@ void Probe::on_response_complete() {
         break;
       case BodyRegex::Match::gave_up:
         // The pattern's cost, not the target's fault: nothing is restarted.
+        result_.local_kind = "body_regex";
         return fail(ProbeFailure::local,
                     "body_regex '" + spec_->body_regex->pattern() +
                         "' gave up on this body (too much backtracking); simplify the pattern");

@@ -982,7 +982,8 @@ TEST_P(ActionsTest, DryRunSaysWhatItWouldDoAndCallsNothingButMails) {
   EXPECT_THAT(events_, ElementsAre("getAllProcessInfo", "spawn cat - > /dev/null"));  // no gcore
   // Nothing happened: no restart to count, for this target or another.
   EXPECT_TRUE(run_->restarted().empty());
-  EXPECT_EQ(limit.check("foo", "other", settings.policy).kind, RestartLimit::Decision::Kind::restart);
+  EXPECT_EQ(limit.check("foo", "other", settings.policy).kind,
+            RestartLimit::Decision::Kind::restart);
   EXPECT_THAT(mailed(), HasSubstr("Subject: [dry run] httpok: http://foo/bar: bad status"));
 }
 

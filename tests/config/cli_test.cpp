@@ -491,7 +491,11 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_EQ(run_target({"--max-b", "10", "u"}).probe.max_body, 10u);
   // Since --max-restarts, --ma is no longer a unique prefix of --max-body.
   EXPECT_EQ(usage_error({"--ma", "10", "u"}), "httpok: option --ma not a unique prefix");
-  EXPECT_EQ(run_target({"--me", "head", "u"}).probe.method, "HEAD");
+  EXPECT_EQ(run_target({"--meth", "head", "u"}).probe.method, "HEAD");
+  // Since --metrics-file, --me and --met are no longer unique prefixes of --method.
+  EXPECT_EQ(usage_error({"--met", "head", "u"}), "httpok: option --met not a unique prefix");
+  EXPECT_EQ(usage_error({"--me", "head", "u"}), "httpok: option --me not a unique prefix");
+  EXPECT_EQ(run_config({"--metr", "/m.prom", "u"}).metrics_file, "/m.prom");
   EXPECT_EQ(run_target({"--hea", "X-A: 1", "u"}).probe.headers, std::vector<std::string>{"X-A: 1"});
   EXPECT_EQ(action_of({"--he", "u"}), CliAction::help);  // superlance's --he is --help
   // Since --method, --m is no longer a unique prefix of --max-body.

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -600,16 +602,16 @@ TEST(Binary, ADryRunTargetNeitherResetsNorUsesUpALiveTargetsCount) {
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
   write_file(conf, "[target:dry]\nurl = " + down.url() +
-                       "dry\nprograms = foo\ndry_run = true\n\n[target:live]\nurl = " +
-                       down.url() + "live\nprograms = foo\nfails = 2\n");
+                       "dry\nprograms = foo\ndry_run = true\n\n[target:live]\nurl = " + down.url() +
+                       "live\nprograms = foo\nfails = 2\n");
   Child child({httpok_binary(), "--config", conf}, sv.env());
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
   for (int round = 1; round <= 2; ++round) {
     child.write_stdin(tick(round));
     ASSERT_TRUE(child.wait_for(
         [&] {
-          return child.err().find(round == 1 ? "live: status failure 1 of 2"
-                                             : "foo restarted\n") != std::string::npos;
+          return child.err().find(round == 1 ? "live: status failure 1 of 2" : "foo restarted\n") !=
+                 std::string::npos;
         },
         10s))
         << child.err();
@@ -654,6 +656,72 @@ TEST(Binary, ARecoveredTargetSaysSoAndWithNotifyRecoveryMailsIt) {
   EXPECT_NE(child.err().find("\nhttpok: recovered after 1 failed probe, 1 restart\n"),
             std::string::npos)
       << child.err();
+}
+
+TEST(Binary, MetricsFileIsWrittenAfterTheRoundForPrometheus) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedServer down([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const std::string metrics = (dir / "out" / "httpok.prom").string();
+  std::filesystem::create_directories(dir / "out");
+  const std::string api_url = "http://user:s3cret@127.0.0.1:" + std::to_string(up.port()) + "/";
+  write_file(conf, "[httpok]\nmetrics_file = " + metrics + "\n\n[target:api]\nurl = " + api_url +
+                       "\nprograms = baz:baz_01\n\n[target:web]\nurl = " + down.url() +
+                       "\nprograms = foo\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  // Written at READY already, with nothing probed yet.
+  ASSERT_TRUE(wait_until([&] { return read_file(metrics).has_value(); }, 10s)) << child.err();
+  EXPECT_NE(read_file_or_empty(metrics).find("httpok_build_info{version=\""), std::string::npos);
+  child.write_stdin(tick(1));
+  const std::string restarted = "httpok_restarts_total{program=\"foo\"} 1\n";
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file_or_empty(metrics).find(restarted) != std::string::npos; }, 10s))
+      << read_file_or_empty(metrics) << child.err();
+  const std::string text = read_file_or_empty(metrics);
+  const std::string api =
+      "{target=\"api\",url=\"http://user:***@127.0.0.1:" + std::to_string(up.port()) + "/\"";
+  const std::string web = "{target=\"web\",url=\"" + down.url() + "\"";
+  for (const std::string& line :
+       {"httpok_probe_success" + api + "} 1\n", "httpok_probe_success" + web + "} 0\n",
+        "httpok_probe_status_code" + web + "} 500\n", "httpok_probe_http_version" + api + "} 1.1\n",
+        "httpok_probes_total" + web + ",result=\"status\"} 1\n",
+        "httpok_probes_total" + api + ",result=\"ok\"} 1\n",
+        "httpok_consecutive_failures" + web + "} 1\n",
+        std::string("httpok_events_total{eventname=\"TICK_5\"} 1\n"),
+        std::string("# TYPE httpok_probes_total counter\n"),
+        std::string("httpok_gave_up{program=\"foo\"} 0\n")})
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  EXPECT_NE(text.find("httpok_probe_duration_seconds" + api + ",phase=\"connect\"} "),
+            std::string::npos)
+      << text;
+  // An IP address needs no lookup, http no TLS: those phases are absent, not 0.
+  EXPECT_EQ(text.find("phase=\"resolve\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("phase=\"tls\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  struct stat st {};
+  ASSERT_EQ(::stat(metrics.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir / "out"))
+    ++files;
+  EXPECT_EQ(files, 1u);  // no temporary file left behind
+  if (!std::filesystem::exists("/usr/bin/promtool")) {
+    std::cout << "promtool is not installed: the format check is skipped\n";
+  } else {
+    const auto checked = run_command({"sh", "-c", "promtool check metrics < " + metrics});
+    EXPECT_EQ(checked.exit_status, 0) << checked.output;
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
 TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
