@@ -76,14 +76,20 @@ class RestartLimit {
   Decision check(const std::string& namespec, const std::string& target,
                  const PolicySettings& settings);
   void restarted(const std::string& namespec);
-  // Whether some target gave up on `namespec` and has not resumed.
+  // Whether some target gave up on `namespec` and its limit still holds now (the restarts
+  // within its window still reach it): by the clock, not only when it checks again.
   bool gave_up(const std::string& namespec) const;
 
  private:
+  struct GaveUp {
+    std::string target;
+    PolicySettings settings;  // its limit and window
+  };
   struct Program {
     std::vector<Clock::time_point> restarts;  // oldest first, within the largest window
-    std::vector<std::string> gave_up;         // the targets that gave up on it
+    std::vector<GaveUp> gave_up;              // the targets that gave up on it
   };
+  std::uint32_t count_within(const Program& program, std::chrono::seconds window) const;
   std::function<Clock::time_point()> now_;
   std::unordered_map<std::string, Program> programs_;
   // The largest window any check used: older restarts can matter to no one. Zero while no

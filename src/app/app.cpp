@@ -320,10 +320,8 @@ class App final : private EventListener::Handler {
   }
 
   void on_event(const Event& event) override {
-    if (metrics_file_ != nullptr) {
-      ++events_[std::string(event.eventname())];
-      metrics_soon();
-    }
+    if (metrics_file_ != nullptr)
+      ++events_[std::string(event.eventname())];  // written with the round's results
     if (event.eventname().starts_with("PROCESS_STATE_"))
       return on_process_state(event);
     if (!event.is_tick() || stopping_ || draining_)
@@ -586,18 +584,38 @@ class App final : private EventListener::Handler {
     metrics_soon();
   }
 
+  // A URL as a label value: bytes beyond ASCII percent-encoded, so that a URL that is not
+  // UTF-8 cannot make the whole file unreadable.
+  static std::string ascii_label(const std::string& url) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : url) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x80) {
+        out += c;
+      } else {
+        out += '%';
+        out += kHex[byte >> 4];
+        out += kHex[byte & 15];
+      }
+    }
+    return out;
+  }
+
   static double wall_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
 
   // A write after a round: 200 ms after the first result that follows the last write, so
-  // a round's results go out together.
+  // a round's results go out together, and never sooner than 5 s after the last write
+  // (results of interval targets come at any time; a scrape is far rarer).
   void metrics_soon() {
     if (metrics_file_ == nullptr || metrics_soon_armed_)
       return;
     metrics_soon_armed_ = true;
-    metrics_soon_.start(200, [this] {
+    const std::uint64_t since = uv_now(loop_) - last_metrics_write_ms_;
+    metrics_soon_.start(std::max<std::uint64_t>(200, since < 5000 ? 5000 - since : 0), [this] {
       metrics_soon_armed_ = false;
       write_metrics();
     });
@@ -612,8 +630,10 @@ class App final : private EventListener::Handler {
   }
 
   void write_metrics() {
-    if (metrics_file_ != nullptr && !stopping_)
-      metrics_file_->write(metrics_text());
+    if (metrics_file_ == nullptr || stopping_)
+      return;
+    last_metrics_write_ms_ = uv_now(loop_);
+    metrics_file_->write(metrics_text());
   }
 
   // The Prometheus text: names and meanings as blackbox_exporter's where it has them.
@@ -628,7 +648,7 @@ class App final : private EventListener::Handler {
     std::vector<Row> rows;
     for (const auto& slot : states_) {
       if (slot != nullptr && slot->metrics != nullptr && slot->metrics->probed)
-        rows.push_back(Row{slot.get(), redact_password(slot->spec->url.original)});
+        rows.push_back(Row{slot.get(), ascii_label(redact_password(slot->spec->url.original))});
     }
     const auto each = [&](const char* name, const char* type, const char* help, auto value) {
       out.family(name, type, help);
@@ -811,15 +831,18 @@ class App final : private EventListener::Handler {
       running_action_ = next.id;
       query_.reset();  // the round's process list predates this restart
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
-        if (TargetState* found = lookup(id)) {
+        TargetState* found = lookup(id);
+        // The run of a target a reload removed counts too.
+        const ActionRun* run = found != nullptr ? found->action.get() : retired_action_.get();
+        if (run != nullptr && metrics_file_ != nullptr) {
+          for (const ProcessInfo& info : run->restarted())
+            ++programs_[make_namespec(info.group, info.name)].restarts;
+          for (const std::string& namespec : run->restart_errors())
+            ++programs_[namespec].errors;
+          metrics_soon();
+        }
+        if (found != nullptr) {
           found->acting = false;
-          if (found->action != nullptr && metrics_file_ != nullptr) {
-            for (const ProcessInfo& info : found->action->restarted())
-              ++programs_[make_namespec(info.group, info.name)].restarts;
-            for (const std::string& namespec : found->action->restart_errors())
-              ++programs_[namespec].errors;
-            metrics_soon();
-          }
           if (found->action != nullptr && !found->action->restarted().empty()) {
             on_restart(found->counters);
             restarted_elsewhere(*found, found->action->restarted());
@@ -889,7 +912,7 @@ class App final : private EventListener::Handler {
     state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
     state->target = &target;
     state->spec = std::move(spec);
-    if (config_->metrics_file)
+    if (metrics_file_ != nullptr)  // as at start: a reload does not change it
       state->metrics = std::make_unique<TargetMetrics>();
     if (states_.size() <= state->id.index)
       states_.resize(state->id.index + 1);
@@ -952,10 +975,11 @@ class App final : private EventListener::Handler {
       core_limit_ = CoreLimit(next->core_interval);
     if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||
         next->rpc_timeout != previous->rpc_timeout ||
-        next->wait_timeout != previous->wait_timeout) {
+        next->wait_timeout != previous->wait_timeout ||
+        next->metrics_file != previous->metrics_file) {
       own_line(nullptr,
-               "max_concurrent, jitter, rpc_timeout and wait_timeout keep their values until "
-               "httpok is restarted");
+               "max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file keep their "
+               "values until httpok is restarted");
     }
     std::vector<std::string> removed, changed, added;
     std::vector<bool> kept(next->targets.size(), false);
@@ -1063,6 +1087,7 @@ class App final : private EventListener::Handler {
   net::Timer metrics_timer_{loop_};            // every 60 s (unreferenced)
   net::Timer metrics_soon_{loop_};             // after a round (unreferenced)
   bool metrics_soon_armed_ = false;
+  std::uint64_t last_metrics_write_ms_ = 0;  // uv_now() of the last write
   struct ProgramCounts {
     std::uint64_t restarts = 0;
     std::uint64_t errors = 0;

@@ -56,6 +56,13 @@ std::string recovery_text(const Verdict& verdict) {
 
 RestartLimit::RestartLimit(std::function<Clock::time_point()> now) : now_(std::move(now)) {}
 
+std::uint32_t RestartLimit::count_within(const Program& program,
+                                         std::chrono::seconds window) const {
+  const Clock::time_point since = now_() - window;
+  return static_cast<std::uint32_t>(std::count_if(program.restarts.begin(), program.restarts.end(),
+                                                  [&](auto at) { return at > since; }));
+}
+
 RestartLimit::Decision RestartLimit::check(const std::string& namespec, const std::string& target,
                                            const PolicySettings& settings) {
   Decision decision;
@@ -63,15 +70,14 @@ RestartLimit::Decision RestartLimit::check(const std::string& namespec, const st
     return decision;
   largest_window_ = std::max(largest_window_, settings.restart_window);
   Program& program = programs_[namespec];
-  const Clock::time_point since = now_() - settings.restart_window;
-  decision.count = static_cast<std::uint32_t>(std::count_if(
-      program.restarts.begin(), program.restarts.end(), [&](auto at) { return at > since; }));
-  const auto gave_up = std::find(program.gave_up.begin(), program.gave_up.end(), target);
+  decision.count = count_within(program, settings.restart_window);
+  const auto gave_up = std::find_if(program.gave_up.begin(), program.gave_up.end(),
+                                    [&](const GaveUp& g) { return g.target == target; });
   if (decision.count >= settings.max_restarts) {
     decision.kind =
         gave_up != program.gave_up.end() ? Decision::Kind::given_up : Decision::Kind::give_up;
     if (gave_up == program.gave_up.end())
-      program.gave_up.push_back(target);
+      program.gave_up.push_back(GaveUp{target, settings});
     return decision;
   }
   if (gave_up != program.gave_up.end()) {
@@ -83,7 +89,11 @@ RestartLimit::Decision RestartLimit::check(const std::string& namespec, const st
 
 bool RestartLimit::gave_up(const std::string& namespec) const {
   const auto it = programs_.find(namespec);
-  return it != programs_.end() && !it->second.gave_up.empty();
+  if (it == programs_.end())
+    return false;
+  return std::any_of(it->second.gave_up.begin(), it->second.gave_up.end(), [&](const GaveUp& g) {
+    return count_within(it->second, g.settings.restart_window) >= g.settings.max_restarts;
+  });
 }
 
 void RestartLimit::restarted(const std::string& namespec) {
