@@ -33,6 +33,18 @@ struct ProbeTimings {
   std::uint64_t total_us = 0;
 };
 
+// The phases a check went through, in order, as blackbox_exporter names them: resolve,
+// connect, tls, processing (request sent to first byte) and transfer (first byte to the
+// end), each with its duration in microseconds. A phase that did not happen (no lookup
+// for an IP address, no TLS for http, no response) is not in the list.
+struct ProbePhase {
+  const char* name;
+  std::uint64_t us;
+};
+std::vector<ProbePhase> probe_phases(const ProbeTimings& timings);
+// "resolve 0.1 ms, connect 0.2 ms, processing 12.0 ms, transfer 0.1 ms"; "" when none.
+std::string phases_text(const ProbeTimings& timings);
+
 struct ProbeResult {
   ProbeFailure failure = ProbeFailure::none;
   int status = 0;       // HTTP status when a response came

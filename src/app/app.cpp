@@ -100,7 +100,6 @@ struct TargetMetrics {
   int status = 0;
   int http_version = 0;
   ProbeTimings timings;
-  bool tls = false;
   double last_seconds = 0;  // wall clock of the last check's end
   std::uint32_t consecutive_failures = 0;
   std::array<std::uint64_t, 9> results{};  // by ProbeFailure
@@ -575,7 +574,6 @@ class App final : private EventListener::Handler {
     m.status = result.status;
     m.http_version = result.http_version;
     m.timings = result.timings;
-    m.tls = state.spec->url.https();
     m.last_seconds = wall_seconds();
     m.consecutive_failures = result.ok() ? 0 : m.consecutive_failures + 1;
     ++m.results[static_cast<std::size_t>(result.failure)];
@@ -674,28 +672,10 @@ class App final : private EventListener::Handler {
     out.family("httpok_probe_duration_seconds", "gauge",
                "How long each phase of the last check took.");
     for (const Row& row : rows) {
-      const ProbeTimings& t = row.state->metrics->timings;
-      const std::uint64_t connected_from = t.resolved_us;
-      const std::uint64_t sent_at = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
-      const std::pair<const char*, std::optional<std::uint64_t>> phases[] = {
-          {"resolve",
-           t.resolved_us != 0 ? std::optional<std::uint64_t>(t.resolved_us) : std::nullopt},
-          {"connect",
-           t.connected_us != 0 ? std::optional(t.connected_us - connected_from) : std::nullopt},
-          {"tls",
-           t.tls_done_us != 0 ? std::optional(t.tls_done_us - t.connected_us) : std::nullopt},
-          {"processing", t.first_byte_us != 0 && sent_at != 0
-                             ? std::optional(t.first_byte_us - sent_at)
-                             : std::nullopt},
-          {"transfer",
-           t.first_byte_us != 0 ? std::optional(t.total_us - t.first_byte_us) : std::nullopt},
-      };
-      for (const auto& [phase, us] : phases) {
-        if (us)
-          out.sample("httpok_probe_duration_seconds",
-                     {{"target", row.state->target->name}, {"url", row.url}, {"phase", phase}},
-                     static_cast<double>(*us) / 1e6);
-      }
+      for (const ProbePhase& phase : probe_phases(row.state->metrics->timings))
+        out.sample("httpok_probe_duration_seconds",
+                   {{"target", row.state->target->name}, {"url", row.url}, {"phase", phase.name}},
+                   static_cast<double>(phase.us) / 1e6);
     }
     out.family("httpok_probes_total", "counter", "Checks by result: ok or the kind of failure.");
     for (const Row& row : rows) {

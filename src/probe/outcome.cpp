@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 
 #include "httpok/probe_result.hpp"
 
@@ -43,6 +44,32 @@ ProbeFailure classify_response(int status, const std::vector<int>& codes, bool b
   if ((body_required && !body_found) || absent_found)
     return ProbeFailure::body;
   return ProbeFailure::none;
+}
+
+std::vector<ProbePhase> probe_phases(const ProbeTimings& t) {
+  std::vector<ProbePhase> phases;
+  if (t.resolved_us != 0)
+    phases.push_back({"resolve", t.resolved_us});
+  if (t.connected_us != 0)
+    phases.push_back({"connect", t.connected_us - t.resolved_us});
+  if (t.tls_done_us != 0)
+    phases.push_back({"tls", t.tls_done_us - t.connected_us});
+  const std::uint64_t sent = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
+  if (t.first_byte_us != 0 && sent != 0)
+    phases.push_back({"processing", t.first_byte_us - sent});
+  if (t.first_byte_us != 0 && t.total_us >= t.first_byte_us)
+    phases.push_back({"transfer", t.total_us - t.first_byte_us});
+  return phases;
+}
+
+std::string phases_text(const ProbeTimings& timings) {
+  std::string text;
+  for (const ProbePhase& phase : probe_phases(timings)) {
+    char ms[48];
+    std::snprintf(ms, sizeof ms, "%s %.1f ms", phase.name, static_cast<double>(phase.us) / 1000.0);
+    text += (text.empty() ? "" : ", ") + std::string(ms);
+  }
+  return text;
 }
 
 std::string failure_subject(const std::string& url, ProbeFailure failure) {
