@@ -78,6 +78,7 @@ class Dns {
     long long size = -1;
     bool operator==(const FileStamp&) const = default;
   } resolv_conf_;
+  static FileStamp resolv_conf_stamp();  // empty when it cannot be read
 };
 
 // One lookup for one client (a probe engine, an RPC call). Destroying it, or cancel(),

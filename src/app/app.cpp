@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <span>
 #include <utility>
 
 #include "httpok/actions.hpp"
@@ -102,7 +103,8 @@ struct TargetMetrics {
   ProbeTimings timings;
   double last_seconds = 0;  // wall clock of the last check's end
   std::uint32_t consecutive_failures = 0;
-  std::array<std::uint64_t, 9> results{};  // by ProbeFailure
+  std::array<std::uint64_t, static_cast<std::size_t>(ProbeFailure::local) + 1>
+      results{};  // by kind
 };
 
 struct TargetState {
@@ -422,12 +424,9 @@ class App final : private EventListener::Handler {
   // The process table: seeded by a getAllProcessInfo (at start, and by any later one),
   // kept up to date by PROCESS_STATE events once they come.
   void remember_processes(const std::vector<ProcessInfo>& infos) {
-    if (state_events_ && processes_known_)
+    if (state_events_ && table_.value)
       return;  // the events are newer than any answer
-    processes_.clear();
-    for (const ProcessInfo& info : infos)
-      processes_[make_namespec(info.group, info.name)] = info;
-    processes_known_ = true;
+    table_.value = infos;
   }
 
   // PROCESS_STATE_*: the listener is subscribed to them, so the table is current and
@@ -442,26 +441,26 @@ class App final : private EventListener::Handler {
     }
     const ProcessStateEvent& change = parsed.value();
     state_events_ = true;
-    ProcessInfo& info = processes_[make_namespec(change.group, change.name)];
-    info.name = change.name;
-    info.group = change.group;
-    info.state = change.state;
-    info.statename = change.statename;
-    if (change.pid != 0)
-      info.pid = change.pid;
-    const auto now = static_cast<std::int64_t>(std::time(nullptr));
-    if (change.state == kStateStarting ||
-        (change.state == kStateRunning && change.from_statename != "STARTING"))
-      info.start = now;  // a RUNNING after STARTING keeps the STARTING's time: its spawn
-    if (change.state != kStateRunning)
-      return;
-    for (auto& slot : states_) {
-      if (slot == nullptr)
-        continue;
-      const RestartSettings& restart = slot->target->restart;
-      if (selects(restart.programs, restart.any, env_.group_name, env_.process_name, info))
-        on_process_restarted(slot->counters);
+    ProcessInfo seen;
+    seen.name = change.name;
+    seen.group = change.group;
+    if (table_.value) {  // before it is seeded, -E and --grace ask supervisord, which seeds it
+      auto& infos = *table_.value;
+      auto it = std::find_if(infos.begin(), infos.end(), [&](const ProcessInfo& known) {
+        return known.name == change.name && known.group == change.group;
+      });
+      ProcessInfo& info = it != infos.end() ? *it : infos.emplace_back(seen);  // or added since
+      info.state = change.state;
+      info.statename = change.statename;
+      if (change.pid != 0)
+        info.pid = change.pid;
+      // A RUNNING after STARTING keeps the STARTING's time: its spawn.
+      if (change.state == kStateStarting ||
+          (change.state == kStateRunning && change.from_statename != "STARTING"))
+        info.start = static_cast<std::int64_t>(std::time(nullptr));
     }
+    if (change.state == kStateRunning)
+      restarted_elsewhere(nullptr, {&seen, 1});
   }
 
   // One getAllProcessInfo for every TICK target of a round that needs the process list
@@ -469,15 +468,11 @@ class App final : private EventListener::Handler {
   // With PROCESS_STATE events the table answers at once instead. `then` gets the answer,
   // from the loop or at once when the round (or the table) has it already.
   void ask_processes(TargetState& state, ProcessQuery::Then then) {
-    if (state_events_ && processes_known_) {
-      ProcessAnswer answer;
-      answer.value.emplace();
+    if (state_events_ && table_.value) {
       const auto now = static_cast<std::int64_t>(std::time(nullptr));
-      for (const auto& [namespec, info] : processes_) {
-        answer.value->push_back(info);
-        answer.value->back().now = now;
-      }
-      return then(state.id, answer);
+      for (ProcessInfo& info : *table_.value)
+        info.now = now;
+      return then(state.id, table_);
     }
     if (!state.target->interval && query_ != nullptr && query_->round == round_) {
       if (query_->answer) {
@@ -825,7 +820,7 @@ class App final : private EventListener::Handler {
           found->acting = false;
           if (found->action != nullptr && !found->action->restarted().empty()) {
             on_restart(found->counters);
-            restarted_elsewhere(*found, found->action->restarted());
+            restarted_elsewhere(found, found->action->restarted());
           }
         }
         if (--actions_running_ > 0)
@@ -869,11 +864,11 @@ class App final : private EventListener::Handler {
     return target.email ? (target.email->empty() ? std::nullopt : target.email) : config_->email;
   }
 
-  // A restart resets the failure count of every other target that watches the process
-  // too: their failures so far were seen before it.
-  void restarted_elsewhere(const TargetState& by, const std::vector<ProcessInfo>& processes) {
+  // A restart (by `by`'s run, or anyone's, seen in an event) resets the failure count of
+  // every other target that watches one of the processes: its failures were seen before.
+  void restarted_elsewhere(const TargetState* by, std::span<const ProcessInfo> processes) {
     for (auto& slot : states_) {
-      if (slot == nullptr || slot.get() == &by)
+      if (slot == nullptr || slot.get() == by)
         continue;
       const RestartSettings& restart = slot->target->restart;
       for (const ProcessInfo& info : processes) {
@@ -1075,9 +1070,10 @@ class App final : private EventListener::Handler {
   std::map<std::string, ProgramCounts> programs_;      // by namespec, for the metrics
   std::map<std::string, std::uint64_t> events_;        // by event name
   std::map<std::string, std::uint64_t> local_errors_;  // by kind
-  std::map<std::string, ProcessInfo> processes_;       // by namespec: the process table
-  bool processes_known_ = false;                       // seeded by a getAllProcessInfo
-  bool state_events_ = false;                          // PROCESS_STATE events come
+  // The process table, as an answer: seeded by a getAllProcessInfo, kept current by
+  // PROCESS_STATE events; -E and --grace read it in place.
+  ProcessAnswer table_;
+  bool state_events_ = false;  // PROCESS_STATE events come
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

@@ -225,13 +225,7 @@ Result<std::unique_ptr<Dns::Channel>> Dns::open_channel() {
   options.sock_state_cb = &Channel::on_socket_state;
   options.sock_state_cb_data = channel.get();
   if (servers_.empty()) {
-    struct stat st {};
-    resolv_conf_ = ::stat(kResolvConf, &st) == 0
-                       ? FileStamp{static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
-                                       st.st_mtim.tv_nsec,
-                                   static_cast<unsigned long long>(st.st_ino),
-                                   static_cast<long long>(st.st_size)}
-                       : FileStamp{};
+    resolv_conf_ = resolv_conf_stamp();
     resolv_checked_ms_ = uv_now(loop_);
   }
   if (const int rc = ares_init_options(&channel->channel, &options, ARES_OPT_SOCK_STATE_CB);
@@ -247,19 +241,20 @@ Result<std::unique_ptr<Dns::Channel>> Dns::open_channel() {
   return R(std::move(channel));
 }
 
+Dns::FileStamp Dns::resolv_conf_stamp() {
+  struct stat st {};
+  if (::stat(kResolvConf, &st) != 0)
+    return FileStamp{};
+  return FileStamp{static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
+                   static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_size)};
+}
+
 void Dns::reopen_when_resolv_conf_changed() {
   if (!servers_.empty() || uv_now(loop_) - resolv_checked_ms_ < kResolvCheckMs)
     return;
   resolv_checked_ms_ = uv_now(loop_);
   const FileStamp before = resolv_conf_;
-  struct stat st {};
-  const FileStamp now =
-      ::stat(kResolvConf, &st) == 0
-          ? FileStamp{static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
-                      static_cast<unsigned long long>(st.st_ino),
-                      static_cast<long long>(st.st_size)}
-          : FileStamp{};
-  if (now == before)
+  if (resolv_conf_stamp() == before)
     return;
   auto fresh = open_channel();
   if (!fresh) {

@@ -572,11 +572,7 @@ TEST(Binary, ARestartForOneTargetStartsTheCountOfAnotherWatchingTheSameProgramAg
     ASSERT_TRUE(child.wait_for(
         [&] {
           const std::string& err = child.err();
-          std::size_t n = 0;
-          for (auto at = err.find(restarted); at != std::string::npos;
-               at = err.find(restarted, at + 1))
-            ++n;
-          return n == static_cast<std::size_t>(round) &&
+          return count_of(err, restarted) == static_cast<std::size_t>(round) &&
                  err.find("b: status failure", err.rfind(restarted)) != std::string::npos;
         },
         10s))

@@ -14,13 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 // Three targets over four programs: `site` (healthy) watches front; `api` (failing)
 // watches api and the whole workers group; `jobs` (failing) watches workers:worker2 only.
 TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
@@ -107,8 +100,8 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
         << log;
   }
   // One restart of the shared program in the round; none of the healthy target's.
-  EXPECT_EQ(count(log, "workers:worker2 restarted\n"), 1u) << log;
-  EXPECT_EQ(count(sv.log(), "stopped: worker2 "), 1u) << sv.log();
+  EXPECT_EQ(count_of(log, "workers:worker2 restarted\n"), 1u) << log;
+  EXPECT_EQ(count_of(sv.log(), "stopped: worker2 "), 1u) << sv.log();
   EXPECT_EQ(log.find("front", log.find("httpok: jobs: watching")), std::string::npos) << log;
   EXPECT_EQ(sv.pid_of("front"), front_pid);
   EXPECT_NE(sv.pid_of("workers:worker1"), worker1_pid);

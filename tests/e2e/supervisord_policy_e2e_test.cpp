@@ -15,13 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 TEST(RestartPolicy, FailsThreeThenGivesUpOnceAndStaysQuiet) {
   if (!Supervisord::available())
     GTEST_SKIP() << "supervisord is not installed";
@@ -75,12 +68,12 @@ TEST(RestartPolicy, FailsThreeThenGivesUpOnceAndStaysQuiet) {
   sv.ctl({"stop", "httpok"});
   log = err();
   // Two blocks, each followed by its mail (which repeats it): the restart, the giving up.
-  EXPECT_EQ(count(log, "\nMailed:\n"), 2u) << log;
-  EXPECT_EQ(count(log, "web is in RUNNING state, restarting\n"), 2u) << log;  // block, mail
-  EXPECT_EQ(count(sv.log(), "stopped: web "), 1u) << sv.log();
+  EXPECT_EQ(count_of(log, "\nMailed:\n"), 2u) << log;
+  EXPECT_EQ(count_of(log, "web is in RUNNING state, restarting\n"), 2u) << log;  // block, mail
+  EXPECT_EQ(count_of(sv.log(), "stopped: web "), 1u) << sv.log();
   const std::string mail = read_file_or_empty(dir / "mail.txt");
-  EXPECT_EQ(count(mail, "=== sendmail"), 2u) << mail;  // the restart's, the giving up's
-  EXPECT_EQ(count(mail, giving_up), 1u) << mail;
+  EXPECT_EQ(count_of(mail, "=== sendmail"), 2u) << mail;  // the restart's, the giving up's
+  EXPECT_EQ(count_of(mail, giving_up), 1u) << mail;
 }
 
 TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {

@@ -55,6 +55,9 @@ std::string exchange_unix(const std::string& socket_path, const std::string& req
 std::string exchange_tcp(int port, const std::string& request,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// How many times `what` occurs in `text` (overlapping occurrences count).
+std::size_t count_of(const std::string& text, const std::string& what);
+
 // True when something accepts a TCP connection on 127.0.0.1:port (within 1 s).
 bool tcp_accepts(int port);
 
