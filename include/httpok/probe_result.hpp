@@ -31,18 +31,26 @@ struct ProbeTimings {
   std::uint64_t tls_done_us = 0;
   std::uint64_t first_byte_us = 0;
   std::uint64_t total_us = 0;
+  // A check that failed before its response was complete: the phase it was in, which
+  // ran from the end of the last phase to total_us.
+  enum class Unfinished : std::uint8_t { none, resolve, connect, tls, processing, transfer };
+  Unfinished unfinished = Unfinished::none;
 };
 
 // The phases a check went through, in order, as blackbox_exporter names them: resolve,
 // connect, tls, processing (request sent to first byte) and transfer (first byte to the
 // end), each with its duration in microseconds. A phase that did not happen (no lookup
-// for an IP address, no TLS for http, no response) is not in the list.
+// for an IP address, no TLS for http, no response) is not in the list, nor is the one a
+// failed check was in when it ended.
 struct ProbePhase {
   const char* name;
   std::uint64_t us;
 };
 std::vector<ProbePhase> probe_phases(const ProbeTimings& timings);
 // "resolve 0.1 ms, connect 0.2 ms, processing 12.0 ms, transfer 0.1 ms"; "" when none.
+// A check that failed in the middle of a phase ends with that phase as what it was doing
+// until the end: "resolving", "connecting", "handshaking", "waiting" (for the first byte of
+// the response) or "receiving" (the rest of it), as in "connect 0.2 ms, waiting 4999.7 ms".
 std::string phases_text(const ProbeTimings& timings);
 
 struct ProbeResult {
@@ -69,5 +77,8 @@ ProbeFailure classify_response(int status, const std::vector<int>& codes, bool b
 std::string failure_subject(const std::string& url, ProbeFailure failure);
 // The outcome on one line (for httpok's own log line).
 std::string one_line(const std::string& text);
+// httpok's own log line for a result: the outcome on one line, then where the time went:
+// "error contacting URL: timed out ... (connect 0.2 ms, waiting 4999.7 ms)".
+std::string outcome_line(const ProbeResult& result);
 
 }  // namespace httpok

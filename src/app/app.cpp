@@ -545,7 +545,7 @@ class App final : private EventListener::Handler {
           if (auto why = grace_reason(found->target->restart, env_.group_name, env_.process_name,
                                       *infos.value)) {
             on_process_restarted(found->counters);  // it started again since
-            own_line(found, "failure ignored, " + *why + ": " + one_line(result.outcome));
+            own_line(found, "failure ignored, " + *why + ": " + outcome_line(result));
             return end_turn(*found);
           }
         }
@@ -715,7 +715,7 @@ class App final : private EventListener::Handler {
       // This machine's trouble (out of file descriptors, say): the target is not to blame
       // and nothing is restarted.
       own_line(&state,
-               "local error, not the target's (nothing is restarted): " + one_line(result.outcome));
+               "local error, not the target's (nothing is restarted): " + outcome_line(result));
     } else if (!stopping_ && !draining_) {
       const Verdict verdict = on_probe(state.counters, state.target->restart.policy, result.ok());
       switch (verdict.kind) {
@@ -732,7 +732,7 @@ class App final : private EventListener::Handler {
           if (state.target->restart.policy.fails > 1)
             line += " " + std::to_string(verdict.failures) + " of " +
                     std::to_string(state.target->restart.policy.fails);
-          line += ": " + one_line(result.outcome);
+          line += ": " + outcome_line(result);
           if (verdict.kind == Verdict::Kind::act) {
             act(state, result, line);
           } else {

@@ -57,19 +57,35 @@ std::vector<ProbePhase> probe_phases(const ProbeTimings& t) {
   const std::uint64_t sent = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
   if (t.first_byte_us != 0 && sent != 0)
     phases.push_back({"processing", t.first_byte_us - sent});
-  if (t.first_byte_us != 0 && t.total_us >= t.first_byte_us)
+  if (t.first_byte_us != 0 && t.total_us >= t.first_byte_us &&
+      t.unfinished != ProbeTimings::Unfinished::transfer)
     phases.push_back({"transfer", t.total_us - t.first_byte_us});
   return phases;
 }
 
 std::string phases_text(const ProbeTimings& timings) {
   std::string text;
-  for (const ProbePhase& phase : probe_phases(timings)) {
+  const auto add = [&text](const char* name, std::uint64_t us) {
     char ms[48];
-    std::snprintf(ms, sizeof ms, "%s %.1f ms", phase.name, static_cast<double>(phase.us) / 1000.0);
+    std::snprintf(ms, sizeof ms, "%s %.1f ms", name, static_cast<double>(us) / 1000.0);
     text += (text.empty() ? "" : ", ") + std::string(ms);
+  };
+  std::uint64_t end = 0;
+  for (const ProbePhase& phase : probe_phases(timings)) {
+    add(phase.name, phase.us);
+    end += phase.us;
   }
+  using U = ProbeTimings::Unfinished;
+  static constexpr const char* kDoing[] = {"",        "resolving", "connecting", "handshaking",
+                                           "waiting", "receiving"};
+  if (timings.unfinished != U::none && timings.total_us >= end)
+    add(kDoing[static_cast<int>(timings.unfinished)], timings.total_us - end);
   return text;
+}
+
+std::string outcome_line(const ProbeResult& result) {
+  const std::string phases = phases_text(result.timings);
+  return one_line(result.outcome) + (phases.empty() ? "" : " (" + phases + ")");
 }
 
 std::string failure_subject(const std::string& url, ProbeFailure failure) {

@@ -240,6 +240,7 @@ void Probe::on_stream_error(int status) {
 }
 
 void Probe::on_response_complete() {
+  phase_ = Phase::idle;  // what fails from here on (a body_regex giving up) is no phase's
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.http_version = parser_.http_version();
@@ -285,6 +286,23 @@ void Probe::fail(ProbeFailure failure, const std::string& text) {
     return;
   result_.failure = failure;
   result_.outcome = error_outcome(spec_->url.original, text);
+  using U = ProbeTimings::Unfinished;
+  switch (phase_) {
+    case Phase::idle:
+      break;
+    case Phase::resolving:
+      result_.timings.unfinished = U::resolve;
+      break;
+    case Phase::connecting:
+      result_.timings.unfinished = U::connect;
+      break;
+    case Phase::tls_handshake:
+      result_.timings.unfinished = U::tls;
+      break;
+    case Phase::exchanging:
+      result_.timings.unfinished = result_.timings.first_byte_us == 0 ? U::processing : U::transfer;
+      break;
+  }
   finish();
 }
 

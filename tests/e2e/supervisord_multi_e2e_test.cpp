@@ -68,7 +68,7 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
       << err() << sv.log();
   sv.ctl({"stop", "httpok"});  // no second round
   ASSERT_TRUE(sv.wait_for_state("httpok", "STOPPED", 10s)) << sv.log();
-  const std::string log = err();
+  const std::string log = without_timings(err());
   const std::size_t api_block = log.find("Restarting selected processes ['api', 'workers:*']\n");
   const std::size_t jobs_block = log.find("Restarting selected processes ['workers:worker2']\n");
   ASSERT_NE(api_block, std::string::npos) << log;

@@ -39,7 +39,7 @@ TEST(RestartPolicy, FailsThreeThenGivesUpOnceAndStaysQuiet) {
   ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
   sv.ctl({"start", "httpok"});
   ASSERT_TRUE(sv.wait_for_state("httpok", "RUNNING", 20s)) << sv.log();
-  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
   const std::string failure = "httpok: status failure ";
   const std::string outcome = ": status contacting " + url + ": 500 Internal Server Error";
 
@@ -89,7 +89,7 @@ TEST(RestartPolicy, AnAppThatTakesLongToComeUpIsNotRestartedDuringItsGrace) {
            "[eventlistener:httpok]\ncommand=" +
            httpok_binary() + " -p web -t 2 --grace 12 http://127.0.0.1:" + std::to_string(port) +
            "/\nevents=TICK_5\nstartsecs=0\nstderr_logfile=" + (dir / "httpok.err").string() + "\n");
-  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
   // The app answers in the end (its access log shows httpok's GET), and until then every
   // failure was ignored.
   ASSERT_TRUE(wait_until(
@@ -124,7 +124,7 @@ TEST(RestartPolicy, WithProcessStateEventsAnOperatorsRestartStartsTheCountAgain)
   ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
   ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
   sv.ctl({"start", "httpok"});
-  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
   ASSERT_TRUE(wait_until([&] { return err().find("failure 2 of 4") != std::string::npos; }, 30s))
       << err() << sv.log();
   // The operator's restart, not httpok's. (A check while web is down counts, 3 of 4: the
@@ -169,7 +169,7 @@ TEST(RestartPolicy, DryRunCallsNoStopNorStartButMails) {
       30s))
       << read_file_or_empty(dir / "httpok.err") << sv.log();
   sv.ctl({"stop", "httpok"});
-  const std::string log = read_file_or_empty(dir / "httpok.err");
+  const std::string log = without_timings(read_file_or_empty(dir / "httpok.err"));
   EXPECT_NE(log.find("Restarting selected processes ['web']\ndry run: would restart web\n"),
             std::string::npos)
       << log;
@@ -196,7 +196,7 @@ TEST(RestartPolicy, PresignalReachesTheAppBeforeItIsStopped) {
   ASSERT_TRUE(sv.wait_for_state("web", "RUNNING", 20s)) << sv.log();
   ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
   sv.ctl({"start", "httpok"});
-  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
   ASSERT_TRUE(wait_until([&] { return err().find("web restarted\n") != std::string::npos; }, 30s))
       << err() << sv.log();
   sv.ctl({"stop", "httpok"});
@@ -225,7 +225,7 @@ TEST(RestartPolicy, ReviveStartsAProgramThatWentFatal) {
            (dir / "httpok.err").string() + "\n");
   ASSERT_TRUE(sv.wait_for_state("web", "FATAL", 20s)) << sv.log();
   sv.ctl({"start", "httpok"});
-  auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
   ASSERT_TRUE(wait_until([&] { return err().find("web started\n") != std::string::npos; }, 30s))
       << err() << sv.log();
   EXPECT_NE(err().find("Restarting selected processes ['web']\nweb is in FATAL state, starting\n"

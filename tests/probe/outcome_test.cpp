@@ -54,6 +54,51 @@ TEST(ProbeOutcome, PhasesAreTheOnesThatHappened) {
   EXPECT_EQ(phases[0].us, 200u);
 }
 
+TEST(ProbeOutcome, AFailedCheckEndsWithWhatItWasDoingUntilTheEnd) {
+  using U = ProbeTimings::Unfinished;
+  ProbeTimings silent;  // resolved, connected, then no answer until the deadline
+  silent.resolved_us = 100;
+  silent.connected_us = 300;
+  silent.total_us = 5000000;
+  silent.unfinished = U::processing;
+  EXPECT_EQ(phases_text(silent), "resolve 0.1 ms, connect 0.2 ms, waiting 4999.7 ms");
+  EXPECT_EQ(probe_phases(silent).size(), 2u);  // the metrics keep the finished phases only
+  ProbeTimings refused;                        // an IP address that refused
+  refused.total_us = 500;
+  refused.unfinished = U::connect;
+  EXPECT_EQ(phases_text(refused), "connecting 0.5 ms");
+  ProbeTimings cut;  // reset in the middle of the body
+  cut.connected_us = 200;
+  cut.first_byte_us = 1200;
+  cut.total_us = 3200;
+  cut.unfinished = U::transfer;
+  EXPECT_EQ(phases_text(cut), "connect 0.2 ms, processing 1.0 ms, receiving 2.0 ms");
+  ProbeTimings handshake;
+  handshake.connected_us = 200;
+  handshake.total_us = 700;
+  handshake.unfinished = U::tls;
+  EXPECT_EQ(phases_text(handshake), "connect 0.2 ms, handshaking 0.5 ms");
+  ProbeTimings lookup;
+  lookup.total_us = 1000;
+  lookup.unfinished = U::resolve;
+  EXPECT_EQ(phases_text(lookup), "resolving 1.0 ms");
+}
+
+TEST(ProbeOutcome, TheLogLineIsTheOutcomeOnOneLineThenWhereTheTimeWent) {
+  ProbeResult result;
+  result.failure = ProbeFailure::timeout;
+  result.outcome = error_outcome("http://api/", "timed out after 5 s waiting for the response");
+  EXPECT_EQ(outcome_line(result),
+            "error contacting http://api/: timed out after 5 s waiting for the response");
+  result.timings.resolved_us = 100;
+  result.timings.connected_us = 300;
+  result.timings.total_us = 5000000;
+  result.timings.unfinished = ProbeTimings::Unfinished::processing;
+  EXPECT_EQ(outcome_line(result),
+            "error contacting http://api/: timed out after 5 s waiting for the response "
+            "(resolve 0.1 ms, connect 0.2 ms, waiting 4999.7 ms)");
+}
+
 TEST(ProbeOutcome, LocalIsAKindOfItsOwn) {
   EXPECT_EQ(to_string(ProbeFailure::local), "local");
 }

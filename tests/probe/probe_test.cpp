@@ -86,6 +86,14 @@ TEST(Probe, Ok200AndTheRequestIsSuperlances) {
   EXPECT_GT(r.timings.connected_us, 0u);
   EXPECT_GE(r.timings.first_byte_us, r.timings.connected_us);
   EXPECT_GE(r.timings.total_us, r.timings.first_byte_us);
+  // The phases add up to the total, and http has no TLS phase.
+  std::uint64_t sum = 0;
+  for (const ProbePhase& phase : probe_phases(r.timings)) {
+    EXPECT_STRNE(phase.name, "tls");
+    sum += phase.us;
+  }
+  EXPECT_EQ(sum, r.timings.total_us);
+  EXPECT_EQ(phases_text(r.timings).rfind("connect ", 0), 0u) << phases_text(r.timings);
 }
 
 TEST(Probe, HeadWithItsOwnHeadersEndsWithTheHeaders) {
@@ -327,6 +335,8 @@ TEST(Probe, TruncatedBodyIsAProtocolFailure) {
   const ProbeResult r = run_probe(make_target(server.url()));
   EXPECT_EQ(r.failure, ProbeFailure::protocol);
   EXPECT_NE(r.outcome.find("error contacting " + server.url() + ":\n\n "), std::string::npos);
+  EXPECT_EQ(r.timings.unfinished, ProbeTimings::Unfinished::transfer);
+  EXPECT_NE(phases_text(r.timings).find(", receiving "), std::string::npos);
 }
 
 TEST(Probe, ClosedWithoutResponse) {
@@ -529,6 +539,13 @@ TEST(Probe, ServerThatNeverAnswersHitsTheDeadline) {
   EXPECT_EQ(r.failure, ProbeFailure::timeout);
   EXPECT_EQ(r.outcome,
             error_outcome(server.url(), "timed out after 500 ms waiting for the response"));
+  // The log line says where the time went: connected, then waiting until the deadline.
+  EXPECT_EQ(r.timings.unfinished, ProbeTimings::Unfinished::processing);
+  const std::string text = phases_text(r.timings);
+  EXPECT_EQ(text.rfind("connect ", 0), 0u) << text;
+  const std::size_t waiting = text.find(", waiting ");
+  ASSERT_NE(waiting, std::string::npos) << text;
+  EXPECT_GT(std::stod(text.substr(waiting + 10)), 400.0) << text;  // about the 500 ms
 }
 
 TEST(Probe, DrippingServerStillHitsTheOneDeadline) {

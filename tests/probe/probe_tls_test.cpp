@@ -92,6 +92,16 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_TRUE(first.ok()) << first.outcome;
   EXPECT_FALSE(probe->last_tls_resumed());
   EXPECT_GT(first.timings.tls_done_us, first.timings.connected_us);
+  // The phases add up to the total, tls among them (a name was looked up as well).
+  std::uint64_t sum = 0;
+  std::vector<std::string> names;
+  for (const ProbePhase& phase : probe_phases(first.timings)) {
+    names.emplace_back(phase.name);
+    sum += phase.us;
+  }
+  EXPECT_EQ(sum, first.timings.total_us);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"resolve", "connect", "tls", "processing", "transfer"}));
   const ProbeResult second = run(*probe);
   EXPECT_TRUE(second.ok()) << second.outcome;
   EXPECT_TRUE(probe->last_tls_resumed());

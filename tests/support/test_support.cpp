@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -308,6 +309,13 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
     ++n;
   return n;
+}
+
+std::string without_timings(const std::string& log) {
+  static const std::regex timings(
+      " \\((?:(?:resolve|connect|tls|processing|transfer|resolving|connecting|handshaking|"
+      "waiting|receiving) [0-9]+\\.[0-9] ms(?:, )?)+\\)");
+  return std::regex_replace(log, timings, "");
 }
 
 }  // namespace httpok::test
