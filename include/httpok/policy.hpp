@@ -54,6 +54,15 @@ void on_process_restarted(TargetCounters& counters);
 // "recovered after 2 failed probes, 1 restart"
 std::string recovery_text(const Verdict& verdict);
 
+// cert_expiry_days: what a check that saw these expiry dates (seconds since the epoch, 0:
+// not known; `leaf` the server's certificate, `chain` the earliest of its verified chain)
+// has to say at `now`: nothing, or a warning when one expires within `days` days. At most
+// one a day: `last_warned` is when the last one was said (0: never), and is updated. Never
+// a reason to restart. "the certificate expires in 1.9 days (2026-12-03 14:00:00 UTC)",
+// "a certificate of its chain expires in ...", "... expired 2.0 days ago (...)".
+std::optional<std::string> expiry_warning(double now, std::int64_t leaf, std::int64_t chain,
+                                          std::uint32_t days, double& last_warned);
+
 // --max-restarts: how often httpok restarted each program (for any target), and which
 // targets gave up on it (each under its own limit, each saying so once). Owned by the app;
 // the restart runs hold a pointer, and it outlives them.

@@ -61,6 +61,10 @@ struct ProbeResult {
   ProbeTimings timings;
   int http_version = 0;         // 11 for HTTP/1.1, when a response came
   std::string_view local_kind;  // local failures: what ran out ("EMFILE", "body_regex")
+  // https: when the server's certificate and the earliest of its verified chain expire,
+  // in seconds since the epoch; 0 when not known (see tls::ClientSession::Expiry).
+  std::int64_t cert_not_after = 0;
+  std::int64_t chain_not_after = 0;
   bool ok() const noexcept { return failure == ProbeFailure::none; }
 };
 

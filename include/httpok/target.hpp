@@ -82,6 +82,9 @@ struct Target {
   RestartSettings restart;
   // --interval: probed on its own clock, this often; nothing: on every TICK event.
   std::optional<std::chrono::milliseconds> interval;
+  // --cert-expiry-days: warn (log and mail, once a day) when a certificate of the
+  // server expires within this many days; 0: never.
+  std::uint32_t cert_expiry_days = 0;
   // The mail address of this target's reports, instead of the global one (config file).
   std::optional<std::string> email;
 

@@ -127,6 +127,17 @@ class ClientSession {
   bool session_reused() const noexcept;
   // "TLSv1.3", "TLSv1.2", ... once the handshake is done; empty before.
   std::string protocol_version() const;
+  // When the server's certificates expire, in seconds since the epoch (0: not known).
+  // `leaf` is the certificate the server presented for itself (also known after a
+  // resumed handshake, from the session). `chain` is the earliest expiry of the chain
+  // that verification built, from the leaf up to the trusted root: known only after a
+  // full handshake whose chain verified (not when resumed, nor with --insecure and a
+  // certificate that does not verify).
+  struct Expiry {
+    std::int64_t leaf = 0;
+    std::int64_t chain = 0;
+  };
+  Expiry certificate_expiry() const noexcept;
   // Why the last call returned error or closed_abrupt, in one line, e.g.
   // "certificate verify failed: self-signed certificate (use --cafile or --insecure)",
   // "certificate verify failed: host name mismatch: certificate is for other.example",

@@ -101,7 +101,9 @@ struct TargetMetrics {
   int status = 0;
   int http_version = 0;
   ProbeTimings timings;
-  double last_seconds = 0;  // wall clock of the last check's end
+  double last_seconds = 0;           // wall clock of the last check's end
+  std::int64_t cert_not_after = 0;   // the last known (a resumed session knows no chain)
+  std::int64_t chain_not_after = 0;  // 0: never known
   std::uint32_t consecutive_failures = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(ProbeFailure::local) + 1>
       results{};  // by kind
@@ -117,6 +119,7 @@ struct TargetState {
   bool acting = false;                     // the restart sequence is under way
   std::unique_ptr<ActionRun> action;       // the last one (kept until the next starts)
   std::unique_ptr<TargetMetrics> metrics;  // with --metrics-file only
+  double expiry_warned = 0;                // cert_expiry_days: when it last warned
 };
 
 // Owned by run_listener for the life of the loop.
@@ -533,6 +536,7 @@ class App final : private EventListener::Handler {
     engines_->give(*state.engine);
     state.engine = nullptr;
     record_metrics(state, result);
+    warn_of_expiry(state, result);
     if (!result.ok() && result.failure != ProbeFailure::local &&
         state.target->restart.policy.grace.count() > 0 && !stopping_ && !draining_) {
       // --grace: whether the failure counts depends on how long its processes have run.
@@ -559,6 +563,23 @@ class App final : private EventListener::Handler {
     pump();
   }
 
+  // cert_expiry_days: a line, and a mail to the target's address, at most once a day.
+  void warn_of_expiry(TargetState& state, const ProbeResult& result) {
+    if (state.target->cert_expiry_days == 0 || stopping_)
+      return;
+    const auto warning =
+        expiry_warning(wall_seconds(), result.cert_not_after, result.chain_not_after,
+                       state.target->cert_expiry_days, state.expiry_warned);
+    if (!warning)
+      return;
+    const std::string url = redact_password(state.spec->url.original);
+    const std::string text = url + ": " + *warning + " (cert_expiry_days " +
+                             std::to_string(state.target->cert_expiry_days) + ")";
+    own_line(&state, text);
+    mail_note(state, format_subject(config_->name, url + ": certificate expires soon"), text,
+              "certificate expiry");
+  }
+
   // --metrics-file: the result is kept for the next write, which comes soon after.
   void record_metrics(TargetState& state, const ProbeResult& result) {
     if (state.metrics == nullptr)
@@ -570,6 +591,10 @@ class App final : private EventListener::Handler {
     m.http_version = result.http_version;
     m.timings = result.timings;
     m.last_seconds = wall_seconds();
+    if (result.cert_not_after != 0)
+      m.cert_not_after = result.cert_not_after;
+    if (result.chain_not_after != 0)
+      m.chain_not_after = result.chain_not_after;
     m.consecutive_failures = result.ok() ? 0 : m.consecutive_failures + 1;
     ++m.results[static_cast<std::size_t>(result.failure)];
     if (result.failure == ProbeFailure::local)
@@ -663,6 +688,14 @@ class App final : private EventListener::Handler {
          [](const TargetMetrics& m) { return Value(m.last_seconds); });
     each("httpok_consecutive_failures", "gauge", "Failed checks in a row, up to now.",
          [](const TargetMetrics& m) { return Value(m.consecutive_failures); });
+    const auto known = [](std::int64_t at) { return at != 0 ? Value(at) : Value(); };
+    each("httpok_tls_cert_not_after_timestamp_seconds", "gauge",
+         "When the certificate the server presented for itself (the leaf) expires.",
+         [&](const TargetMetrics& m) { return known(m.cert_not_after); });
+    each("httpok_tls_chain_earliest_not_after_timestamp_seconds", "gauge",
+         "The earliest expiry in the chain verification built, leaf to trusted root "
+         "(from the last full handshake).",
+         [&](const TargetMetrics& m) { return known(m.chain_not_after); });
     // Each phase that happened in the last check; one that did not is absent, not 0.
     out.family("httpok_probe_duration_seconds", "gauge",
                "How long each phase of the last check took.");
@@ -839,23 +872,30 @@ class App final : private EventListener::Handler {
 
   // --notify-recovery: one mail, outside any block ("httpok: URL: recovered").
   void mail_recovery(const TargetState& state, const std::string& text) {
+    const std::string& url = state.target->probe.url;
+    mail_note(state,
+              (state.target->restart.dry_run ? "[dry run] " : "") +
+                  format_subject(config_->name, url + ": recovered"),
+              url + " " + text, "recovery");
+  }
+
+  // A mail of one line that is no restart's (recovery, certificate expiry), to the
+  // target's address when it has one; a failure to send it is said (`what` mail).
+  void mail_note(const TargetState& state, const std::string& subject, const std::string& line,
+                 const char* what) {
     const auto email = mail_address(*state.target);
     if (!email)
       return;
-    const std::string& url = state.target->probe.url;
     SpawnRequest request;
     request.name = "sendmail";
     request.command = config_->sendmail;
-    request.stdin_data = format_mail(*email,
-                                     (state.target->restart.dry_run ? "[dry run] " : "") +
-                                         format_subject(config_->name, url + ": recovered"),
-                                     {url + " " + text});
+    request.stdin_data = format_mail(*email, subject, {line});
     request.deadline = config_->action_timeout;
-    spawner_->run(std::move(request), [this, id = state.id](SpawnResult result) {
+    spawner_->run(std::move(request), [this, id = state.id, what](SpawnResult result) {
       if (stopping_ || result.success())
         return;
-      own_line(lookup(id), "failed to send the recovery mail: " +
-                               spawn_failure_text(config_->sendmail, result));
+      own_line(lookup(id), std::string("failed to send the ") + what +
+                               " mail: " + spawn_failure_text(config_->sendmail, result));
     });
   }
 

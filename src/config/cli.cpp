@@ -66,10 +66,11 @@ enum Id : int {
   kPresignal,
   kPresignalWait,
   kMetricsFile,
+  kCertExpiryDays,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 46> kOptions{{
+constexpr std::array<OptionSpec, 47> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -116,6 +117,7 @@ constexpr std::array<OptionSpec, 46> kOptions{{
     {kPresignal, '\0', "presignal", true, false},
     {kPresignalWait, '\0', "presignal-wait", true, false},
     {kMetricsFile, '\0', "metrics-file", true, false},
+    {kCertExpiryDays, '\0', "cert-expiry-days", true, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -387,6 +389,14 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kBodyAbsent:
         target.probe.body_absent = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
+      case kCertExpiryDays: {
+        const auto days = config_detail::read_count(value, 0, 3650);
+        if (auto error = refused(option.id, value, days)) {
+          return *error;
+        }
+        target.cert_expiry_days = static_cast<std::uint32_t>(days.value());
+        break;
+      }
       case kFails:
       case kRises:
       case kMaxRestarts: {

@@ -61,12 +61,12 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 32> kTargetKeys{
+constexpr std::array<std::string_view, 33> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
     "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace",
-    "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait"};
+    "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait", "cert_expiry_days"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 12> kGlobalKeys{
@@ -439,6 +439,11 @@ class Loader {
       if (!seconds)
         return bad(seconds.error());
       (key == "timeout" ? probe.timeout : target.interval.emplace()) = seconds.value();
+    } else if (key == "cert_expiry_days") {
+      const auto days = read_count(value, 0, 3650);
+      if (!days)
+        return bad(days.error());
+      target.cert_expiry_days = static_cast<std::uint32_t>(days.value());
     } else if (key == "fails" || key == "rises" || key == "max_restarts") {
       const auto count = read_count(value, key == "max_restarts" ? 0 : 1, 10000);
       if (!count)

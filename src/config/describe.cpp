@@ -121,6 +121,8 @@ std::string describe_config(const Config& config) {
     }
     if (target.interval)
       line(out, "interval", seconds(*target.interval));
+    if (target.cert_expiry_days > 0)
+      line(out, "cert_expiry_days", std::to_string(target.cert_expiry_days));
     line(out, "max_body", std::to_string(probe.max_body));
     if (target.email)
       line(out, "email", *target.email);

@@ -148,6 +148,11 @@ Options of this implementation (not in superlance's httpok):
 --notify-recovery
       Mail the "recovered" line too (to the target's address).
 
+--cert-expiry-days DAYS
+      Warn (log, and mail with -m) at most once a day when a certificate the
+      https server presents, or one of its verified chain, expires within
+      DAYS days (0 to 3650). Never a restart. Default: 0, no warning.
+
 --grace SECONDS
       A failed check does not count while one of the target's processes is
       starting, or has been RUNNING for less than this (0 to 86400); the log

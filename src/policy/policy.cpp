@@ -1,6 +1,8 @@
 #include "httpok/policy.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <utility>
 
 namespace httpok {
@@ -52,6 +54,30 @@ std::string recovery_text(const Verdict& verdict) {
   };
   return "recovered after " + plural(verdict.failed_probes, "failed probe", "failed probes") +
          ", " + plural(verdict.restarts, "restart", "restarts");
+}
+
+std::optional<std::string> expiry_warning(double now, std::int64_t leaf, std::int64_t chain,
+                                          std::uint32_t days, double& last_warned) {
+  constexpr double kDay = 86400;
+  if (days == 0 || (last_warned != 0 && now - last_warned < kDay))
+    return std::nullopt;
+  // The chain holds the leaf: its earliest is the leaf's, or one that comes sooner.
+  const bool chain_sooner = chain != 0 && (leaf == 0 || chain < leaf);
+  const std::int64_t at = chain_sooner ? chain : leaf;
+  if (at == 0 || static_cast<double>(at) - now >= days * kDay)
+    return std::nullopt;
+  last_warned = now;
+  const double left = (static_cast<double>(at) - now) / kDay;
+  char amount[64];
+  std::snprintf(amount, sizeof amount, left >= 0 ? "expires in %.1f days" : "expired %.1f days ago",
+                left >= 0 ? left : -left);
+  char date[48] = "";
+  std::tm tm{};
+  const auto when = static_cast<std::time_t>(at);
+  if (::gmtime_r(&when, &tm) != nullptr)
+    std::strftime(date, sizeof date, " (%Y-%m-%d %H:%M:%S UTC)", &tm);
+  return std::string(chain_sooner ? "a certificate of its chain " : "the certificate ") + amount +
+         date;
 }
 
 RestartLimit::RestartLimit(std::function<Clock::time_point()> now) : now_(std::move(now)) {}

@@ -165,6 +165,9 @@ void Probe::drive_tls() {
       return;  // want more ciphertext
     result_.timings.tls_done_us = elapsed_us();
     last_tls_resumed_ = session.session_reused();
+    const tls::ClientSession::Expiry expiry = session.certificate_expiry();
+    result_.cert_not_after = expiry.leaf;
+    result_.chain_not_after = expiry.chain;
     phase_ = Phase::exchanging;
     if (session.write(spec_->request) == tls::Status::error)
       return fail_tls();

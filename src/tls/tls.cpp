@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -709,6 +710,37 @@ bool ClientSession::session_reused() const noexcept {
 
 std::string ClientSession::protocol_version() const {
   return handshake_done() ? SSL_get_version(impl_->ssl.get()) : std::string();
+}
+
+namespace {
+
+// A certificate's notAfter in seconds since the epoch; 0 when it cannot be read.
+std::int64_t not_after(const X509* cert) noexcept {
+  std::tm tm{};
+  const ASN1_TIME* time = cert != nullptr ? X509_get0_notAfter(cert) : nullptr;
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1)
+    return 0;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+}  // namespace
+
+ClientSession::Expiry ClientSession::certificate_expiry() const noexcept {
+  Expiry expiry;
+  if (!handshake_done())
+    return expiry;
+  SSL* ssl = impl_->ssl.get();
+  expiry.leaf = not_after(SSL_get0_peer_certificate(ssl));
+  // With --insecure OpenSSL builds a chain too, but one that need not verify.
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  if (chain != nullptr && SSL_get_verify_result(ssl) == X509_V_OK) {
+    for (int i = 0; i < sk_X509_num(chain); ++i) {
+      const std::int64_t at = not_after(sk_X509_value(chain, i));
+      if (at != 0 && (expiry.chain == 0 || at < expiry.chain))
+        expiry.chain = at;
+    }
+  }
+  return expiry;
 }
 
 const std::string& ClientSession::error_text() const noexcept {

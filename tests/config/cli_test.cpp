@@ -227,6 +227,8 @@ TEST(CliOptions, ActionTimeout) {
   EXPECT_EQ(policed.restart.policy.restart_window, 120s);
   EXPECT_EQ(run_target({"--grace", "30", "u"}).restart.policy.grace, 30s);
   EXPECT_EQ(run_target({"--grace", "0", "u"}).restart.policy.grace, 0s);
+  EXPECT_EQ(run_target({"u"}).cert_expiry_days, 0u);
+  EXPECT_EQ(run_target({"--cert-expiry-days", "14", "u"}).cert_expiry_days, 14u);
   EXPECT_FALSE(run_target({"u"}).restart.notify_recovery);
   EXPECT_TRUE(run_target({"--notify-recovery", "u"}).restart.notify_recovery);
   EXPECT_FALSE(run_target({"u"}).restart.revive);

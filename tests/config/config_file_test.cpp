@@ -164,7 +164,7 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
       "unix_socket = %(here)s/app.sock\nbody_absent = \"status\":\"down\"\n"
       "body_regex = \"version\": *\"[0-9.]+\"\nfails = 3\nmax_restarts = 2\ngrace = 45\n"
       "notify_recovery = yes\nrevive = on\ndry_run = true\npresignal = Usr1\npresignal_wait = 2\n"
-      "restart_window = 120\n");
+      "restart_window = 120\ncert_expiry_days = 21\n");
   ASSERT_TRUE(result.ok()) << result.error();
   const Target& a = result.value().targets[0];
   EXPECT_EQ(a.probe.method, "HEAD");
@@ -181,6 +181,7 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   EXPECT_TRUE(a.restart.dry_run);
   EXPECT_EQ(a.restart.presignal, "USR1");
   EXPECT_EQ(a.restart.presignal_wait, std::chrono::seconds(2));
+  EXPECT_EQ(a.cert_expiry_days, 21u);
   EXPECT_EQ(a.probe.headers, (std::vector<std::string>{"User-Agent: probe", "Host: api.internal",
                                                        "Authorization: Bearer s3cret"}));
   const std::string text = describe_config(result.value());
@@ -193,6 +194,7 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("header = Host: api.internal\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("cert_expiry_days = 21\n"), std::string::npos) << text;
   EXPECT_NE(text.find("header = Authorization: ***\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
 }
@@ -263,6 +265,9 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
            Case{"[target:a]\nurl = http://a/\neager = maybe\n",
                 "httpok: httpok.conf:3: invalid value for eager in [target:a]: 'maybe' "
                 "(expected true or false)"},
+           Case{"[target:a]\nurl = https://a/\ncert_expiry_days = 5000\n",
+                "httpok: httpok.conf:3: invalid value for cert_expiry_days in [target:a]: "
+                "'5000' (expected a whole number from 0 to 3650)"},
            Case{"[httpok]\njitter = 0.9\n",
                 "httpok: httpok.conf:2: invalid value for jitter in [httpok]: '0.9' (expected a "
                 "fraction from 0 to 0.5)"},

@@ -1,9 +1,12 @@
 // The httpok binary probing a local TLS server on port 0.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <ctime>
 #include <mutex>
 
 #include "child.hpp"
+#include "support/test_support.hpp"
 #include "tls_serve.hpp"
 
 namespace httpok::test {
@@ -88,6 +91,66 @@ TEST_F(BinaryTls, PassesWithInsecure) {
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
   EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
+}
+
+// cert_expiry_days: a certificate that expires in 2 days is warned of once (a line and a
+// mail), not once a tick, and is no reason to restart; the metrics say when it expires.
+TEST_F(BinaryTls, ACertificateThatExpiresInTwoDaysIsWarnedOfOnceNotEveryTick) {
+  CertSpec spec;
+  spec.ip_addresses = {"127.0.0.1"};
+  spec.not_after = std::chrono::hours(48);
+  ServerOptions options;
+  options.identity = pki_.issue("soon", spec);
+  TestServerContext context(options);
+  std::atomic<int> served{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    serve_tls(c, context, ScriptedServer::response(200, "OK", "fine"));
+    ++served;
+  });
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
+  TempDir dir;
+  const std::string mails = (dir / "mail.txt").string();
+  const std::string metrics = (dir / "httpok.prom").string();
+  auto env = kEnv;
+  env["FAKE_SENDMAIL_OUT"] = mails;
+  const auto expires = static_cast<std::int64_t>(std::time(nullptr)) + 48 * 3600;
+  Child child({httpok_binary(), "--cafile", pki_.ca_file(), "--cert-expiry-days", "14", "-m",
+               "ops@example.com", "-s", (support_dir() / "fake-sendmail.sh").string(),
+               "--metrics-file", metrics, url},
+              env);
+  for (int round = 1; round <= 3; ++round) {
+    child.write_stdin(tick(round));
+    ASSERT_TRUE(child.wait_for([&] { return served == round; }, 10s)) << child.err();
+  }
+  const std::string mail_head = "To: ops@example.com\nSubject: httpok: " + url +
+                                ": certificate expires soon\n\n" + url +
+                                ": the certificate expires in ";
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file_or_empty(mails).find(mail_head) != std::string::npos; }, 10s))
+      << read_file_or_empty(mails) << child.err();
+  const std::string leaf_metric = "httpok_tls_cert_not_after_timestamp_seconds{target=\"default\"";
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file_or_empty(metrics).find(leaf_metric) != std::string::npos; }, 15s))
+      << read_file_or_empty(metrics);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(count_of(read_file_or_empty(mails), "=== sendmail"), 1u) << read_file_or_empty(mails);
+  EXPECT_EQ(count_of(child.err(), "certificate expires in"), 1u) << child.err();
+  EXPECT_NE(child.err().find("httpok: " + url + ": the certificate expires in 2.0 days ("),
+            std::string::npos)
+      << child.err();
+  EXPECT_NE(child.err().find(" UTC) (cert_expiry_days 14)\n"), std::string::npos) << child.err();
+  EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
+  EXPECT_EQ(child.err().find("Restarting"), std::string::npos) << child.err();
+  // Both expiries are the leaf's here (the CA lasts a year); a second or two off at most.
+  const std::string text = read_file_or_empty(metrics);
+  for (const std::string name : {"httpok_tls_cert_not_after_timestamp_seconds",
+                                 "httpok_tls_chain_earliest_not_after_timestamp_seconds"}) {
+    const std::size_t at = text.find(name + "{target=\"default\",url=\"" + url + "\"} ");
+    ASSERT_NE(at, std::string::npos) << name << "\n" << text;
+    const double value = std::stod(text.substr(text.find("} ", at) + 2));
+    EXPECT_NEAR(value, static_cast<double>(expires), 5.0) << name;
+  }
 }
 
 TEST_F(BinaryTls, UnreadableCafileIsAStartUpError) {

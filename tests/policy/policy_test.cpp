@@ -265,5 +265,34 @@ TEST(RestartLedger, NamesAnotherTargetsRestartSinceTheCheckBegan) {
   EXPECT_EQ(ledger.restarted_since("web", now, "b"), "a");  // the same instant still counts
 }
 
+TEST(ExpiryWarning, WarnsWithinTheDaysAtMostOnceADayAndSaysWhichCertificate) {
+  constexpr double kDay = 86400;
+  const double now = 1'800'000'000;  // 2027-01-15 08:00:00 UTC
+  const auto in = [&](double days) { return static_cast<std::int64_t>(now + days * kDay); };
+  double last = 0;
+  // Off, or nothing known, or far enough: nothing.
+  EXPECT_FALSE(expiry_warning(now, in(2), in(2), 0, last));
+  EXPECT_FALSE(expiry_warning(now, 0, 0, 14, last));
+  EXPECT_FALSE(expiry_warning(now, in(30), in(300), 14, last));
+  EXPECT_EQ(last, 0);
+  // The leaf within the days: said, with its date.
+  EXPECT_EQ(expiry_warning(now, in(2), in(300), 14, last),
+            "the certificate expires in 2.0 days (2027-01-17 08:00:00 UTC)");
+  EXPECT_EQ(last, now);
+  // Not again within a day, whatever the checks see; again after it.
+  EXPECT_FALSE(expiry_warning(now + 60, in(2), in(300), 14, last));
+  EXPECT_FALSE(expiry_warning(now + kDay - 1, in(2), in(300), 14, last));
+  EXPECT_EQ(expiry_warning(now + kDay, in(2), in(300), 14, last),
+            "the certificate expires in 1.0 days (2027-01-17 08:00:00 UTC)");
+  // A certificate of the chain that expires before the leaf is named as such.
+  double other = 0;
+  EXPECT_EQ(expiry_warning(now, in(90), in(1.5), 14, other),
+            "a certificate of its chain expires in 1.5 days (2027-01-16 20:00:00 UTC)");
+  // Only the leaf known (a resumed session, --insecure), already expired.
+  double old = 0;
+  EXPECT_EQ(expiry_warning(now, in(-2), 0, 14, old),
+            "the certificate expired 2.0 days ago (2027-01-13 08:00:00 UTC)");
+}
+
 }  // namespace
 }  // namespace httpok

@@ -2,7 +2,9 @@
 // ClientSession and a TestServer, no sockets. Certificates are generated per test run.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <openssl/err.h>
+#include <ctime>
 
 #include <string>
 
@@ -270,6 +272,54 @@ TEST_F(TlsTest, PartialWildcardsDoNotMatch) {
   EXPECT_EQ(testing::handshake(client, server), Status::error);
   EXPECT_NE(client.error_text().find("host name mismatch"), std::string::npos)
       << client.error_text();
+}
+
+// Which expiry is which: the leaf's own, and the earliest of the verified chain (here the
+// CA's, which expires before the leaf it signed).
+TEST_F(TlsTest, CertificateExpiryOfTheLeafAndOfTheVerifiedChain) {
+  CertSpec spec = names({"localhost"});
+  spec.not_after = std::chrono::hours(24 * 730);
+  TestServerContext server_ctx(server_with(pki.issue("long", spec)));
+  auto ctx = context(trusting_ca());
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  const auto near = [now](std::int64_t at, std::int64_t days) {
+    return at > now + days * 86400 - 300 && at < now + days * 86400 + 300;
+  };
+  ClientSession::Expiry expiry;
+  {
+    TestServer server(server_ctx);
+    ClientSession client(ctx, "localhost", 443);
+    EXPECT_EQ(client.certificate_expiry().leaf, 0);  // nothing known before the handshake
+    ASSERT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
+    expiry = client.certificate_expiry();
+    server.write("x");
+    testing::exchange(client, server);
+    char buf[8];
+    std::size_t n = 0;
+    client.read(buf, sizeof buf, n);  // the TLS 1.3 ticket comes with the data
+    client.close();
+  }
+  EXPECT_TRUE(near(expiry.leaf, 730)) << expiry.leaf - now;
+  EXPECT_TRUE(near(expiry.chain, 365)) << expiry.chain - now;  // the CA's
+  {
+    // Resumed: the leaf is known from the session, the chain was not built again.
+    TestServer server(server_ctx);
+    ClientSession client(ctx, "localhost", 443);
+    ASSERT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
+    ASSERT_TRUE(client.session_reused());
+    EXPECT_EQ(client.certificate_expiry().leaf, expiry.leaf);
+    EXPECT_EQ(client.certificate_expiry().chain, 0);
+  }
+  {
+    // Not verified: no chain, the leaf as presented.
+    TlsOptions options;
+    options.insecure = true;
+    TestServer server(server_ctx);
+    ClientSession client(context(options), "localhost", 443);
+    ASSERT_EQ(testing::handshake(client, server), Status::ok) << client.error_text();
+    EXPECT_EQ(client.certificate_expiry().leaf, expiry.leaf);
+    EXPECT_EQ(client.certificate_expiry().chain, 0);
+  }
 }
 
 TEST_F(TlsTest, InsecureAcceptsSelfSignedCertificateForAnotherHost) {
