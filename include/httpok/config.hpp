@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "httpok/log.hpp"
 #include "httpok/result.hpp"
 #include "httpok/target.hpp"
 
@@ -25,8 +26,10 @@ struct Config {
   std::chrono::milliseconds action_timeout{60000};    // --action-timeout
   std::chrono::milliseconds core_interval{0};         // --core-interval (0: a core per restart)
   std::size_t max_concurrent = 256;                   // probes in flight at most
-  double jitter = 0;                        // 0 to 0.5: spread of interval targets' due times
-  std::optional<std::string> metrics_file;  // --metrics-file: Prometheus text, after rounds
+  double jitter = 0;                           // 0 to 0.5: spread of interval targets' due times
+  std::optional<std::string> metrics_file;     // --metrics-file: Prometheus text, after rounds
+  log::Format log_format = log::Format::text;  // --log-format
+  bool log_timestamps = false;                 // --log-timestamps
 
   bool operator==(const Config&) const = default;
 };

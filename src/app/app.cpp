@@ -109,6 +109,20 @@ struct TargetMetrics {
       results{};  // by kind
 };
 
+struct TargetState;
+
+// A check's values for its json record: the URL, the kind of failure, the timings (as in
+// the text) and the whole duration. Built on the failure paths only.
+class ResultFields {
+ public:
+  ResultFields(const TargetState& state, const ProbeResult& result);
+  std::span<const log::Field> get() const noexcept { return fields_; }
+
+ private:
+  std::string url_, timings_, seconds_;
+  std::array<log::Field, 4> fields_;
+};
+
 struct TargetState {
   TargetId id;
   const Target* target = nullptr;  // in the Config, which outlives the app
@@ -121,6 +135,14 @@ struct TargetState {
   std::unique_ptr<TargetMetrics> metrics;  // with --metrics-file only
   double expiry_warned = 0;                // cert_expiry_days: when it last warned
 };
+
+ResultFields::ResultFields(const TargetState& state, const ProbeResult& result)
+    : url_(redact_password(state.spec->url.original)),
+      timings_(phases_text(result.timings)),
+      seconds_(metric_value(static_cast<double>(result.timings.total_us) / 1e6)) {
+  fields_ = {log::Field{"url", url_}, log::Field{"kind", to_string(result.failure)},
+             log::Field{"timings", timings_}, log::Field{"duration_seconds", seconds_, true}};
+}
 
 // Owned by run_listener for the life of the loop.
 class App final : private EventListener::Handler {
@@ -162,7 +184,8 @@ class App final : private EventListener::Handler {
       });
       if (rc < 0)
         log::line(std::string("httpok: warning: cannot handle ") + strsignal(signum) + ": " +
-                  uv_strerror(rc));
+                      uv_strerror(rc),
+                  log::Level::warning, "signal");
     }
     auto dns = net::Dns::from_environment(loop_);
     if (!dns)
@@ -184,8 +207,10 @@ class App final : private EventListener::Handler {
             // Said when it starts failing and when it works again, not at every write.
             if (error == metrics_error_)
               return;
-            own_line(nullptr, error.empty() ? "the metrics file is written again"
-                                            : "cannot write the metrics file: " + error);
+            own_line(nullptr,
+                     error.empty() ? "the metrics file is written again"
+                                   : "cannot write the metrics file: " + error,
+                     error.empty() ? log::Level::info : log::Level::error, "metrics_file");
             metrics_error_ = error;
           });
     }
@@ -235,7 +260,10 @@ class App final : private EventListener::Handler {
   // The loop was stopped by the watchdog: work that cannot be cancelled is still pending.
   bool watchdog_fired() const { return watchdog_fired_; }
 
-  ~App() { forget_local_checks(); }
+  ~App() {
+    forget_local_checks();
+    flush_run_lines();  // json: a run cut short still says what it did
+  }
 
  private:
   // The local checks as one work request of the thread pool: they read the configuration
@@ -299,15 +327,16 @@ class App final : private EventListener::Handler {
     startup_deadline_.stop();
     for (const auto* lines : {&local_lines_, &rpc_lines_})
       for (const std::string& line : *lines)
-        log::line(line);
+        log::line(line, log::Level::warning, "startup_check");
     local_lines_.clear();
     rpc_lines_.clear();
     for (const Target& target : config_->targets)
-      log::line(startup::watching_line(*config_, target));
+      log::line(startup::watching_line(*config_, target), log::Level::info, "watching");
     const int rc = listener_.start();
     if (rc < 0) {
-      log::line(std::string("httpok: cannot use stdin/stdout for the event protocol: ") +
-                uv_strerror(rc));
+      log::line(
+          std::string("httpok: cannot use stdin/stdout for the event protocol: ") + uv_strerror(rc),
+          log::Level::error, "protocol_error");
       exit_status_ = 2;
       shutdown();
       return;
@@ -333,8 +362,10 @@ class App final : private EventListener::Handler {
     ++round_;
     for (const TargetId id : scheduler_.on_tick()) {
       if (const TargetState* state = lookup(id))
-        own_line(state, "the previous check of " + redact_password(state->spec->url.original) +
-                            " is still running; this tick starts no new one");
+        own_line(state,
+                 "the previous check of " + redact_password(state->spec->url.original) +
+                     " is still running; this tick starts no new one",
+                 log::Level::warning, "check_overrun");
     }
     pump();
   }
@@ -387,7 +418,8 @@ class App final : private EventListener::Handler {
 
   void on_input_end(bool clean) override {
     if (!clean)
-      log::line("httpok: stdin ended inside an event; exiting");
+      log::line("httpok: stdin ended inside an event; exiting", log::Level::error,
+                "protocol_error");
     stop_gracefully();
   }
 
@@ -405,7 +437,8 @@ class App final : private EventListener::Handler {
   }
 
   void on_protocol_error(const std::string& message) override {
-    log::line("httpok: protocol error on stdin: " + message + "; exiting");
+    log::line("httpok: protocol error on stdin: " + message + "; exiting", log::Level::error,
+              "protocol_error");
     exit_status_ = 1;
     shutdown();
   }
@@ -414,8 +447,10 @@ class App final : private EventListener::Handler {
   void start_check(TargetState& state) {
     state.check_began = Scheduler::Clock::now();
     if (state.acting) {
-      own_line(&state, "the restart for " + redact_password(state.spec->url.original) +
-                           " is still under way; this tick starts no check");
+      own_line(&state,
+               "the restart for " + redact_password(state.spec->url.original) +
+                   " is still under way; this tick starts no check",
+               log::Level::info, "restart_under_way");
       return end_turn(state);
     }
     if (state.target->restart.eager)
@@ -438,8 +473,10 @@ class App final : private EventListener::Handler {
   void on_process_state(const Event& event) {
     auto parsed = parse_process_state(event.eventname(), event.payload);
     if (!parsed) {
-      own_line(nullptr, "ignored a " + std::string(event.eventname()) +
-                            " event that does not parse: " + parsed.error());
+      own_line(nullptr,
+               "ignored a " + std::string(event.eventname()) +
+                   " event that does not parse: " + parsed.error(),
+               log::Level::warning, "event_ignored");
       return;
     }
     const ProcessStateEvent& change = parsed.value();
@@ -508,9 +545,10 @@ class App final : private EventListener::Handler {
     if (checked == nullptr)
       return;
     if (!infos.ok()) {
-      own_line(checked, "cannot list processes to decide whether to check " +
-                            redact_password(checked->spec->url.original) + ": " +
-                            infos.error.describe());
+      own_line(checked,
+               "cannot list processes to decide whether to check " +
+                   redact_password(checked->spec->url.original) + ": " + infos.error.describe(),
+               log::Level::error, "supervisor_error");
     } else {
       const RestartSettings& restart = checked->target->restart;
       for (const ProcessInfo& info : *infos.value) {
@@ -549,7 +587,8 @@ class App final : private EventListener::Handler {
           if (auto why = grace_reason(found->target->restart, env_.group_name, env_.process_name,
                                       *infos.value)) {
             on_process_restarted(found->counters);  // it started again since
-            own_line(found, "failure ignored, " + *why + ": " + outcome_line(result));
+            own_line(found, "failure ignored, " + *why + ": " + outcome_line(result),
+                     log::Level::info, "failure_ignored", ResultFields(*found, result).get());
             return end_turn(*found);
           }
         }
@@ -575,7 +614,7 @@ class App final : private EventListener::Handler {
     const std::string url = redact_password(state.spec->url.original);
     const std::string text = url + ": " + *warning + " (cert_expiry_days " +
                              std::to_string(state.target->cert_expiry_days) + ")";
-    own_line(&state, text);
+    own_line(&state, text, log::Level::warning, "cert_expiry");
     mail_note(state, format_subject(config_->name, url + ": certificate expires soon"), text,
               "certificate expiry");
   }
@@ -748,14 +787,15 @@ class App final : private EventListener::Handler {
       // This machine's trouble (out of file descriptors, say): the target is not to blame
       // and nothing is restarted.
       own_line(&state,
-               "local error, not the target's (nothing is restarted): " + outcome_line(result));
+               "local error, not the target's (nothing is restarted): " + outcome_line(result),
+               log::Level::warning, "local_error", ResultFields(state, result).get());
     } else if (!stopping_ && !draining_) {
       const Verdict verdict = on_probe(state.counters, state.target->restart.policy, result.ok());
       switch (verdict.kind) {
         case Verdict::Kind::ok:
           break;
         case Verdict::Kind::recovered:
-          own_line(&state, recovery_text(verdict));
+          own_line(&state, recovery_text(verdict), log::Level::info, "recovered");
           if (state.target->restart.notify_recovery)
             mail_recovery(state, recovery_text(verdict));
           break;
@@ -769,7 +809,8 @@ class App final : private EventListener::Handler {
           if (verdict.kind == Verdict::Kind::act) {
             act(state, result, line);
           } else {
-            own_line(&state, line + " (not restarting yet)");
+            own_line(&state, line + " (not restarting yet)", log::Level::warning, "probe_failed",
+                     ResultFields(state, result).get());
           }
           break;
         }
@@ -781,7 +822,7 @@ class App final : private EventListener::Handler {
   // the queue, so that one target's block of lines and its mail are never interleaved
   // with another's.
   void act(TargetState& state, const ProbeResult& result, const std::string& line) {
-    own_line(&state, line);
+    own_line(&state, line, log::Level::warning, "probe_failed", ResultFields(state, result).get());
     state.acting = true;
     pending_actions_.push_back(PendingAction{
         state.id,
@@ -827,18 +868,14 @@ class App final : private EventListener::Handler {
       settings.presignal_wait = target.restart.presignal_wait;
       settings.delay = delay_.get();
       settings.no_signal_process = &no_signal_process_;
-      // Lines of ours from the run ("httpok: ...") name the target too, when there are more.
-      const std::string name = many_targets() ? target.name + ": " : "";
-      state->action =
-          std::make_unique<ActionRun>(settings, *rpc_, *spawner_, [name](const std::string& line) {
-            if (!name.empty() && line.rfind("httpok: ", 0) == 0)
-              return log::line("httpok: " + name + line.substr(8));
-            log::line(line);
-          });
+      run_target_ = target.name;  // a copy: a reload may remove the target meanwhile
+      state->action = std::make_unique<ActionRun>(
+          settings, *rpc_, *spawner_, [this](const std::string& line) { run_line(line); });
       ++actions_running_;
       running_action_ = next.id;
       query_.reset();  // the round's process list predates this restart
       state->action->start(next.subject, next.outcome, [this, id = next.id] {
+        flush_run_lines();
         TargetState* found = lookup(id);
         // The run of a target a reload removed counts too.
         const ActionRun* run = found != nullptr ? found->action.get() : retired_action_.get();
@@ -894,8 +931,10 @@ class App final : private EventListener::Handler {
     spawner_->run(std::move(request), [this, id = state.id, what](SpawnResult result) {
       if (stopping_ || result.success())
         return;
-      own_line(lookup(id), std::string("failed to send the ") + what +
-                               " mail: " + spawn_failure_text(config_->sendmail, result));
+      own_line(lookup(id),
+               std::string("failed to send the ") + what +
+                   " mail: " + spawn_failure_text(config_->sendmail, result),
+               log::Level::error, "mail_failed");
     });
   }
 
@@ -980,12 +1019,14 @@ class App final : private EventListener::Handler {
       std::string why = loaded.error();
       if (why.rfind("httpok: ", 0) == 0)
         why.erase(0, 8);
-      own_line(nullptr, "reload failed, the running configuration stays: " + why);
+      own_line(nullptr, "reload failed, the running configuration stays: " + why, log::Level::error,
+               "reload_failed");
       return;
     }
     auto next = std::make_shared<const Config>(std::move(loaded).value());
     const std::shared_ptr<const Config> previous = config_;  // alive until the end
     tls_contexts_ = std::move(contexts);
+    log::configure({next->log_format, next->log_timestamps});  // from the next line on
     if (next->core_interval != previous->core_interval)
       core_limit_ = CoreLimit(next->core_interval);
     if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||
@@ -994,7 +1035,8 @@ class App final : private EventListener::Handler {
         next->metrics_file != previous->metrics_file) {
       own_line(nullptr,
                "max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file keep their "
-               "values until httpok is restarted");
+               "values until httpok is restarted",
+               log::Level::warning, "reload");
     }
     std::vector<std::string> removed, changed, added;
     std::vector<bool> kept(next->targets.size(), false);
@@ -1027,30 +1069,68 @@ class App final : private EventListener::Handler {
         out += (out.empty() ? "" : ", ") + name;
       return out.empty() ? std::string("none") : out;
     };
-    own_line(nullptr, "reloaded: " + std::to_string(next->targets.size()) +
-                          " targets (added: " + names(added) + "; removed: " + names(removed) +
-                          "; changed: " + names(changed) + ")");
+    own_line(nullptr,
+             "reloaded: " + std::to_string(next->targets.size()) +
+                 " targets (added: " + names(added) + "; removed: " + names(removed) +
+                 "; changed: " + names(changed) + ")",
+             log::Level::info, "reloaded");
     pump();
   }
 
   // httpok's own lines ("httpok: ", and the target's name when there are more than one)
   // never land inside superlance's block of action lines: while an action runs they
   // wait, and follow its block.
-  void own_line(const TargetState* state, const std::string& text) {
-    std::string line = "httpok: ";
-    if (state != nullptr && many_targets())
-      line += state->target->name + ": ";
-    line += text;
+  // In json, a record of `event` with the target's name (always) and `fields`.
+  void own_line(const TargetState* state, const std::string& text,
+                log::Level level = log::Level::info, std::string_view event = "note",
+                std::span<const log::Field> fields = {}) {
+    log::Record record;
+    record.level = level;
+    record.event = event;
+    record.target = state != nullptr ? std::string_view(state->target->name) : "";
+    record.target_in_text = many_targets();
+    record.message = text;
+    record.fields = fields;
+    std::string line = log::format(record);
     if (actions_running_ > 0) {
       held_lines_.push_back(std::move(line));
     } else {
-      log::line(line);
+      log::raw(line);
     }
+  }
+
+  // A line of the running restart sequence: one of superlance's block, or a note of ours
+  // ("httpok: ...", which names the target too when there are more). In json the block
+  // is one record, written when the run ends, and the notes follow it.
+  void run_line(const std::string& line) {
+    const bool note = line.rfind("httpok: ", 0) == 0;
+    if (log::settings().format == log::Format::text) {
+      if (note && many_targets())
+        return log::line("httpok: " + run_target_ + ": " + line.substr(8));
+      return log::line(line);
+    }
+    if (!note)
+      return run_block_.push_back(line);
+    log::Record record;
+    record.level = log::Level::warning;
+    record.event = "restart_note";
+    record.target = run_target_;
+    record.message = std::string_view(line).substr(8);
+    run_notes_.push_back(log::format(record));
+  }
+
+  void flush_run_lines() {
+    if (!run_block_.empty())
+      log::raw(log::format_block(run_target_, run_block_));
+    for (const std::string& note : run_notes_)
+      log::raw(note);
+    run_block_.clear();
+    run_notes_.clear();
   }
 
   void flush_held_lines() {
     for (const std::string& line : held_lines_)
-      log::line(line);
+      log::raw(line);
     held_lines_.clear();
   }
 
@@ -1139,6 +1219,9 @@ class App final : private EventListener::Handler {
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;
+  std::string run_target_;              // the name of the target whose run is under way
+  std::vector<std::string> run_block_;  // json: its block, written when it ends
+  std::vector<std::string> run_notes_;  // json: its notes, written after the block
   struct PendingAction {
     TargetId id;
     std::string subject;
@@ -1159,14 +1242,14 @@ int run_listener(Config config, const ListenerEnvironment& env,
                  std::function<Result<Config>()> reload) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) < 0) {
-    log::line("httpok: cannot initialise the event loop");
+    log::line("httpok: cannot initialise the event loop", log::Level::error, "fatal");
     return 2;
   }
   int status = 0;
   {
     App app(&loop, std::make_shared<const Config>(std::move(config)), env, std::move(reload));
     if (auto error = app.prepare()) {
-      log::line(*error);
+      log::line(*error, log::Level::error, "startup_error");
       status = 2;
     } else {
       app.start();
@@ -1183,7 +1266,7 @@ int run_listener(Config config, const ListenerEnvironment& env,
   // Let the handles closed by the destructors finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0)
-    log::line("httpok: some event-loop handles were left open");
+    log::line("httpok: some event-loop handles were left open", log::Level::warning, "fatal");
   return status;
 }
 

@@ -13,6 +13,8 @@
 
 namespace {
 
+constexpr auto kError = httpok::log::Level::error;
+
 // The usage (-h, or after a usage error) and the version. At a terminal they go to
 // stdout, as superlance prints them; under supervisord (SUPERVISOR_SERVER_URL set) stdout
 // is the event protocol, where they would put the listener into the UNKNOWN state on
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
     case httpok::CliAction::run:
       break;
   }
+  // The command line's log format first (for an error in the file), then the file's.
+  httpok::log::configure({cli.config.log_format, cli.config.log_timestamps});
   for (const httpok::Target& target : cli.config.targets) {
     const auto url = httpok::parse_url(target.probe.url);
     if (!url)
@@ -58,13 +62,14 @@ int main(int argc, char** argv) {
   }
   auto resolved = httpok::resolve_config(cli);
   if (!resolved) {
-    httpok::log::line(resolved.error());
+    httpok::log::line(resolved.error(), kError, "config_error");
     return 2;
   }
   httpok::Config& config = resolved.value();
+  httpok::log::configure({config.log_format, config.log_timestamps});
   if (cli.check_config) {
     if (const auto error = httpok::validate(config)) {
-      httpok::log::line(*error);
+      httpok::log::line(*error, kError, "config_error");
       return 2;
     }
     print_text(httpok::describe_config(config));
@@ -72,7 +77,7 @@ int main(int argc, char** argv) {
   }
   if (cli.once) {
     if (const auto error = httpok::validate(config)) {
-      httpok::log::line(*error);
+      httpok::log::line(*error, kError, "config_error");
       return 2;
     }
     std::string report;
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (const auto error = httpok::validate(config)) {
-    httpok::log::line(*error);
+    httpok::log::line(*error, kError, "config_error");
     return 2;
   }
   // SIGHUP reads the command line's configuration (its file) again.

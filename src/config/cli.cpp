@@ -67,10 +67,12 @@ enum Id : int {
   kPresignalWait,
   kMetricsFile,
   kCertExpiryDays,
+  kLogFormat,
+  kLogTimestamps,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 47> kOptions{{
+constexpr std::array<OptionSpec, 49> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -118,6 +120,8 @@ constexpr std::array<OptionSpec, 47> kOptions{{
     {kPresignalWait, '\0', "presignal-wait", true, false},
     {kMetricsFile, '\0', "metrics-file", true, false},
     {kCertExpiryDays, '\0', "cert-expiry-days", true, false},
+    {kLogFormat, '\0', "log-format", true, false},
+    {kLogTimestamps, '\0', "log-timestamps", false, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -129,6 +133,8 @@ bool is_global(int id) {
     case kGcore:
     case kCoredir:
     case kMetricsFile:
+    case kLogFormat:
+    case kLogTimestamps:
     case kName:
     case kRpcTimeout:
     case kWaitTimeout:
@@ -358,6 +364,17 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kMetricsFile:
         config.metrics_file = value.empty() ? std::nullopt : std::optional<std::string>(value);
         break;
+      case kLogFormat: {
+        const auto format = config_detail::read_log_format(value);
+        if (auto error = refused(option.id, value, format)) {
+          return *error;
+        }
+        config.log_format = format.value();
+        break;
+      }
+      case kLogTimestamps:
+        config.log_timestamps = true;
+        break;
       case kPresignal: {
         auto signal = config_detail::read_signal(value);
         if (auto error = refused(option.id, value, signal)) {
@@ -497,6 +514,10 @@ Result<Config> resolve_config(const CliResult& cli) {
       config.coredir = given.coredir;
     else if (name == "metrics-file")
       config.metrics_file = given.metrics_file;
+    else if (name == "log-format")
+      config.log_format = given.log_format;
+    else if (name == "log-timestamps")
+      config.log_timestamps = given.log_timestamps;
     else if (name == "name")
       config.name = given.name;
     else if (name == "rpc-timeout")

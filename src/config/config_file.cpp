@@ -69,10 +69,10 @@ constexpr std::array<std::string_view, 33> kTargetKeys{
     "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait", "cert_expiry_days"};
 // clang-format on
 // Keys only [httpok] takes.
-constexpr std::array<std::string_view, 12> kGlobalKeys{
-    "email",          "sendmail_program", "name",          "gcore",
-    "coredir",        "rpc_timeout",      "wait_timeout",  "action_timeout",
-    "max_concurrent", "jitter",           "core_interval", "metrics_file"};
+constexpr std::array<std::string_view, 14> kGlobalKeys{
+    "email",         "sendmail_program", "name",           "gcore",          "coredir",
+    "rpc_timeout",   "wait_timeout",     "action_timeout", "max_concurrent", "jitter",
+    "core_interval", "metrics_file",     "log_format",     "log_timestamps"};
 
 template <std::size_t N>
 bool among(const std::array<std::string_view, N>& keys, std::string_view key) {
@@ -374,6 +374,16 @@ class Loader {
       if (!n)
         return bad(n.error());
       config_.max_concurrent = n.value();
+    } else if (key == "log_format") {
+      const auto format = read_log_format(value);
+      if (!format)
+        return bad(format.error());
+      config_.log_format = format.value();
+    } else if (key == "log_timestamps") {
+      const auto on = read_bool(value);
+      if (!on)
+        return bad(on.error());
+      config_.log_timestamps = on.value();
     } else if (key == "jitter") {
       const auto f = read_fraction(value);
       if (!f)

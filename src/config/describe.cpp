@@ -75,6 +75,10 @@ std::string describe_config(const Config& config) {
   char jitter[32];
   std::snprintf(jitter, sizeof jitter, "%g", config.jitter);
   line(out, "jitter", jitter);
+  if (config.log_format == log::Format::json)
+    line(out, "log_format", "json");
+  if (config.log_timestamps)
+    line(out, "log_timestamps", "true");
   for (const Target& target : config.targets) {
     const ProbeSettings& probe = target.probe;
     out += "\n[target:" + target.name + "]\n";

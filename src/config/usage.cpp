@@ -148,6 +148,11 @@ Options of this implementation (not in superlance's httpok):
 --notify-recovery
       Mail the "recovered" line too (to the target's address).
 
+--log-format text|json, --log-timestamps
+      json: one JSON object per line on stderr (level, target, event,
+      message and fields; a restart's block is one object). With
+      --log-timestamps each line starts with the UTC time. Default: text.
+
 --cert-expiry-days DAYS
       Warn (log, and mail with -m) at most once a day when a certificate the
       https server presents, or one of its verified chain, expires within

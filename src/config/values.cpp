@@ -222,6 +222,15 @@ Result<std::string> read_method(std::string_view text) {
   return method == "get" ? std::string("GET") : std::string("HEAD");
 }
 
+Result<log::Format> read_log_format(std::string_view text) {
+  const std::string format = lower(trimmed(text));
+  if (format == "text")
+    return log::Format::text;
+  if (format == "json")
+    return log::Format::json;
+  return Result<log::Format>::failure("expected text or json");
+}
+
 Result<std::optional<std::string>> read_body_regex(std::string_view text) {
   using R = Result<std::optional<std::string>>;
   if (text.empty())

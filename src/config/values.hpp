@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "httpok/log.hpp"
 #include "httpok/result.hpp"
 
 namespace httpok::config_detail {
@@ -42,6 +43,8 @@ Result<bool> read_bool(std::string_view text);
 Result<std::size_t> read_count(std::string_view text, std::int64_t minimum, std::int64_t maximum);
 // GET or HEAD, in any case; returned in upper case.
 Result<std::string> read_method(std::string_view text);
+// --log-format / log_format: text or json.
+Result<log::Format> read_log_format(std::string_view text);
 // A signal for --presignal: a name with or without SIG ("QUIT", "sigusr1") or a number
 // from 1 to 31; the name comes back upper case without SIG. Empty: none.
 Result<std::string> read_signal(std::string_view text);

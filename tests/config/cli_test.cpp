@@ -498,6 +498,12 @@ TEST(CliPrefixes, NewOptionsByUniquePrefix) {
   EXPECT_EQ(usage_error({"--met", "head", "u"}), "httpok: option --met not a unique prefix");
   EXPECT_EQ(usage_error({"--me", "head", "u"}), "httpok: option --me not a unique prefix");
   EXPECT_EQ(run_config({"--metr", "/m.prom", "u"}).metrics_file, "/m.prom");
+  EXPECT_EQ(run_config({"u"}).log_format, log::Format::text);
+  EXPECT_EQ(run_config({"--log-format", "JSON", "u"}).log_format, log::Format::json);
+  EXPECT_FALSE(run_config({"u"}).log_timestamps);
+  EXPECT_TRUE(run_config({"--log-t", "u"}).log_timestamps);
+  EXPECT_EQ(usage_error({"--log-format", "xml", "u"}),
+            "httpok: invalid value for --log-format: 'xml' (expected text or json)");
   EXPECT_EQ(run_target({"--hea", "X-A: 1", "u"}).probe.headers, std::vector<std::string>{"X-A: 1"});
   EXPECT_EQ(action_of({"--he", "u"}), CliAction::help);  // superlance's --he is --help
   // Since --method, --m is no longer a unique prefix of --max-body.

@@ -157,6 +157,16 @@ TEST(ConfigExample, TheShippedExampleLoads) {
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
+TEST_F(ConfigFile, LogFormatAndTimestampsAreGlobal) {
+  auto result =
+      load("[httpok]\nlog_format = json\nlog_timestamps = yes\n\n[target:a]\nurl = http://a/\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().log_format, log::Format::json);
+  EXPECT_TRUE(result.value().log_timestamps);
+  const std::string text = describe_config(result.value());
+  EXPECT_NE(text.find("log_format = json\nlog_timestamps = true\n"), std::string::npos) << text;
+}
+
 TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   auto result = load(
       "[httpok]\nheader = User-Agent: probe\n\n[target:a]\nurl = http://a/\nmethod = head\n"
@@ -268,6 +278,9 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
            Case{"[target:a]\nurl = https://a/\ncert_expiry_days = 5000\n",
                 "httpok: httpok.conf:3: invalid value for cert_expiry_days in [target:a]: "
                 "'5000' (expected a whole number from 0 to 3650)"},
+           Case{"[httpok]\nlog_format = yaml\n",
+                "httpok: httpok.conf:2: invalid value for log_format in [httpok]: 'yaml' "
+                "(expected text or json)"},
            Case{"[httpok]\njitter = 0.9\n",
                 "httpok: httpok.conf:2: invalid value for jitter in [httpok]: '0.9' (expected a "
                 "fraction from 0 to 0.5)"},

@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <string>
 
 #include "child.hpp"
@@ -455,6 +456,79 @@ TEST(Binary, AnIntervalTargetIsProbedOnItsOwnClock) {
     EXPECT_GE(arrivals[i] - arrivals[i - 1], 900ms) << i;  // libuv's whole milliseconds
   }
   EXPECT_EQ(after_startup(child.err()), "");
+}
+
+// --log-format json: every stderr line is one JSON object (a shipper reads them one by
+// one), the failure a record with its fields, superlance's block one object whose lines
+// hold the mail; --log-timestamps adds the time to each.
+TEST(Binary, JsonLogIsOneObjectALineAndTheBlockIsOneObject) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  auto env = sv.env();
+  env["FAKE_SENDMAIL_OUT"] = (dir / "mail.txt").string();
+  Child child({httpok_binary(), "--log-format", "json", "--log-timestamps", "-p", "foo", "-m",
+               "ops@example.com", "-s", (support_dir() / "fake-sendmail.sh").string(), app.url()},
+              env);
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("\"event\":\"restart\"") != std::string::npos; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.out(), protocol(1));
+  write_file(dir / "err.json", child.err());
+  // Checked by Python's json module, line by line.
+  const std::string check = R"(
+import json, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+for r in records:
+    assert isinstance(r, dict) and r['level'] in ('info', 'warning', 'error'), r
+    assert r['time'].endswith('Z') and len(r['time']) == 24, r
+events = [r['event'] for r in records]
+assert events.count('restart') == 1, events
+failed = records[events.index('probe_failed')]
+assert failed['kind'] == 'status' and failed['url'] == sys.argv[2], failed
+assert failed['message'].startswith('status failure: status contacting '), failed
+assert isinstance(failed['duration_seconds'], float) and 'connect ' in failed['timings'], failed
+block = records[events.index('restart')]
+assert events.index('probe_failed') < events.index('restart'), events
+assert block['lines'][0] == "Restarting selected processes ['foo']", block
+assert 'foo restarted' in block['lines'], block
+assert block['lines'][-1].startswith('Mailed:\n\nTo: ops@example.com\n'), block
+assert events.index('watching') < events.index('probe_failed'), events
+print('ok')
+)";
+  const CommandResult checked =
+      run_command({"python3", "-c", check, (dir / "err.json").string(), app.url()});
+  EXPECT_EQ(checked.exit_status, 0) << checked.output << child.err();
+  EXPECT_EQ(checked.output, "ok\n") << child.err();
+}
+
+TEST(Binary, LogTimestampsStartEachTextLineWithTheTime) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(503, "Service Unavailable", "down"));
+  });
+  Child child({httpok_binary(), "--log-timestamps", server.url()}, kListenerEnv);
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("503 Service Unavailable") != std::string::npos; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::regex stamped(
+      "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z [^ ].*");
+  std::size_t lines = 0;
+  for (std::size_t at = 0, end; (end = child.err().find('\n', at)) != std::string::npos;
+       at = end + 1, ++lines)
+    EXPECT_TRUE(std::regex_match(child.err().substr(at, end - at), stamped))
+        << child.err().substr(at, end - at);
+  EXPECT_GE(lines, 2u) << child.err();  // watching, the failure
+  EXPECT_NE(child.err().find("Z httpok: status failure: "), std::string::npos) << child.err();
 }
 
 TEST(Binary, CoreIntervalWritesOneCoreForRepeatedFailures) {
