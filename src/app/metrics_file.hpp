@@ -10,8 +10,8 @@
 
 namespace httpok {
 
-// Owned by the app. `report` gets an error text when a write fails, and an empty one when
-// one succeeds again. Destroying it drops the write under way (it ends on its own in the
+// Owned by the app. `report` gets the end of every write: an error text, or "" when it
+// succeeded. Destroying it drops the write under way (it ends on its own in the
 // thread pool) and any waiting.
 class MetricsFile {
  public:
