@@ -30,6 +30,7 @@ struct Config {
   std::optional<std::string> metrics_file;     // --metrics-file: Prometheus text, after rounds
   log::Format log_format = log::Format::text;  // --log-format
   bool log_timestamps = false;                 // --log-timestamps
+  bool log_rounds = false;                     // --log-rounds: a line when a round ends
 
   bool operator==(const Config&) const = default;
 };

@@ -360,7 +360,13 @@ class App final : private EventListener::Handler {
     if (!event.is_tick() || stopping_ || draining_)
       return;
     ++round_;
-    for (const TargetId id : scheduler_.on_tick()) {
+    const std::vector<TargetId>& busy = scheduler_.on_tick();
+    if (config_->log_rounds) {
+      round_began_ = Scheduler::Clock::now();
+      round_left_ = tick_targets() - std::min(busy.size(), tick_targets());
+      round_checks_ = round_left_;
+    }
+    for (const TargetId id : busy) {
       if (const TargetState* state = lookup(id))
         own_line(state,
                  "the previous check of " + redact_password(state->spec->url.original) +
@@ -408,7 +414,26 @@ class App final : private EventListener::Handler {
       engines_->give(*state.engine);
       state.engine = nullptr;
     }
-    scheduler_.finished(state.id, Scheduler::Clock::now());
+    const auto now = Scheduler::Clock::now();
+    scheduler_.finished(state.id, now);
+    // --log-rounds: the last check of the round's TICK targets ends it.
+    if (round_left_ > 0 && !state.target->interval && state.check_began >= round_began_ &&
+        --round_left_ == 0) {
+      const double seconds = std::chrono::duration<double>(now - round_began_).count();
+      char text[96];
+      std::snprintf(text, sizeof text, "round of %zu check%s ended %.1f ms after the TICK",
+                    round_checks_, round_checks_ == 1 ? "" : "s", seconds * 1000);
+      const std::string checks = std::to_string(round_checks_);
+      const std::string duration = metric_value(seconds);
+      const log::Field fields[] = {{"checks", checks, true}, {"duration_seconds", duration, true}};
+      own_line(nullptr, text, log::Level::info, "round", fields);
+    }
+  }
+
+  std::size_t tick_targets() const {
+    return static_cast<std::size_t>(
+        std::count_if(config_->targets.begin(), config_->targets.end(),
+                      [](const Target& target) { return !target.interval; }));
   }
 
   void cancel_probes() {
@@ -1231,6 +1256,9 @@ class App final : private EventListener::Handler {
   std::deque<PendingAction> pending_actions_;  // failed checks waiting for the running action
   std::shared_ptr<ProcessQuery> query_;        // the current round's
   std::uint64_t round_ = 0;                    // TICK events seen
+  Scheduler::TimePoint round_began_{};         // --log-rounds: the last TICK's
+  std::size_t round_checks_ = 0;               // the checks it queued
+  std::size_t round_left_ = 0;                 // and of those, the ones not ended
   TargetId running_action_;                    // whose ActionRun runs (actions_running_ > 0)
   std::unique_ptr<ActionRun> retired_action_;  // running still, for a target a reload removed
   bool reload_pending_ = false;                // SIGHUP during start-up

@@ -69,10 +69,11 @@ enum Id : int {
   kCertExpiryDays,
   kLogFormat,
   kLogTimestamps,
+  kLogRounds,
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 49> kOptions{{
+constexpr std::array<OptionSpec, 50> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -122,6 +123,7 @@ constexpr std::array<OptionSpec, 49> kOptions{{
     {kCertExpiryDays, '\0', "cert-expiry-days", true, false},
     {kLogFormat, '\0', "log-format", true, false},
     {kLogTimestamps, '\0', "log-timestamps", false, false},
+    {kLogRounds, '\0', "log-rounds", false, false},
 }};
 
 // The options that set a global value (not a target's): with --config they override the
@@ -135,6 +137,7 @@ bool is_global(int id) {
     case kMetricsFile:
     case kLogFormat:
     case kLogTimestamps:
+    case kLogRounds:
     case kName:
     case kRpcTimeout:
     case kWaitTimeout:
@@ -375,6 +378,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
       case kLogTimestamps:
         config.log_timestamps = true;
         break;
+      case kLogRounds:
+        config.log_rounds = true;
+        break;
       case kPresignal: {
         auto signal = config_detail::read_signal(value);
         if (auto error = refused(option.id, value, signal)) {
@@ -518,6 +524,8 @@ Result<Config> resolve_config(const CliResult& cli) {
       config.log_format = given.log_format;
     else if (name == "log-timestamps")
       config.log_timestamps = given.log_timestamps;
+    else if (name == "log-rounds")
+      config.log_rounds = given.log_rounds;
     else if (name == "name")
       config.name = given.name;
     else if (name == "rpc-timeout")

@@ -69,10 +69,10 @@ constexpr std::array<std::string_view, 33> kTargetKeys{
     "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait", "cert_expiry_days"};
 // clang-format on
 // Keys only [httpok] takes.
-constexpr std::array<std::string_view, 14> kGlobalKeys{
+constexpr std::array<std::string_view, 15> kGlobalKeys{
     "email",         "sendmail_program", "name",           "gcore",          "coredir",
     "rpc_timeout",   "wait_timeout",     "action_timeout", "max_concurrent", "jitter",
-    "core_interval", "metrics_file",     "log_format",     "log_timestamps"};
+    "core_interval", "metrics_file",     "log_format",     "log_timestamps", "log_rounds"};
 
 template <std::size_t N>
 bool among(const std::array<std::string_view, N>& keys, std::string_view key) {
@@ -379,11 +379,11 @@ class Loader {
       if (!format)
         return bad(format.error());
       config_.log_format = format.value();
-    } else if (key == "log_timestamps") {
+    } else if (key == "log_timestamps" || key == "log_rounds") {
       const auto on = read_bool(value);
       if (!on)
         return bad(on.error());
-      config_.log_timestamps = on.value();
+      (key == "log_rounds" ? config_.log_rounds : config_.log_timestamps) = on.value();
     } else if (key == "jitter") {
       const auto f = read_fraction(value);
       if (!f)

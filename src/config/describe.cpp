@@ -79,6 +79,8 @@ std::string describe_config(const Config& config) {
     line(out, "log_format", "json");
   if (config.log_timestamps)
     line(out, "log_timestamps", "true");
+  if (config.log_rounds)
+    line(out, "log_rounds", "true");
   for (const Target& target : config.targets) {
     const ProbeSettings& probe = target.probe;
     out += "\n[target:" + target.name + "]\n";

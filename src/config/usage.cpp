@@ -153,6 +153,10 @@ Options of this implementation (not in superlance's httpok):
       message and fields; a restart's block is one object). With
       --log-timestamps each line starts with the UTC time. Default: text.
 
+--log-rounds
+      Write how long each round took once the last check a TICK started has
+      ended: "round of 1000 checks ended 112.4 ms after the TICK".
+
 --cert-expiry-days DAYS
       Warn (log, and mail with -m) at most once a day when a certificate the
       https server presents, or one of its verified chain, expires within

@@ -1016,6 +1016,35 @@ TEST(Binary, TwoThousandTargetsOnTheTickClockAreEachProbedEveryRound) {
   EXPECT_EQ(sv.rpc.connections(), 1);  // the start-up check only: nothing restarted
 }
 
+// --log-rounds: one line per TICK once its last check has ended; an interval target is in
+// no round.
+TEST(Binary, LogRoundsSaysWhenTheLastCheckOfEachTickEnded) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[httpok]\nlog_rounds = true\n\n[target:a]\nurl = " + up.url() +
+                       "a\n\n[target:b]\nurl = " + up.url() + "b\n\n[target:c]\nurl = " + up.url() +
+                       "c\ninterval = 3600\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const std::string line = "httpok: round of 2 checks ended ";
+  for (int round = 1; round <= 2; ++round) {
+    child.write_stdin(tick(round));
+    ASSERT_TRUE(child.wait_for(
+        [&] { return count_of(child.err(), line) == static_cast<std::size_t>(round); }, 10s))
+        << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(up.connections(), 5);  // c once, a and b twice
+  EXPECT_NE(child.err().find(" ms after the TICK\n"), std::string::npos) << child.err();
+  EXPECT_EQ(count_of(child.err(), "round of"), 2u) << child.err();
+}
+
 TEST(Binary, OutOfFileDescriptorsIsALocalErrorAndRestartsNothing) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
