@@ -1,8 +1,8 @@
 // stderr lines. stdout carries the supervisord protocol and nothing else, ever.
 //
 // Two formats (--log-format): text, superlance's lines and httpok's own "httpok: ..."
-// lines as they are; json, one object per line for log shippers. Either starts with the
-// time only when asked (--log-timestamps): supervisord's log stamps lines already.
+// lines as they are; json, one object per line for log shippers. Either carries the time
+// only when asked (--log-timestamps): a journal or a shipper usually stamps lines itself.
 #pragma once
 
 #include <cstdint>

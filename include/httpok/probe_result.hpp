@@ -53,6 +53,8 @@ std::vector<ProbePhase> probe_phases(const ProbeTimings& timings);
 // the response) or "receiving" (the rest of it), as in "connect 0.2 ms, waiting 4999.7 ms".
 std::string phases_text(const ProbeTimings& timings);
 
+enum class TlsHandshake : std::uint8_t { none, full, resumed };
+
 struct ProbeResult {
   ProbeFailure failure = ProbeFailure::none;
   int status = 0;       // HTTP status when a response came
@@ -62,9 +64,11 @@ struct ProbeResult {
   int http_version = 0;         // 11 for HTTP/1.1, when a response came
   std::string_view local_kind;  // local failures: what ran out ("EMFILE", "body_regex")
   // https: when the server's certificate and the earliest of its verified chain expire,
-  // in seconds since the epoch; 0 when not known (see tls::ClientSession::Expiry).
+  // in seconds since the epoch; 0 when not known (see tls::ClientSession::Expiry). A
+  // resumed handshake knows no chain.
   std::int64_t cert_not_after = 0;
   std::int64_t chain_not_after = 0;
+  TlsHandshake tls = TlsHandshake::none;  // whether a TLS handshake completed, and how
   bool ok() const noexcept { return failure == ProbeFailure::none; }
 };
 

@@ -116,6 +116,8 @@ struct TargetState;
 class ResultFields {
  public:
   ResultFields(const TargetState& state, const ProbeResult& result);
+  ResultFields(const ResultFields&) = delete;  // the fields view its own strings
+  ResultFields& operator=(const ResultFields&) = delete;
   std::span<const log::Field> get() const noexcept { return fields_; }
 
  private:
@@ -134,7 +136,14 @@ struct TargetState {
   std::unique_ptr<ActionRun> action;       // the last one (kept until the next starts)
   std::unique_ptr<TargetMetrics> metrics;  // with --metrics-file only
   double expiry_warned = 0;                // cert_expiry_days: when it last warned
+  std::int64_t chain_not_after = 0;        // and the last chain it knows (see known_chain)
 };
+
+// The earliest expiry of the verified chain to go by after a check: a full handshake says
+// it (0 when nothing verified); a resumed one built no chain, so the last one known stays.
+inline std::int64_t known_chain(std::int64_t last, const ProbeResult& result) {
+  return result.tls == TlsHandshake::resumed ? last : result.chain_not_after;
+}
 
 ResultFields::ResultFields(const TargetState& state, const ProbeResult& result)
     : url_(redact_password(state.spec->url.original)),
@@ -330,8 +339,16 @@ class App final : private EventListener::Handler {
         log::line(line, log::Level::warning, "startup_check");
     local_lines_.clear();
     rpc_lines_.clear();
-    for (const Target& target : config_->targets)
-      log::line(startup::watching_line(*config_, target), log::Level::info, "watching");
+    for (const Target& target : config_->targets) {
+      const std::string line = startup::watching_line(*config_, target);
+      const std::size_t named = 8 + (many_targets() ? target.name.size() + 2 : 0);
+      log::Record record;
+      record.event = "watching";
+      record.target = target.name;
+      record.target_in_text = many_targets();
+      record.message = std::string_view(line).substr(std::min(named, line.size()));
+      log::write(record);
+    }
     const int rc = listener_.start();
     if (rc < 0) {
       log::line(
@@ -631,8 +648,11 @@ class App final : private EventListener::Handler {
   void warn_of_expiry(TargetState& state, const ProbeResult& result) {
     if (state.target->cert_expiry_days == 0 || stopping_)
       return;
+    if (result.tls == TlsHandshake::none)
+      return;
+    state.chain_not_after = known_chain(state.chain_not_after, result);
     const auto warning =
-        expiry_warning(wall_seconds(), result.cert_not_after, result.chain_not_after,
+        expiry_warning(wall_seconds(), result.cert_not_after, state.chain_not_after,
                        state.target->cert_expiry_days, state.expiry_warned);
     if (!warning)
       return;
@@ -640,8 +660,11 @@ class App final : private EventListener::Handler {
     const std::string text = url + ": " + *warning + " (cert_expiry_days " +
                              std::to_string(state.target->cert_expiry_days) + ")";
     own_line(&state, text, log::Level::warning, "cert_expiry");
-    mail_note(state, format_subject(config_->name, url + ": certificate expires soon"), text,
-              "certificate expiry");
+    const bool expired = warning->find(" expired ") != std::string::npos;
+    mail_note(state,
+              format_subject(config_->name, url + (expired ? ": certificate expired"
+                                                           : ": certificate expires soon")),
+              text, "certificate expiry");
   }
 
   // --metrics-file: the result is kept for the next write, which comes soon after.
@@ -655,10 +678,10 @@ class App final : private EventListener::Handler {
     m.http_version = result.http_version;
     m.timings = result.timings;
     m.last_seconds = wall_seconds();
-    if (result.cert_not_after != 0)
+    if (result.tls != TlsHandshake::none) {
       m.cert_not_after = result.cert_not_after;
-    if (result.chain_not_after != 0)
-      m.chain_not_after = result.chain_not_after;
+      m.chain_not_after = known_chain(m.chain_not_after, result);
+    }
     m.consecutive_failures = result.ok() ? 0 : m.consecutive_failures + 1;
     ++m.results[static_cast<std::size_t>(result.failure)];
     if (result.failure == ProbeFailure::local)
@@ -921,6 +944,10 @@ class App final : private EventListener::Handler {
         if (--actions_running_ > 0)
           return;
         flush_held_lines();
+        if (pending_log_) {
+          log::configure(*pending_log_);
+          pending_log_.reset();
+        }
         // Not from inside the action's own callback: from the loop.
         if (draining_) {
           grace_.start(0, [this] { shutdown(); });
@@ -1051,7 +1078,13 @@ class App final : private EventListener::Handler {
     auto next = std::make_shared<const Config>(std::move(loaded).value());
     const std::shared_ptr<const Config> previous = config_;  // alive until the end
     tls_contexts_ = std::move(contexts);
-    log::configure({next->log_format, next->log_timestamps});  // from the next line on
+    // From the next line on; while a restart runs, from its end (its lines are in one
+    // format, and so are the ones held back until then).
+    if (actions_running_ > 0) {
+      pending_log_ = log::Settings{next->log_format, next->log_timestamps};
+    } else {
+      log::configure({next->log_format, next->log_timestamps});
+    }
     if (next->core_interval != previous->core_interval)
       core_limit_ = CoreLimit(next->core_interval);
     if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||
@@ -1178,6 +1211,7 @@ class App final : private EventListener::Handler {
     states_.clear();
     engines_.reset();
     actions_running_ = 0;
+    flush_run_lines();  // json: a run cut short says what it did, before what came later
     flush_held_lines();
     spawner_.reset();
     delay_.reset();
@@ -1244,9 +1278,10 @@ class App final : private EventListener::Handler {
   int exit_status_ = 0;
   int actions_running_ = 0;
   std::vector<std::string> held_lines_;
-  std::string run_target_;              // the name of the target whose run is under way
-  std::vector<std::string> run_block_;  // json: its block, written when it ends
-  std::vector<std::string> run_notes_;  // json: its notes, written after the block
+  std::optional<log::Settings> pending_log_;  // a reload's, for when the run under way ends
+  std::string run_target_;                    // the name of the target whose run is under way
+  std::vector<std::string> run_block_;        // json: its block, written when it ends
+  std::vector<std::string> run_notes_;        // json: its notes, written after the block
   struct PendingAction {
     TargetId id;
     std::string subject;

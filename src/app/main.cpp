@@ -28,9 +28,10 @@ void print_text(const std::string& text) {
   std::fflush(stdout);
 }
 
+// Text whatever --log-format says, as the usage that follows.
 int usage_error(const std::string& error) {
   if (!error.empty())
-    httpok::log::line(error);
+    httpok::log::raw(error + "\n");
   print_text(httpok::usage_text());
   return 255;
 }

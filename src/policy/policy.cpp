@@ -59,7 +59,8 @@ std::string recovery_text(const Verdict& verdict) {
 std::optional<std::string> expiry_warning(double now, std::int64_t leaf, std::int64_t chain,
                                           std::uint32_t days, double& last_warned) {
   constexpr double kDay = 86400;
-  if (days == 0 || (last_warned != 0 && now - last_warned < kDay))
+  // A clock set back below the last warning (it was ahead) does not silence a day longer.
+  if (days == 0 || (last_warned != 0 && now >= last_warned && now - last_warned < kDay))
     return std::nullopt;
   // The chain holds the leaf: its earliest is the leaf's, or one that comes sooner.
   const bool chain_sooner = chain != 0 && (leaf == 0 || chain < leaf);

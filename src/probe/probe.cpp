@@ -81,8 +81,8 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
                   [this] { on_deadline(); });
 
   if (spec_->url.https() && spec_->tls == nullptr) {
-    // Defer the failure: `done` is never called before start() returns.
-    phase_ = Phase::connecting;
+    // Defer the failure: `done` is never called before start() returns. No phase began.
+    phase_ = Phase::idle;
     defer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
     return true;
   }
@@ -168,6 +168,7 @@ void Probe::drive_tls() {
     const tls::ClientSession::Expiry expiry = session.certificate_expiry();
     result_.cert_not_after = expiry.leaf;
     result_.chain_not_after = expiry.chain;
+    result_.tls = last_tls_resumed_ ? TlsHandshake::resumed : TlsHandshake::full;
     phase_ = Phase::exchanging;
     if (session.write(spec_->request) == tls::Status::error)
       return fail_tls();

@@ -493,7 +493,7 @@ assert events.count('restart') == 1, events
 failed = records[events.index('probe_failed')]
 assert failed['kind'] == 'status' and failed['url'] == sys.argv[2], failed
 assert failed['message'].startswith('status failure: status contacting '), failed
-assert isinstance(failed['duration_seconds'], float) and 'connect ' in failed['timings'], failed
+assert isinstance(failed['duration_seconds'], (int, float)) and 'connect ' in failed['timings'], failed
 block = records[events.index('restart')]
 assert events.index('probe_failed') < events.index('restart'), events
 assert block['lines'][0] == "Restarting selected processes ['foo']", block
@@ -506,6 +506,38 @@ print('ok')
       run_command({"python3", "-c", check, (dir / "err.json").string(), app.url()});
   EXPECT_EQ(checked.exit_status, 0) << checked.output << child.err();
   EXPECT_EQ(checked.output, "ok\n") << child.err();
+}
+
+// json: a restart that EOF cuts short (its sendmail never ends) still writes its block,
+// and before the lines held back behind it, as text does.
+TEST(Binary, JsonBlockOfARunCutShortComesBeforeTheLinesHeldBehindIt) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  GatedSendmail sendmail;  // never opened: the run of the first target never ends
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[httpok]\nemail = ops@example.com\nsendmail_program = " + sendmail.command +
+                       "\n\n[target:a]\nurl = " + app.url() + "a\nprograms = foo\n\n[target:b]\n" +
+                       "url = " + app.url() + "b\nprograms = foo\n");
+  Child child({httpok_binary(), "--log-format", "json", "--config", conf}, sv.env());
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
+  // Both failures are in: the first target's run waits for sendmail, the second's line
+  // is held behind its block.
+  ASSERT_TRUE(wait_until([&] { return app.connections() == 2; }, 10s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string& err = child.err();
+  const std::size_t block = err.find("\"event\":\"restart\"");
+  ASSERT_NE(block, std::string::npos) << err;
+  const std::size_t first = err.find("\"event\":\"probe_failed\"");
+  const std::size_t second = err.find("\"event\":\"probe_failed\"", first + 1);
+  ASSERT_NE(second, std::string::npos) << err;
+  EXPECT_LT(first, block) << err;   // the run's own failure, then its block
+  EXPECT_LT(block, second) << err;  // then what waited behind it
 }
 
 TEST(Binary, LogTimestampsStartEachTextLineWithTheTime) {

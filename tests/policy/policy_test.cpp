@@ -284,6 +284,10 @@ TEST(ExpiryWarning, WarnsWithinTheDaysAtMostOnceADayAndSaysWhichCertificate) {
   EXPECT_FALSE(expiry_warning(now + kDay - 1, in(2), in(300), 14, last));
   EXPECT_EQ(expiry_warning(now + kDay, in(2), in(300), 14, last),
             "the certificate expires in 1.0 days (2027-01-17 08:00:00 UTC)");
+  // A clock that was far ahead and is set back does not keep it quiet.
+  double ahead = now + 30 * kDay;
+  EXPECT_TRUE(expiry_warning(now, in(2), in(300), 14, ahead));
+  EXPECT_EQ(ahead, now);
   // A certificate of the chain that expires before the leaf is named as such.
   double other = 0;
   EXPECT_EQ(expiry_warning(now, in(90), in(1.5), 14, other),

@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""httpok's benchmark, side by side with its baselines in the same run.
+
+Run by scripts/bench, which builds the binaries and installs nginx. This machine is shared
+and noisy: every figure is the median of several runs, and the targets are ratios to a
+baseline measured in the same run (or bounds the issue sets). httpok is driven as
+supervisord drives it, over its stdin and stdout, with TICK events as fast as it answers;
+a round ends on httpok's own --log-rounds line. CPU is the process's own (all threads,
+from /proc/PID/task/*/schedstat, in nanoseconds).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+
+
+class Pki:
+    """A private CA and an ECDSA P-256 leaf for 127.0.0.1, made with the openssl tool."""
+
+    def __init__(self, d):
+        self.ca = os.path.join(d, "ca.pem")
+        self.cert = os.path.join(d, "leaf.pem")
+        self.key = os.path.join(d, "leaf.key")
+        ca_key = os.path.join(d, "ca.key")
+        csr = os.path.join(d, "leaf.csr")
+        ext = os.path.join(d, "leaf.ext")
+        run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ca_key])
+        run(["openssl", "req", "-x509", "-new", "-key", ca_key, "-subj", "/CN=httpok bench CA",
+             "-days", "2", "-out", self.ca])
+        run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", self.key])
+        run(["openssl", "req", "-new", "-key", self.key, "-subj", "/CN=127.0.0.1", "-out", csr])
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                    "extendedKeyUsage=serverAuth\n")
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key,
+             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", self.cert])
+
+
+class Nginx:
+    """Debian's nginx on two loopback ports (http and https), one worker, no access log."""
+
+    def __init__(self, d, pki):
+        self.http_port = free_port()
+        self.https_port = free_port()
+        conf = os.path.join(d, "nginx.conf")
+        temp = "".join(f"  {k}_temp_path {d}/{k};\n"
+                       for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes 1;
+error_log {d}/nginx-error.log;
+pid {d}/nginx.pid;
+events {{ worker_connections 30000; }}
+worker_rlimit_nofile 65536;
+http {{
+  access_log off;
+{temp}  server {{ listen 127.0.0.1:{self.http_port} backlog=16384;
+    location / {{ return 200 "ok\\n"; }} }}
+  server {{ listen 127.0.0.1:{self.https_port} ssl backlog=16384;
+    ssl_certificate {pki.cert}; ssl_certificate_key {pki.key};
+    ssl_session_cache shared:SSL:10m;
+    location / {{ return 200 "ok\\n"; }} }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d, "-g", "daemon off;"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while not (accepts(self.http_port) and accepts(self.https_port)):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise SystemExit("bench: nginx did not start: " + self.proc.stderr.read().decode())
+            time.sleep(0.02)
+
+    def url(self, path="/health"):
+        return f"http://127.0.0.1:{self.http_port}{path}"
+
+    def https_url(self, path="/health"):
+        return f"https://127.0.0.1:{self.https_port}{path}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Silent:
+    """A port that accepts connections (the kernel's backlog does) and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4096)
+        self.port = self.sock.getsockname()[1]
+
+
+def accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def tick(serial):
+    body = "when:1700000000"
+    return (f"ver:3.0 server:supervisor serial:{serial} pool:httpok poolserial:{serial} "
+            f"eventname:TICK_5 len:{len(body)}\n{body}").encode()
+
+
+class Listener:
+    """httpok as supervisord runs it: events on stdin, READY/RESULT on stdout."""
+
+    def __init__(self, argv, wrapper=()):
+        env = dict(os.environ, SUPERVISOR_SERVER_URL="unix:///nonexistent/supervisor.sock",
+                   SUPERVISOR_PROCESS_NAME="httpok", SUPERVISOR_GROUP_NAME="httpok")
+        self.started = time.perf_counter()
+        options = ["--log-rounds", "--log-format", "json"]
+        self.proc = subprocess.Popen(list(wrapper) + argv[:1] + options + argv[1:],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.out = b""
+        self.err = b""
+        self.serial = 0
+        self.ready_seconds = None
+        self._wait(lambda: self.out.endswith(b"READY\n"), 30, "READY")
+        self.ready_seconds = time.perf_counter() - self.started
+        self.out = b""
+
+    def _pump(self, timeout):
+        fds = [f for f in (self.proc.stdout, self.proc.stderr) if f is not None]
+        ready, _, _ = select.select(fds, [], [], timeout)
+        for f in ready:
+            chunk = os.read(f.fileno(), 1 << 16)
+            if not chunk:
+                raise SystemExit("bench: httpok exited: " + self.err.decode(errors="replace"))
+            if f is self.proc.stdout:
+                self.out += chunk
+            else:
+                self.err += chunk
+
+    def _wait(self, done, timeout, what):
+        deadline = time.perf_counter() + timeout
+        while not done():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise SystemExit(f"bench: no {what} from httpok within {timeout} s:\n" +
+                                 self.err.decode(errors="replace")[-3000:])
+            self._pump(left)
+
+    def round(self, timeout=60):
+        """One TICK; returns httpok's own round time in seconds."""
+        self.serial += 1
+        self.err = b""
+        self.proc.stdin.write(tick(self.serial))
+        self.proc.stdin.flush()
+        marker = b'"event":"round"'
+        self._wait(lambda: marker in self.err and self.err.endswith(b"\n") and
+                   self.out.endswith(b"READY\n"), timeout, "end of round")
+        self.out = b""
+        for line in self.err.splitlines():
+            if marker in line:
+                return json.loads(line)["duration_seconds"]
+        raise SystemExit("bench: no round record")
+
+    def cpu_seconds(self):
+        total = 0
+        task_dir = f"/proc/{self.proc.pid}/task"
+        for task in os.listdir(task_dir):
+            try:
+                with open(f"{task_dir}/{task}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except OSError:
+                pass  # a thread that just ended
+        return total / 1e9
+
+    def status(self, key):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def rss_mb(self):
+        return self.status("VmRSS") / 1024.0
+
+    def peak_rss_mb(self):
+        return self.status("VmHWM") / 1024.0
+
+    def wakeups(self):
+        return self.status("voluntary_ctxt_switches") + self.status("nonvoluntary_ctxt_switches")
+
+    def close(self):
+        try:  # communicate() closes stdin: the end of stdin ends httpok
+            self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def write_config(path, urls, extra="", target_extra=""):
+    with open(path, "w") as f:
+        f.write("[httpok]\ntimeout = 10\n" + extra + "\n")
+        for i, url in enumerate(urls):
+            f.write(f"[target:t{i}]\nurl = {url}\n{target_extra}\n")
+
+
+def median(values):
+    return statistics.median(values)
+
+
+class Bench:
+    def __init__(self, args, work):
+        self.args = args
+        self.work = work
+        self.httpok = args.httpok
+        self.pki = Pki(work)
+        self.nginx = Nginx(work, self.pki)
+        self.figures = {}
+        self.notes = []
+        self.smoke = args.smoke
+
+    def n(self, full, smoke):
+        return smoke if self.smoke else full
+
+    def floor(self, argv):
+        return float(run(argv).stdout.strip()) * 1e-6  # seconds per probe
+
+    def cpu_per_probe(self, argv, probes, wrapper=()):
+        listener = Listener(argv, wrapper)
+        for _ in range(self.n(50, 3)):  # warm-up: engines, TLS session, caches
+            listener.round()
+        before = listener.cpu_seconds()
+        for _ in range(probes):
+            listener.round()
+        cpu = (listener.cpu_seconds() - before) / probes
+        listener.close()
+        return cpu
+
+    def add(self, name, unit, httpok, floor=None, target=None, kind="ratio", note=""):
+        figure = {"unit": unit, "httpok": httpok}
+        if floor is not None:
+            figure["floor"] = floor
+            figure["ratio"] = httpok / floor if floor else None
+        if target is not None:
+            figure["target"] = target
+            value = figure["ratio"] if kind == "ratio" else httpok
+            figure["met"] = value is not None and value <= target
+        if note:
+            figure["note"] = note
+        self.figures[name] = figure
+
+    # 1. CPU per plain-HTTP probe, one target, one TICK per probe.
+    def http_probe(self):
+        probes = self.n(3000, 20)
+        ours, floors = [], []
+        for _ in range(self.n(3, 1)):
+            ours.append(self.cpu_per_probe([self.httpok, self.nginx.url()], probes))
+            floors.append(self.floor([self.args.floor_http, "127.0.0.1",
+                                      str(self.nginx.http_port), "/health", str(probes)]))
+        self.add("http_probe_cpu", "us", median(ours) * 1e6, median(floors) * 1e6, 1.3)
+
+    # 2. CPU per HTTPS probe, full handshake and resumed.
+    def https_probe(self):
+        probes = self.n(1000, 10)
+        for name, resume, options in (("https_full_probe_cpu", 0, ["--no-session-resumption"]),
+                                      ("https_resumed_probe_cpu", 1, [])):
+            ours, floors = [], []
+            for _ in range(self.n(3, 1)):
+                ours.append(self.cpu_per_probe(
+                    [self.httpok, "--cafile", self.pki.ca] + options + [self.nginx.https_url()],
+                    probes))
+                floors.append(self.floor([self.args.floor_tls, "127.0.0.1",
+                                          str(self.nginx.https_port), "/health", str(probes),
+                                          self.pki.ca, str(resume)]))
+            self.add(name, "us", median(ours) * 1e6, median(floors) * 1e6, 1.1)
+
+    # 3. Rounds of 1, 100, 1 000 and 10 000 targets: time, CPU per probe, peak RSS.
+    def scale(self):
+        sizes = [1, 100, 1000, 10000] if not self.smoke else [1, 10]
+        rounds = self.n(7, 2)
+        floor_probe = self.figures["http_probe_cpu"]["floor"] * 1e-6
+        self.scale_rows = []
+        for size in sizes:
+            conf = os.path.join(self.work, f"scale-{size}.conf")
+            write_config(conf, [self.nginx.url(f"/t{i}") for i in range(size)])
+            listener = Listener([self.httpok, "--config", conf])
+            listener.round(120)  # warm-up
+            times = []
+            before = listener.cpu_seconds()
+            for _ in range(rounds):
+                times.append(listener.round(120))
+            cpu = (listener.cpu_seconds() - before) / (rounds * size)
+            peak = listener.peak_rss_mb()
+            listener.close()
+            row = {"targets": size, "round_s": median(times), "cpu_per_probe_us": cpu * 1e6,
+                   "peak_rss_mb": peak, "floor_round_s": floor_probe * size}
+            self.scale_rows.append(row)
+            target = {1000: 0.15, 10000: 1.0}.get(size)
+            self.add(f"round_{size}", "s", row["round_s"], target=target, kind="bound")
+            self.add(f"rss_{size}", "MB", peak, target=24.0 if size == 10000 else None,
+                     kind="bound")
+            if size == 1000:
+                self.add("http_probe_cpu_in_rounds_of_1000", "us", cpu * 1e6, floor_probe * 1e6,
+                         1.1)
+
+    # 4. 1 000 targets, 100 of which never answer, timeout 2 s.
+    def hung(self):
+        silent = Silent()
+        size, hung = self.n(1000, 20), self.n(100, 2)
+        urls = [self.nginx.url(f"/t{i}") for i in range(size - hung)]
+        urls += [f"http://127.0.0.1:{silent.port}/h{i}" for i in range(hung)]
+        conf = os.path.join(self.work, "hung.conf")
+        write_config(conf, urls, target_extra="timeout = 2\ndry_run = true\n")
+        listener = Listener([self.httpok, "--config", conf])
+        times = [listener.round(60) for _ in range(self.n(3, 1))]
+        listener.close()
+        silent.sock.close()
+        self.add("hung_round", "s", median(times), target=2.2, kind="bound",
+                 note=f"{size} targets, {hung} never answer, timeout 2 s")
+
+    # 5. Idle: 10 targets (http and https) over 60 s of TICK_5, and exec to READY.
+    def idle(self):
+        conf = os.path.join(self.work, "idle.conf")
+        urls = [self.nginx.url(f"/i{i}") for i in range(5)]
+        urls += [self.nginx.https_url(f"/i{i}") for i in range(5)]
+        write_config(conf, urls, target_extra=f"cafile = {self.pki.ca}\n")
+        starts = []
+        for _ in range(self.n(5, 1)):
+            listener = Listener([self.httpok, "--config", conf])
+            starts.append(listener.ready_seconds)
+            listener.close()
+        listener = Listener([self.httpok, "--config", conf])
+        seconds, period = self.n(60, 1), self.n(5.0, 0.5)
+        before = listener.cpu_seconds()
+        wake_before = listener.wakeups()
+        end = time.perf_counter() + seconds
+        ticks = 0
+        while time.perf_counter() < end:
+            listener.round()
+            ticks += 1
+            time.sleep(period)
+        cpu = listener.cpu_seconds() - before
+        wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)
+        rss = listener.rss_mb()
+        listener.close()
+        self.add("idle_rss", "MB", rss, target=4.0, kind="bound", note="10 targets, 5 https")
+        self.add("idle_cpu", "ms per 60 s", cpu * 1000 * 60 / seconds)
+        self.add("idle_wakeups_per_tick", "context switches", wakeups)
+        self.add("exec_to_ready", "ms", median(starts) * 1000, target=10.0, kind="bound")
+
+    # 6. superlance's httpok, when it is on this machine.
+    def superlance(self):
+        found = shutil.which("httpok") and subprocess.run(
+            [sys.executable, "-c", "import superlance.httpok"], capture_output=True).returncode == 0
+        if not found:
+            self.notes.append("superlance's httpok is not installed here: its figures are "
+                              "skipped (Debian 12 does not package it)")
+            return
+        probes = self.n(200, 5)
+        cpu = self.cpu_per_probe([shutil.which("httpok"), self.nginx.url()], probes)
+        self.add("superlance_probe_cpu", "us", cpu * 1e6,
+                 self.figures["http_probe_cpu"]["httpok"] * 1e-6 * 1e6)
+
+    # 7. Instructions of a fixed workload under callgrind (does not drift with noise).
+    def instructions(self):
+        if shutil.which("valgrind") is None:
+            self.notes.append("valgrind is not installed: no instruction count")
+            return
+        out = os.path.join(self.work, "callgrind.out")
+        probes = self.n(1000, 5)
+        listener = Listener([self.httpok, self.nginx.url()],
+                            wrapper=["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
+                                     "--log-file=" + out + ".log"])
+        for _ in range(probes):
+            listener.round(60)
+        listener.close()
+        total = None
+        with open(out) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    total = int(line.split()[1])
+        self.add("instructions", "Ir", float(total), note=f"start, {probes} probes, exit")
+
+    def picture(self):
+        if shutil.which("gnuplot") is None or not self.scale_rows:
+            self.notes.append("gnuplot is not installed: no picture")
+            return
+        data = os.path.join(self.work, "scale.dat")
+        with open(data, "w") as f:
+            for row in self.scale_rows:
+                f.write(f"{row['targets']} {row['round_s']} {row['floor_round_s']} "
+                        f"{row['peak_rss_mb']}\n")
+        svg = os.path.join(self.args.out_dir, "scale.svg")
+        script = f"""set terminal svg size 800,480 dynamic background rgb 'white'
+set output '{svg}'
+set logscale xy
+set xlabel 'targets'
+set ylabel 'round time (s)'
+set y2label 'peak RSS (MB)'
+set y2tics
+set logscale y2
+set key top left
+set grid
+plot '{data}' using 1:2 with linespoints title 'httpok round time', \\
+     '{data}' using 1:3 with linespoints title 'floor: CPU of N blocking probes', \\
+     '{data}' using 1:4 axes x1y2 with linespoints title 'httpok peak RSS'
+"""
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+    def run_all(self):
+        steps = [self.http_probe, self.https_probe, self.scale, self.hung, self.idle,
+                 self.superlance, self.instructions, self.picture]
+        for step in steps:
+            began = time.perf_counter()
+            print(f"bench: {step.__name__} ...", file=sys.stderr, flush=True)
+            step()
+            print(f"bench: {step.__name__} took {time.perf_counter() - began:.1f} s",
+                  file=sys.stderr, flush=True)
+
+
+def table(results):
+    lines = ["| figure | httpok | floor | ratio | target | met |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, f in results["figures"].items():
+        def num(v):
+            return "" if v is None else (f"{v:.3g}" if abs(v) < 1e6 else f"{v:.4g}")
+        target = f.get("target")
+        kind = "×" if "ratio" in f and target is not None else ""
+        lines.append(f"| {name} ({f['unit']}) | {num(f['httpok'])} | {num(f.get('floor'))} | "
+                     f"{num(f.get('ratio'))} | {'' if target is None else num(target) + kind} | "
+                     f"{'' if 'met' not in f else ('yes' if f['met'] else 'NO')} |")
+    return "\n".join(lines)
+
+
+def compare(old_path, results):
+    with open(old_path) as f:
+        old = json.load(f)
+    print(f"\nchange against {old_path} ({old.get('date', '?')}):")
+    for name, f in results["figures"].items():
+        before = old.get("figures", {}).get(name)
+        if before is None or not before.get("httpok"):
+            continue
+        change = (f["httpok"] - before["httpok"]) / before["httpok"] * 100
+        print(f"  {name}: {before['httpok']:.4g} -> {f['httpok']:.4g} {f['unit']} ({change:+.1f} %)")
+
+
+def main():
+    # Ended by a signal, the bench still stops its nginx (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--httpok", required=True)
+    parser.add_argument("--floor-http", required=True)
+    parser.add_argument("--floor-tls", required=True)
+    parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few probes of each figure, to prove the bench runs")
+    parser.add_argument("--compare", metavar="OLD.json")
+    args = parser.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="httpok-bench-") as work:
+        bench = Bench(args, work)
+        try:
+            bench.run_all()
+        finally:
+            bench.nginx.stop()
+        results = {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "smoke": args.smoke,
+            "figures": bench.figures,
+            "scale": getattr(bench, "scale_rows", []),
+            "notes": bench.notes,
+        }
+    name = "smoke.json" if args.smoke else "latest.json"
+    with open(os.path.join(args.out_dir, name), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    print(table(results))
+    for note in results["notes"]:
+        print("note: " + note)
+    if args.compare:
+        compare(args.compare, results)
+    missed = [n for n, f in results["figures"].items() if f.get("met") is False]
+    if missed and not args.smoke:
+        print("targets missed: " + ", ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
