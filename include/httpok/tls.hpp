@@ -62,6 +62,11 @@ class ClientContext {
   friend class ClientSession;
 };
 
+// True when `dir` holds certificates under OpenSSL's hashed names ("5ad8a5d6.0"), as
+// Debian's /etc/ssl/certs does: then the system store is read from there, a CA when a
+// chain needs it, instead of loading the whole bundle into each context.
+bool has_hashed_certificates(const std::string& dir);
+
 // Gives every distinct TlsOptions value one shared ClientContext. Owned by the app (or
 // whoever builds the probes); contexts stay alive while a session still uses them.
 class ContextCache {

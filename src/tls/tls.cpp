@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <optional>
@@ -310,6 +311,37 @@ void ClientContext::clear_sessions() noexcept {
   impl_->sessions.clear();
 }
 
+bool has_hashed_certificates(const std::string& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // OpenSSL's lookup names: 8 hex digits of the subject's hash, a dot, a counter.
+    if (name.size() >= 10 && name[8] == '.' && name.find_first_not_of("0123456789abcdef") == 8 &&
+        name.find_first_not_of("0123456789", 9) == std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+// The system trust store, read as it is needed: from the hashed directory, where each
+// CA certificate is its own file, read when a chain needs it, rather than the whole bundle
+// into every context at start (megabytes, and milliseconds of parsing). Where the
+// directory has no hashed names, or SSL_CERT_FILE or SSL_CERT_DIR say otherwise, OpenSSL's
+// own defaults are used.
+void use_system_store(SSL_CTX* ctx) {
+  static const bool hashed = std::getenv(X509_get_default_cert_file_env()) == nullptr &&
+                             std::getenv(X509_get_default_cert_dir_env()) == nullptr &&
+                             has_hashed_certificates(X509_get_default_cert_dir());
+  const int ok = hashed ? SSL_CTX_load_verify_dir(ctx, X509_get_default_cert_dir())
+                        : SSL_CTX_set_default_verify_paths(ctx);
+  if (ok != 1)
+    ERR_clear_error();  // no system store: only --cafile/--capath can help, not fatal
+}
+
+}  // namespace
+
 Result<std::shared_ptr<ClientContext>> ClientContext::create(const TlsOptions& options) {
   using R = Result<std::shared_ptr<ClientContext>>;
   ERR_clear_error();
@@ -324,9 +356,7 @@ Result<std::shared_ptr<ClientContext>> ClientContext::create(const TlsOptions& o
   SSL_CTX_set_default_passwd_cb(ctx, refuse_password);
 
   // The system trust store is the default; --cafile/--capath add to it.
-  if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    ERR_clear_error();  // no system store: only --cafile/--capath can help, not fatal
-  }
+  use_system_store(ctx);
   if (!options.cafile.empty()) {
     if (auto why = unreadable_file(options.cafile)) {
       return R::failure("--cafile " + options.cafile + ": " + *why);

@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <ctime>
+#include <filesystem>
 
 #include <string>
 
@@ -822,6 +823,21 @@ TEST_F(TlsTest, ContextCacheSharesOneContextPerOptions) {
   broken.cafile = pki.dir() + "/missing.pem";
   EXPECT_FALSE(cache.get(broken).ok());
   EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(SystemStore, IsReadFromAHashedDirectoryOnlyWhenItHasHashedNames) {
+  TestPki pki;
+  const std::string dir = pki.dir() + "/store";
+  std::filesystem::create_directory(dir);
+  EXPECT_FALSE(has_hashed_certificates(dir));
+  pki.write_file("store/ca-certificates.crt", "x");
+  pki.write_file("store/README", "x");
+  pki.write_file("store/abcdefgh.0", "x");  // not hex
+  pki.write_file("store/5ad8a5d6.x", "x");  // not a counter
+  EXPECT_FALSE(has_hashed_certificates(dir));
+  pki.write_file("store/5ad8a5d6.0", "x");
+  EXPECT_TRUE(has_hashed_certificates(dir));
+  EXPECT_FALSE(has_hashed_certificates(pki.dir() + "/missing"));
 }
 
 TEST(TlsStatus, Names) {
