@@ -225,7 +225,7 @@ class App final : private EventListener::Handler {
     }
     delay_ = std::make_unique<LoopDelay>(loop_);
     for (const Target& target : config_->targets) {
-      auto spec = compile_probe_spec(target.probe, tls_contexts_);
+      auto spec = compile_probe_spec(probe_settings(config_, target), tls_contexts_);
       if (!spec)
         return "httpok: " + spec.error();
       add_target(target, std::move(spec).value());
@@ -1013,6 +1013,12 @@ class App final : private EventListener::Handler {
 
   bool many_targets() const { return config_->targets.size() > 1; }
 
+  // A target's probe settings, shared with the spec and keeping its Config alive.
+  static std::shared_ptr<const ProbeSettings> probe_settings(
+      const std::shared_ptr<const Config>& config, const Target& target) {
+    return std::shared_ptr<const ProbeSettings>(config, &target.probe);
+  }
+
   void add_target(const Target& target, std::shared_ptr<const ProbeSpec> spec) {
     auto state = std::make_unique<TargetState>();
     state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
@@ -1054,12 +1060,14 @@ class App final : private EventListener::Handler {
       return;
     }
     auto loaded = reload_();
+    std::shared_ptr<const Config> next;
     std::vector<std::shared_ptr<const ProbeSpec>> specs;
     // A fresh cache: the TLS files are read again (a renewed CA, a broken file).
     tls::ContextCache contexts;
     if (loaded) {
-      for (const Target& target : loaded.value().targets) {
-        auto spec = compile_probe_spec(target.probe, contexts);
+      next = std::make_shared<const Config>(std::move(loaded).value());
+      for (const Target& target : next->targets) {
+        auto spec = compile_probe_spec(probe_settings(next, target), contexts);
         if (!spec) {
           loaded = Result<Config>::failure(spec.error());
           break;
@@ -1075,7 +1083,6 @@ class App final : private EventListener::Handler {
                "reload_failed");
       return;
     }
-    auto next = std::make_shared<const Config>(std::move(loaded).value());
     const std::shared_ptr<const Config> previous = config_;  // alive until the end
     tls_contexts_ = std::move(contexts);
     // From the next line on; while a restart runs, from its end (its lines are in one
@@ -1105,8 +1112,13 @@ class App final : private EventListener::Handler {
       const auto same = std::find_if(next->targets.begin(), next->targets.end(),
                                      [&](const Target& t) { return t.name == state.target->name; });
       if (same != next->targets.end() && *same == *state.target) {
-        state.target = &*same;  // unchanged: keeps its state, spec and place
-        kept[static_cast<std::size_t>(same - next->targets.begin())] = true;
+        // Unchanged: keeps its state and place. Its spec is the new one (the TLS files read
+        // again; the settings in the new Config, so the old one is freed); a check under way
+        // holds the old one to its end.
+        const auto index = static_cast<std::size_t>(same - next->targets.begin());
+        state.target = &*same;
+        state.spec = specs[index];
+        kept[index] = true;
         continue;
       }
       (same == next->targets.end() ? removed : changed).push_back(state.target->name);

@@ -16,12 +16,18 @@ char g_plaintext[16 * 1024];
 
 Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings& settings,
                                                             tls::ContextCache& contexts) {
+  return compile_probe_spec(std::make_shared<const ProbeSettings>(settings), contexts);
+}
+
+Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
+    std::shared_ptr<const ProbeSettings> shared, tls::ContextCache& contexts) {
   using R = Result<std::shared_ptr<const ProbeSpec>>;
+  const ProbeSettings& settings = *shared;
   auto url = parse_url(settings.url);
   if (!url)
     return R::failure(url.error());
   auto spec = std::make_shared<ProbeSpec>();
-  spec->settings = settings;
+  spec->settings = std::move(shared);
   spec->url = std::move(url).value();
   spec->request = build_request(spec->url, settings.method, settings.headers);
   spec->connect.host = spec->url.host;
@@ -71,13 +77,13 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   started_ns_ = uv_hrtime();
   // The needle points into the spec, which this probe holds: nothing is copied.
   // A regular expression is searched for in the whole body (up to max_body), kept for it.
-  parser_.reset(ResponseParser::Options{spec_->settings.max_body, spec_->needle(),
+  parser_.reset(ResponseParser::Options{spec_->settings->max_body, spec_->needle(),
                                         spec_->body_regex != nullptr,
-                                        spec_->settings.method == "HEAD", spec_->absent()});
+                                        spec_->settings->method == "HEAD", spec_->absent()});
   // The deadline counts from now, not from the start of this loop iteration (which may
   // lie far back after slow work, such as loading TLS files at start-up).
   uv_update_time(loop_);
-  deadline_.start(static_cast<std::uint64_t>(spec_->settings.timeout.count()),
+  deadline_.start(static_cast<std::uint64_t>(spec_->settings->timeout.count()),
                   [this] { on_deadline(); });
 
   if (spec_->url.https() && spec_->tls == nullptr) {
@@ -117,7 +123,7 @@ void Probe::on_connected() {
   if (spec_->url.https()) {
     phase_ = Phase::tls_handshake;
     tls_session_ = std::make_unique<tls::ClientSession>(
-        spec_->tls, spec_->url.host, spec_->url.port, spec_->settings.tls_server_name);
+        spec_->tls, spec_->url.host, spec_->url.port, spec_->settings->tls_server_name);
     drive_tls();
     return;
   }
@@ -251,7 +257,7 @@ void Probe::on_response_complete() {
   result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
   const bool needle = !spec_->needle().empty();
   bool found = !needle || parser_.needle_found();
-  const auto& codes = spec_->settings.codes;
+  const auto& codes = spec_->settings->codes;
   const bool expected = std::find(codes.begin(), codes.end(), result_.status) != codes.end();
   if (spec_->body_regex != nullptr && found && expected && !parser_.absent_found()) {
     switch (spec_->body_regex->search(parser_.body())) {
@@ -269,7 +275,7 @@ void Probe::on_response_complete() {
     }
   }
   result_.failure =
-      classify_response(result_.status, spec_->settings.codes,
+      classify_response(result_.status, spec_->settings->codes,
                         needle || spec_->body_regex != nullptr, found, parser_.absent_found());
   finish();
 }
@@ -277,7 +283,7 @@ void Probe::on_response_complete() {
 void Probe::on_deadline() {
   static constexpr const char* kWhile[] = {"", "resolving the host name", "connecting",
                                            "in the TLS handshake", "waiting for the response"};
-  std::string text = "timed out after " + net::duration_text(spec_->settings.timeout) + " " +
+  std::string text = "timed out after " + net::duration_text(spec_->settings->timeout) + " " +
                      kWhile[static_cast<int>(phase_)];
   if (phase_ == Phase::connecting && connector_.last_error() != 0) {
     text += " (last error: " + net::errno_text(connector_.last_error()) + ")";

@@ -614,8 +614,8 @@ TEST(Probe, Ipv6Loopback) {
 TEST(Probe, HttpsWithoutContextFailsClearly) {
   // compile_probe_spec always gives an https spec its context; a spec made by hand may not.
   auto spec = std::make_shared<ProbeSpec>();
-  spec->settings = make_target("https://127.0.0.1:1/");
-  spec->url = parse_url(spec->settings.url).value();
+  spec->settings = std::make_shared<const ProbeSettings>(make_target("https://127.0.0.1:1/"));
+  spec->url = parse_url(spec->settings->url).value();
   spec->request = build_get_request(spec->url);
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
