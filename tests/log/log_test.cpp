@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -57,16 +57,27 @@ TEST_F(Log, JsonIsOneObjectALineWithLevelTargetEventMessageAndFields) {
 }
 
 TEST_F(Log, TimestampsOnlyWhenAskedInEitherFormat) {
-  const std::regex stamp("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z");
+  // 2026-12-01T14:30:03.123Z (std::regex would do, but GCC 12 warns inside it under ASan)
+  const auto stamp = [](const std::string& text) {
+    const std::string shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (text.size() != shape.size())
+      return false;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(text[i]))
+                          : text[i] != shape[i])
+        return false;
+    }
+    return true;
+  };
   configure(Settings{Format::text, true});
   const std::string text = format_line("web restarted");
   ASSERT_EQ(text.size(), 24u + 1 + 13 + 1) << text;
-  EXPECT_TRUE(std::regex_match(text.substr(0, 24), stamp)) << text;
+  EXPECT_TRUE(stamp(text.substr(0, 24))) << text;
   EXPECT_EQ(text.substr(24), " web restarted\n");
   configure(Settings{Format::json, true});
   const std::string json = format_line("web restarted");
   ASSERT_EQ(json.rfind("{\"time\":\"", 0), 0u) << json;
-  EXPECT_TRUE(std::regex_match(json.substr(9, 24), stamp)) << json;
+  EXPECT_TRUE(stamp(json.substr(9, 24))) << json;
   EXPECT_EQ(json.substr(33),
             "\",\"level\":\"info\",\"event\":\"message\",\"message\":\"web "
             "restarted\"}\n");

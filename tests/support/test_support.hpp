@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace httpok::test {
@@ -61,6 +62,9 @@ std::size_t count_of(const std::string& text, const std::string& what);
 // `log` without the timings httpok's own failure lines ("httpok: ...") end with
 // (" (connect 0.2 ms, waiting 4999.7 ms)"), which differ from run to run.
 std::string without_timings(const std::string& log);
+
+// True when `text` is a time as --log-timestamps writes it: 2026-12-01T14:30:03.123Z.
+bool is_timestamp(std::string_view text);
 
 // True when something accepts a TCP connection on 127.0.0.1:port (within 1 s).
 bool tcp_accepts(int port);
