@@ -134,6 +134,10 @@ class Listener:
     def __init__(self, argv, wrapper=()):
         env = dict(os.environ, SUPERVISOR_SERVER_URL="unix:///nonexistent/supervisor.sock",
                    SUPERVISOR_PROCESS_NAME="httpok", SUPERVISOR_GROUP_NAME="httpok")
+        # As supervisord starts it on a Debian host: OpenSSL's default trust store, not one
+        # a developer's shell may name (SSL_CERT_FILE makes OpenSSL load a whole bundle).
+        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            env.pop(name, None)
         self.started = time.perf_counter()
         options = ["--log-rounds", "--log-format", "json"]
         self.proc = subprocess.Popen(list(wrapper) + argv[:1] + options + argv[1:],
