@@ -122,15 +122,15 @@ struct Dns::Channel {
     uv_poll_start(&poll->handle, (want_read ? UV_READABLE : 0) | (want_write ? UV_WRITABLE : 0),
                   [](uv_poll_t* handle, int status, int events) {
                     auto* box = static_cast<Poll*>(handle->data);
-                    Channel* channel = box->channel;
-                    if (channel == nullptr || channel->closed)
+                    Channel* owner = box->channel;
+                    if (owner == nullptr || owner->closed)
                       return;
                     // On an error, let c-ares read the socket and find out itself.
                     const bool readable = status < 0 || (events & UV_READABLE) != 0;
                     const bool writable = status < 0 || (events & UV_WRITABLE) != 0;
-                    ares_process_fd(channel->channel, readable ? box->fd : ARES_SOCKET_BAD,
+                    ares_process_fd(owner->channel, readable ? box->fd : ARES_SOCKET_BAD,
                                     writable ? box->fd : ARES_SOCKET_BAD);
-                    channel->arm_timer();
+                    owner->arm_timer();
                   });
   }
 
