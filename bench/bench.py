@@ -87,10 +87,13 @@ http {{
 """)
         self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", d, "-g", "daemon off;"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.error_log = os.path.join(d, "nginx-error.log")
         deadline = time.time() + 10
         while not (accepts(self.http_port) and accepts(self.https_port)):
             if self.proc.poll() is not None or time.time() > deadline:
-                raise SystemExit("bench: nginx did not start: " + self.proc.stderr.read().decode())
+                self.stop()
+                with open(self.error_log, errors="replace") as f:
+                    raise SystemExit("bench: nginx did not start: " + f.read()[-2000:])
             time.sleep(0.02)
 
     def url(self, path="/health"):
@@ -100,8 +103,14 @@ http {{
         return f"https://127.0.0.1:{self.https_port}{path}"
 
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 class Silent:
@@ -239,7 +248,7 @@ class Bench:
         self.work = work
         self.httpok = args.httpok
         self.pki = Pki(work)
-        self.nginx = Nginx(work, self.pki)
+        self.nginx = Nginx(work, self.pki)  # stops itself when it cannot start
         self.figures = {}
         self.notes = []
         self.smoke = args.smoke
@@ -364,18 +373,20 @@ class Bench:
         seconds, period = self.n(60, 1), self.n(5.0, 0.5)
         before = listener.cpu_seconds()
         wake_before = listener.wakeups()
-        end = time.perf_counter() + seconds
+        began = time.perf_counter()
+        end = began + seconds
         ticks = 0
         while time.perf_counter() < end:
             listener.round()
             ticks += 1
             time.sleep(period)
         cpu = listener.cpu_seconds() - before
-        wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)
+        elapsed = time.perf_counter() - began
+        wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)  # the main thread's
         rss = listener.rss_mb()
         listener.close()
         self.add("idle_rss", "MB", rss, target=4.0, kind="bound", note="10 targets, 5 https")
-        self.add("idle_cpu", "ms per 60 s", cpu * 1000 * 60 / seconds)
+        self.add("idle_cpu", "ms per 60 s", cpu * 1000 * 60 / elapsed)
         self.add("idle_wakeups_per_tick", "context switches", wakeups)
         self.add("exec_to_ready", "ms", median(starts) * 1000, target=10.0, kind="bound")
 
@@ -387,10 +398,10 @@ class Bench:
             self.notes.append("superlance's httpok is not installed here: its figures are "
                               "skipped (Debian 12 does not package it)")
             return
-        probes = self.n(200, 5)
-        cpu = self.cpu_per_probe([shutil.which("httpok"), self.nginx.url()], probes)
-        self.add("superlance_probe_cpu", "us", cpu * 1e6,
-                 self.figures.get("http_probe_cpu", {}).get("httpok"))
+        # superlance's httpok takes neither --log-rounds nor --log-format, and says nothing
+        # when a check ends: it needs a driver of its own, paced by its RESULT lines.
+        self.notes.append("superlance's httpok is installed, but the bench has no driver for "
+                          "it yet: its figures are skipped")
 
     # 7. Instructions of a fixed workload under callgrind (does not drift with noise).
     def instructions(self):
@@ -421,7 +432,7 @@ class Bench:
             for row in self.scale_rows:
                 f.write(f"{row['targets']} {row['round_s']} {row['floor_round_s']} "
                         f"{row['peak_rss_mb']}\n")
-        svg = os.path.join(self.args.out_dir, "scale.svg")
+        svg = os.path.join(self.args.out_dir, "only.svg" if self.args.only else "scale.svg")
         script = f"""set terminal svg size 800,480 dynamic background rgb 'white'
 set output '{svg}'
 set logscale xy
@@ -443,6 +454,9 @@ plot '{data}' using 1:2 with linespoints title 'httpok round time', \\
                  self.superlance, self.instructions, self.picture]
         if self.args.only:
             wanted = self.args.only.split(",")
+            unknown = set(wanted) - {step.__name__ for step in steps}
+            if unknown:
+                raise SystemExit("bench: no step " + ", ".join(sorted(unknown)))
             steps = [step for step in steps if step.__name__ in wanted]
         for step in steps:
             began = time.perf_counter()

@@ -135,6 +135,7 @@ struct TargetState {
   bool acting = false;                     // the restart sequence is under way
   std::unique_ptr<ActionRun> action;       // the last one (kept until the next starts)
   std::unique_ptr<TargetMetrics> metrics;  // with --metrics-file only
+  std::uint64_t round = 0;                 // --log-rounds: the TICK whose round it is in
   double expiry_warned = 0;                // cert_expiry_days: when it last warned
   std::int64_t chain_not_after = 0;        // and the last chain it knows (see known_chain)
 };
@@ -378,11 +379,8 @@ class App final : private EventListener::Handler {
       return;
     ++round_;
     const std::vector<TargetId>& busy = scheduler_.on_tick();
-    if (config_->log_rounds) {
-      round_began_ = Scheduler::Clock::now();
-      round_left_ = tick_targets() - std::min(busy.size(), tick_targets());
-      round_checks_ = round_left_;
-    }
+    if (config_->log_rounds)
+      begin_round(busy);
     for (const TargetId id : busy) {
       if (const TargetState* state = lookup(id))
         own_line(state,
@@ -433,24 +431,44 @@ class App final : private EventListener::Handler {
     }
     const auto now = Scheduler::Clock::now();
     scheduler_.finished(state.id, now);
-    // --log-rounds: the last check of the round's TICK targets ends it.
-    if (round_left_ > 0 && !state.target->interval && state.check_began >= round_began_ &&
-        --round_left_ == 0) {
-      const double seconds = std::chrono::duration<double>(now - round_began_).count();
-      char text[96];
-      std::snprintf(text, sizeof text, "round of %zu check%s ended %.1f ms after the TICK",
-                    round_checks_, round_checks_ == 1 ? "" : "s", seconds * 1000);
-      const std::string checks = std::to_string(round_checks_);
-      const std::string duration = metric_value(seconds);
-      const log::Field fields[] = {{"checks", checks, true}, {"duration_seconds", duration, true}};
-      own_line(nullptr, text, log::Level::info, "round", fields);
-    }
+    end_of_round_check(state, now);
   }
 
-  std::size_t tick_targets() const {
-    return static_cast<std::size_t>(
-        std::count_if(config_->targets.begin(), config_->targets.end(),
-                      [](const Target& target) { return !target.interval; }));
+  // --log-rounds: a TICK's round is the checks it queued (not those still queued or running
+  // from before); the end of the last says how long the round took.
+  void begin_round(const std::vector<TargetId>& busy) {
+    round_began_ = Scheduler::Clock::now();
+    round_left_ = 0;
+    for (auto& slot : states_) {
+      if (slot != nullptr && !slot->target->interval) {
+        slot->round = round_;
+        ++round_left_;
+      }
+    }
+    for (const TargetId id : busy) {
+      if (TargetState* state = lookup(id); state != nullptr && state->round == round_) {
+        state->round = 0;
+        --round_left_;
+      }
+    }
+    round_checks_ = round_left_;
+  }
+
+  // The turn of `state` ended (or a reload removed it): one check of the round fewer.
+  void end_of_round_check(TargetState& state, Scheduler::TimePoint now) {
+    if (round_left_ == 0 || state.round != round_)
+      return;
+    state.round = 0;
+    if (--round_left_ > 0)
+      return;
+    const double seconds = std::chrono::duration<double>(now - round_began_).count();
+    char text[96];
+    std::snprintf(text, sizeof text, "round of %zu check%s ended %.1f ms after the TICK",
+                  round_checks_, round_checks_ == 1 ? "" : "s", seconds * 1000);
+    const std::string checks = std::to_string(round_checks_);
+    const std::string duration = metric_value(seconds);
+    const log::Field fields[] = {{"checks", checks, true}, {"duration_seconds", duration, true}};
+    own_line(nullptr, text, log::Level::info, "round", fields);
   }
 
   void cancel_probes() {
@@ -1034,6 +1052,7 @@ class App final : private EventListener::Handler {
   // A target that a reload removed (or replaced): a probe under way is cancelled, a restart
   // under way ends quietly (its answers are dropped), its id is stale from now on.
   void remove_target(TargetState& state) {
+    end_of_round_check(state, Scheduler::Clock::now());  // its check will never end
     scheduler_.remove(state.id);
     if (state.engine != nullptr) {
       state.engine->cancel();
@@ -1092,6 +1111,8 @@ class App final : private EventListener::Handler {
     } else {
       log::configure({next->log_format, next->log_timestamps});
     }
+    if (!next->log_rounds)
+      round_left_ = 0;  // the round under way ends unsaid
     if (next->core_interval != previous->core_interval)
       core_limit_ = CoreLimit(next->core_interval);
     if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||

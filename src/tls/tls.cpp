@@ -325,15 +325,31 @@ bool has_hashed_certificates(const std::string& dir) {
 
 namespace {
 
+// True when the default bundle file is a file of the default directory (Debian:
+// /usr/lib/ssl/cert.pem is /etc/ssl/certs/ca-certificates.crt, and /usr/lib/ssl/certs is
+// /etc/ssl/certs): both are made from the same CAs, so the directory alone holds them all.
+// Elsewhere (RHEL's bundle in /etc/pki/tls, beside a directory an admin may have hashed
+// for one private CA) the bundle may hold CAs the directory lacks.
+bool bundle_is_in_directory(const char* file, const char* dir) {
+  std::error_code ec;
+  const auto bundle = std::filesystem::canonical(file, ec);
+  if (ec)
+    return false;
+  const auto folder = std::filesystem::canonical(dir, ec);
+  return !ec && bundle.parent_path() == folder;
+}
+
 // The system trust store, read as it is needed: from the hashed directory, where each
 // CA certificate is its own file, read when a chain needs it, rather than the whole bundle
-// into every context at start (megabytes, and milliseconds of parsing). Where the
-// directory has no hashed names, or SSL_CERT_FILE or SSL_CERT_DIR say otherwise, OpenSSL's
-// own defaults are used.
+// into every context at start (megabytes, and milliseconds of parsing). Only where that
+// directory holds the bundle's CAs too (above); otherwise, and where SSL_CERT_FILE or
+// SSL_CERT_DIR say where the store is, OpenSSL's own defaults (bundle and directory).
 void use_system_store(SSL_CTX* ctx) {
-  static const bool hashed = std::getenv(X509_get_default_cert_file_env()) == nullptr &&
-                             std::getenv(X509_get_default_cert_dir_env()) == nullptr &&
-                             has_hashed_certificates(X509_get_default_cert_dir());
+  static const bool hashed =
+      std::getenv(X509_get_default_cert_file_env()) == nullptr &&
+      std::getenv(X509_get_default_cert_dir_env()) == nullptr &&
+      has_hashed_certificates(X509_get_default_cert_dir()) &&
+      bundle_is_in_directory(X509_get_default_cert_file(), X509_get_default_cert_dir());
   const int ok = hashed ? SSL_CTX_load_verify_dir(ctx, X509_get_default_cert_dir())
                         : SSL_CTX_set_default_verify_paths(ctx);
   if (ok != 1)

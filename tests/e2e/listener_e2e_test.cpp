@@ -1077,6 +1077,36 @@ TEST(Binary, LogRoundsSaysWhenTheLastCheckOfEachTickEnded) {
   EXPECT_EQ(count_of(child.err(), "round of"), 2u) << child.err();
 }
 
+// --log-rounds: a TICK that comes while the last one's checks still run or wait counts only
+// the checks it queued, and its round ends with the last of those.
+TEST(Binary, LogRoundsCountsOnlyTheChecksItsTickQueued) {
+  ScriptedServer slow([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.pause(300);
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\nlog_rounds = true\nmax_concurrent = 1\n";
+  for (const char* name : {"a", "b", "c", "d"})
+    text += std::string("\n[target:") + name + "]\nurl = " + slow.url() + name + "\n";
+  write_file(conf, text);
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(wait_until([&] { return slow.connections() >= 2; }, 10s));  // b runs
+  child.write_stdin(tick(2));  // queues a only: b runs, c and d wait
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("httpok: round of 1 check ended") != std::string::npos; }, 20s))
+      << child.err();
+  // The round of the second TICK is a's second check: it ended after the fifth request.
+  EXPECT_GE(slow.connections(), 5) << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(count_of(child.err(), "round of"), 1u) << child.err();  // the first was cut short
+}
+
 TEST(Binary, OutOfFileDescriptorsIsALocalErrorAndRestartsNothing) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();

@@ -47,8 +47,10 @@ Verdict run(std::string_view response, const httpok::ResponseParser::Options& op
     if (regex != nullptr)
       v.regex_found = regex->search(parser.body()) == httpok::BodyRegex::Match::found;
     v.failure =
-        httpok::classify_response(v.status, {200}, !options.needle.empty(),
-                                  v.needle && (regex == nullptr || v.regex_found), v.absent);
+        // As the probe does: a -b text or a regex makes the body required.
+        httpok::classify_response(
+            v.status, {200}, !options.needle.empty() || regex != nullptr,
+            (options.needle.empty() || v.needle) && (regex == nullptr || v.regex_found), v.absent);
   }
   return v;
 }
