@@ -40,7 +40,8 @@ struct ProbeSpec {
   bool literal_host = false;                    // the URL's host is an IP address: no lookup
   std::shared_ptr<tls::ClientContext> tls;      // for https; null for http
   std::shared_ptr<const BodyRegex> body_regex;  // --body-regex; null when none
-  std::string_view needle() const noexcept {    // the -b text ("" when none)
+  bool certificate_expiry = false;  // https: read the certificates' expiry (metrics, warnings)
+  std::string_view needle() const noexcept {  // the -b text ("" when none)
     return settings->body ? std::string_view(*settings->body) : std::string_view{};
   }
   std::string_view absent() const noexcept {  // the --body-absent text ("" when none)
@@ -52,11 +53,15 @@ struct ProbeSpec {
 // (so targets with the same TlsOptions share one, and the TLS files of an http target are
 // never read). The error names the URL or the TLS file and what is wrong.
 // `settings` is shared, not copied (an aliasing pointer into the Config that holds it).
+// `certificate_expiry`: a check of an https URL reads when the server's certificates
+// expire (ProbeResult::cert_not_after), for whoever needs it; otherwise nothing is read.
 Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
-    std::shared_ptr<const ProbeSettings> settings, tls::ContextCache& contexts);
+    std::shared_ptr<const ProbeSettings> settings, tls::ContextCache& contexts,
+    bool certificate_expiry = false);
 // The same with a copy of `settings`, for whoever has no shared owner of them (tests).
 Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings& settings,
-                                                            tls::ContextCache& contexts);
+                                                            tls::ContextCache& contexts,
+                                                            bool certificate_expiry = false);
 
 // A probe engine: runs one probe of one spec at a time, and any spec one after another
 // (its socket, timers and parser are reused). Owned by the application; may be destroyed

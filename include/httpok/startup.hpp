@@ -39,8 +39,9 @@ std::vector<std::string> local_warnings(const Config& config, std::string_view p
 std::vector<std::string> process_warnings(const Config& config,
                                           const std::vector<ProcessInfo>& infos);
 
-// What httpok watches, one line per target: "httpok: watching URL every TICK (timeout
-// 10 s) for web". A password in the URL is masked.
-std::string watching_line(const Config& config, const Target& target);
+// What httpok watches, one line per target: "watching URL every TICK (timeout 10 s) for
+// web" (the log adds "httpok: " and, with several targets, the target's name). A password
+// in the URL is masked.
+std::string watching_text(const Config& config, const Target& target);
 
 }  // namespace httpok::startup

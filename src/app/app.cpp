@@ -226,7 +226,8 @@ class App final : private EventListener::Handler {
     }
     delay_ = std::make_unique<LoopDelay>(loop_);
     for (const Target& target : config_->targets) {
-      auto spec = compile_probe_spec(probe_settings(config_, target), tls_contexts_);
+      auto spec =
+          compile_probe_spec(probe_settings(config_, target), tls_contexts_, wants_expiry(target));
       if (!spec)
         return "httpok: " + spec.error();
       add_target(target, std::move(spec).value());
@@ -341,13 +342,12 @@ class App final : private EventListener::Handler {
     local_lines_.clear();
     rpc_lines_.clear();
     for (const Target& target : config_->targets) {
-      const std::string line = startup::watching_line(*config_, target);
-      const std::size_t named = 8 + (many_targets() ? target.name.size() + 2 : 0);
+      const std::string text = startup::watching_text(*config_, target);
       log::Record record;
       record.event = "watching";
       record.target = target.name;
       record.target_in_text = many_targets();
-      record.message = std::string_view(line).substr(std::min(named, line.size()));
+      record.message = text;
       log::write(record);
     }
     const int rc = listener_.start();
@@ -372,7 +372,7 @@ class App final : private EventListener::Handler {
 
   void on_event(const Event& event) override {
     if (metrics_file_ != nullptr)
-      ++events_[std::string(event.eventname())];  // written with the round's results
+      count_event(event.eventname());  // written with the round's results
     if (event.eventname().starts_with("PROCESS_STATE_"))
       return on_process_state(event);
     if (!event.is_tick() || stopping_ || draining_)
@@ -389,6 +389,16 @@ class App final : private EventListener::Handler {
                  log::Level::warning, "check_overrun");
     }
     pump();
+  }
+
+  // An event's count: no string is made but for a name not seen before.
+  void count_event(std::string_view name) {
+    const auto it = events_.find(name);
+    if (it != events_.end()) {
+      ++it->second;
+    } else {
+      events_.emplace(std::string(name), 1);
+    }
   }
 
   TargetState* lookup(TargetId id) {
@@ -1031,6 +1041,11 @@ class App final : private EventListener::Handler {
 
   bool many_targets() const { return config_->targets.size() > 1; }
 
+  // Whether a target's checks read the certificates' expiry: for the metrics or its warning.
+  bool wants_expiry(const Target& target) const {
+    return metrics_file_ != nullptr || target.cert_expiry_days > 0;
+  }
+
   // A target's probe settings, shared with the spec and keeping its Config alive.
   static std::shared_ptr<const ProbeSettings> probe_settings(
       const std::shared_ptr<const Config>& config, const Target& target) {
@@ -1086,7 +1101,8 @@ class App final : private EventListener::Handler {
     if (loaded) {
       next = std::make_shared<const Config>(std::move(loaded).value());
       for (const Target& target : next->targets) {
-        auto spec = compile_probe_spec(probe_settings(next, target), contexts);
+        auto spec =
+            compile_probe_spec(probe_settings(next, target), contexts, wants_expiry(target));
         if (!spec) {
           loaded = Result<Config>::failure(spec.error());
           break;
@@ -1279,9 +1295,9 @@ class App final : private EventListener::Handler {
     std::uint64_t restarts = 0;
     std::uint64_t errors = 0;
   };
-  std::map<std::string, ProgramCounts> programs_;      // by namespec, for the metrics
-  std::map<std::string, std::uint64_t> events_;        // by event name
-  std::map<std::string, std::uint64_t> local_errors_;  // by kind
+  std::map<std::string, ProgramCounts> programs_;             // by namespec, for the metrics
+  std::map<std::string, std::uint64_t, std::less<>> events_;  // by event name
+  std::map<std::string, std::uint64_t> local_errors_;         // by kind
   // The process table, as an answer: seeded by a getAllProcessInfo, kept current by
   // PROCESS_STATE events; -E and --grace read it in place.
   ProcessAnswer table_;

@@ -155,9 +155,8 @@ std::vector<std::string> process_warnings(const Config& config,
   return lines;
 }
 
-std::string watching_line(const Config& config, const Target& target) {
-  std::string line = "httpok: " + (config.targets.size() > 1 ? target.name + ": " : std::string()) +
-                     "watching " + redact_password(target.probe.url) + " every " +
+std::string watching_text(const Config& config, const Target& target) {
+  std::string line = "watching " + redact_password(target.probe.url) + " every " +
                      (target.interval ? net::duration_text(*target.interval) : "TICK") +
                      " (timeout " + net::duration_text(target.probe.timeout) + ")";
   if (!target.probe.unix_socket.empty())

@@ -15,12 +15,15 @@ char g_plaintext[16 * 1024];
 }  // namespace
 
 Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(const ProbeSettings& settings,
-                                                            tls::ContextCache& contexts) {
-  return compile_probe_spec(std::make_shared<const ProbeSettings>(settings), contexts);
+                                                            tls::ContextCache& contexts,
+                                                            bool certificate_expiry) {
+  return compile_probe_spec(std::make_shared<const ProbeSettings>(settings), contexts,
+                            certificate_expiry);
 }
 
 Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
-    std::shared_ptr<const ProbeSettings> shared, tls::ContextCache& contexts) {
+    std::shared_ptr<const ProbeSettings> shared, tls::ContextCache& contexts,
+    bool certificate_expiry) {
   using R = Result<std::shared_ptr<const ProbeSpec>>;
   const ProbeSettings& settings = *shared;
   auto url = parse_url(settings.url);
@@ -28,6 +31,7 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
     return R::failure(url.error());
   auto spec = std::make_shared<ProbeSpec>();
   spec->settings = std::move(shared);
+  spec->certificate_expiry = certificate_expiry;
   spec->url = std::move(url).value();
   spec->request = build_request(spec->url, settings.method, settings.headers);
   spec->connect.host = spec->url.host;
@@ -171,10 +175,12 @@ void Probe::drive_tls() {
       return;  // want more ciphertext
     result_.timings.tls_done_us = elapsed_us();
     last_tls_resumed_ = session.session_reused();
-    const tls::ClientSession::Expiry expiry = session.certificate_expiry();
-    result_.cert_not_after = expiry.leaf;
-    result_.chain_not_after = expiry.chain;
     result_.tls = last_tls_resumed_ ? TlsHandshake::resumed : TlsHandshake::full;
+    if (spec_->certificate_expiry) {
+      const tls::ClientSession::Expiry expiry = session.certificate_expiry();
+      result_.cert_not_after = expiry.leaf;
+      result_.chain_not_after = expiry.chain;
+    }
     phase_ = Phase::exchanging;
     if (session.write(spec_->request) == tls::Status::error)
       return fail_tls();

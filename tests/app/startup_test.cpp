@@ -135,29 +135,27 @@ TEST(ProcessWarnings, NotEagerWithNoKnownProcessIsNeverChecked) {
 
 TEST(WatchingLine, SaysWhatIsWatchedWithThePasswordMasked) {
   Config config = one_target({"web"});
-  EXPECT_EQ(
-      startup::watching_line(config, config.targets[0]),
-      "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 10 s) for web");
+  EXPECT_EQ(startup::watching_text(config, config.targets[0]),
+            "watching http://u:***@127.0.0.1:8080/health every TICK (timeout 10 s) for web");
   config.targets[0].restart.programs = {"web", "workers:w1"};
   config.targets[0].restart.eager = false;
   config.targets[0].probe.timeout = std::chrono::seconds(2);
   config.email = "ops@example.com";
-  EXPECT_EQ(startup::watching_line(config, config.targets[0]),
-            "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for web, "
+  EXPECT_EQ(startup::watching_text(config, config.targets[0]),
+            "watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for web, "
             "workers:w1, only while one of them is RUNNING; mail to ops@example.com");
   config.targets[0].restart.any = true;
   config.targets[0].restart.eager = true;
   config.targets[0].interval = std::chrono::seconds(15);
   config.email.reset();
-  EXPECT_EQ(
-      startup::watching_line(config, config.targets[0]),
-      "httpok: watching http://u:***@127.0.0.1:8080/health every 15 s (timeout 2 s) for every "
-      "process but this listener");
+  EXPECT_EQ(startup::watching_text(config, config.targets[0]),
+            "watching http://u:***@127.0.0.1:8080/health every 15 s (timeout 2 s) for every "
+            "process but this listener");
   config.targets[0].restart.any = false;
   config.targets[0].restart.programs.clear();
   config.targets[0].interval.reset();
-  EXPECT_EQ(startup::watching_line(config, config.targets[0]),
-            "httpok: watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for no "
+  EXPECT_EQ(startup::watching_text(config, config.targets[0]),
+            "watching http://u:***@127.0.0.1:8080/health every TICK (timeout 2 s) for no "
             "process (neither -p nor -a is given)");
 }
 

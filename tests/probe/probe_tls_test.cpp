@@ -1,6 +1,8 @@
 // HTTPS probes against a real TLS server on a loopback port, certificates made at run time.
 #include <gtest/gtest.h>
+
 #include <poll.h>
+#include <ctime>
 
 #include <optional>
 
@@ -56,13 +58,13 @@ class ProbeTls : public ::testing::Test {
 
   std::unique_ptr<Probed> make_probe(const std::string& url, TlsOptions options,
                                      std::chrono::milliseconds timeout = 5s,
-                                     std::string server_name = {}) {
+                                     std::string server_name = {}, bool expiry = false) {
     ProbeSettings t;
     t.url = url;
     t.timeout = timeout;
     t.tls = options;
     t.tls_server_name = std::move(server_name);
-    auto spec = compile_probe_spec(t, cache_);
+    auto spec = compile_probe_spec(t, cache_, expiry);
     EXPECT_TRUE(spec.ok()) << (spec.ok() ? "" : spec.error());
     return std::make_unique<Probed>(Probed{spec.value(), std::make_unique<Probe>(&loop_, *dns_)});
   }
@@ -92,6 +94,8 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_TRUE(first.ok()) << first.outcome;
   EXPECT_FALSE(probe->last_tls_resumed());
   EXPECT_GT(first.timings.tls_done_us, first.timings.connected_us);
+  EXPECT_EQ(first.tls, TlsHandshake::full);
+  EXPECT_EQ(first.cert_not_after, 0);  // not asked for: not read
   // The phases add up to the total, tls among them (a name was looked up as well).
   std::uint64_t sum = 0;
   std::vector<std::string> names;
@@ -105,6 +109,7 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   const ProbeResult second = run(*probe);
   EXPECT_TRUE(second.ok()) << second.outcome;
   EXPECT_TRUE(probe->last_tls_resumed());
+  EXPECT_EQ(second.tls, TlsHandshake::resumed);
   probe.reset();
   ASSERT_TRUE(server.wait_finished(2, std::chrono::seconds(10)));
   ASSERT_EQ(served.size(), 2u);
@@ -112,6 +117,19 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_TRUE(served[1].session_reused);
   EXPECT_EQ(served[0].server_name, "localhost");  // SNI from the URL host
   EXPECT_NE(served[0].request.find("Host: localhost:"), std::string::npos);
+}
+
+// Asked for (metrics, cert_expiry_days), a check reads when the certificates expire: the
+// leaf's (30 days, as the fixture's) and the verified chain's, here the leaf's too.
+TEST_F(ProbeTls, CertificateExpiryIsReadWhenAskedFor) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) { test::serve_tls(c, *context_, ok_); });
+  const std::string url = "https://localhost:" + std::to_string(server.port()) + "/";
+  auto probe = make_probe(url, with_ca(), 5s, {}, true);
+  const ProbeResult r = run(*probe);
+  ASSERT_TRUE(r.ok()) << r.outcome;
+  const auto in_30_days = static_cast<std::int64_t>(std::time(nullptr)) + 30 * 86400;
+  EXPECT_NEAR(static_cast<double>(r.cert_not_after), static_cast<double>(in_30_days), 600.0);
+  EXPECT_EQ(r.chain_not_after, r.cert_not_after);
 }
 
 TEST_F(ProbeTls, NoResumptionWhenOff) {
