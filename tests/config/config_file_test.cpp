@@ -146,14 +146,24 @@ TEST(ConfigExample, TheShippedExampleLoads) {
   const Config& c = result.value();
   EXPECT_EQ(c.email, "ops@example.com");
   EXPECT_EQ(c.jitter, 0.1);
-  ASSERT_EQ(c.targets.size(), 2u);
+  EXPECT_EQ(c.metrics_file, "/var/lib/prometheus/node-exporter/httpok.prom");
+  // Its own two targets, then those of conf.d/ (its [include]), in file name order.
+  ASSERT_EQ(c.targets.size(), 4u);
   EXPECT_EQ(c.targets[0].name, "api");
   EXPECT_EQ(c.targets[0].interval, 15s);
   EXPECT_EQ(c.targets[0].email, "api-team@example.com");
   EXPECT_EQ(c.targets[0].probe.timeout, 5s);
+  EXPECT_EQ(c.targets[0].restart.policy.fails, 3u);
+  EXPECT_EQ(c.targets[0].restart.policy.rises, 2u);
+  EXPECT_EQ(c.targets[0].restart.policy.max_restarts, 5u);
   EXPECT_EQ(c.targets[1].name, "web");
   EXPECT_FALSE(c.targets[1].restart.eager);
   EXPECT_EQ(c.targets[1].probe.body_regex, "version [0-9]+\\.[0-9]+");
+  EXPECT_EQ(c.targets[2].name, "billing");
+  EXPECT_EQ(c.targets[2].probe.unix_socket, "/run/billing/gunicorn.sock");
+  EXPECT_EQ(c.targets[2].restart.policy.grace, 30s);
+  EXPECT_EQ(c.targets[3].name, "shop");
+  EXPECT_EQ(c.targets[3].restart.policy.fails, 2u);
   EXPECT_EQ(validate(c), std::nullopt);
 }
 
