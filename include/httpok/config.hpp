@@ -14,6 +14,16 @@
 
 namespace httpok {
 
+// A value of the config file that came from the environment (%(ENV_X)s, a secret as
+// often as not), and the text it was written as, which --check-config prints instead.
+struct EnvironmentValue {
+  std::string key;    // "url", "header", ...
+  std::string value;  // as resolved
+  std::string text;   // as written, %(here)s resolved: valid config text
+
+  bool operator==(const EnvironmentValue&) const = default;
+};
+
 struct Config {
   std::vector<Target> targets;
   std::string sendmail = "/usr/sbin/sendmail -t -i";  // -s
@@ -31,6 +41,7 @@ struct Config {
   log::Format log_format = log::Format::text;  // --log-format
   bool log_timestamps = false;                 // --log-timestamps
   bool log_rounds = false;                     // --log-rounds: a line when a round ends
+  std::vector<EnvironmentValue> from_environment;  // the file's values from %(ENV_X)s
 
   bool operator==(const Config&) const = default;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "httpok/result.hpp"
+#include "httpok/target.hpp"
 
 namespace httpok {
 
@@ -35,9 +36,13 @@ struct Url {
 // Parses a URL; the error names the URL and what is wrong with it.
 Result<Url> parse_url(std::string_view text);
 
-// The URL as given with the password of its userinfo, if any, replaced by "***", for
-// httpok's own lines (superlance's lines show the URL as given).
+// The URL as given with the password of its userinfo, if any, replaced by "***".
 std::string redact_password(std::string_view url);
+
+// A target's URL as every output shows it (logs, superlance's block, mail, metrics,
+// --once): the password as "***", and what the config file took from the environment as
+// the %(ENV_X)s it was written as. Secrets never show.
+std::string shown_url(const ProbeSettings& probe);
 
 std::string base64_encode(std::string_view data);
 

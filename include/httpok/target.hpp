@@ -30,6 +30,10 @@ struct TlsOptions {
 // What to probe and what a good answer is.
 struct ProbeSettings {
   std::string url;
+  // When the config file took part of the URL from the environment: the URL as written,
+  // with %(ENV_X)s in place of what it stood for. Outputs show it instead of `url`
+  // (shown_url() in http.hpp, which also masks the password).
+  std::string written_url;
   std::vector<int> codes{200};                  // -c, accumulated; [200] when none given
   std::optional<std::string> body;              // -b: substring the body must contain
   std::optional<std::string> body_absent;       // --body-absent: a text that fails the check

@@ -147,7 +147,7 @@ inline std::int64_t known_chain(std::int64_t last, const ProbeResult& result) {
 }
 
 ResultFields::ResultFields(const TargetState& state, const ProbeResult& result)
-    : url_(redact_password(state.spec->url.original)),
+    : url_(shown_url(state.target->probe)),
       timings_(phases_text(result.timings)),
       seconds_(metric_value(static_cast<double>(result.timings.total_us) / 1e6)) {
   fields_ = {log::Field{"url", url_}, log::Field{"kind", to_string(result.failure)},
@@ -384,7 +384,7 @@ class App final : private EventListener::Handler {
     for (const TargetId id : busy) {
       if (const TargetState* state = lookup(id))
         own_line(state,
-                 "the previous check of " + redact_password(state->spec->url.original) +
+                 "the previous check of " + shown_url(state->target->probe) +
                      " is still running; this tick starts no new one",
                  log::Level::warning, "check_overrun");
     }
@@ -518,7 +518,7 @@ class App final : private EventListener::Handler {
     state.check_began = Scheduler::Clock::now();
     if (state.acting) {
       own_line(&state,
-               "the restart for " + redact_password(state.spec->url.original) +
+               "the restart for " + shown_url(state.target->probe) +
                    " is still under way; this tick starts no check",
                log::Level::info, "restart_under_way");
       return end_turn(state);
@@ -617,7 +617,7 @@ class App final : private EventListener::Handler {
     if (!infos.ok()) {
       own_line(checked,
                "cannot list processes to decide whether to check " +
-                   redact_password(checked->spec->url.original) + ": " + infos.error.describe(),
+                   shown_url(checked->target->probe) + ": " + infos.error.describe(),
                log::Level::error, "supervisor_error");
     } else {
       const RestartSettings& restart = checked->target->restart;
@@ -684,7 +684,7 @@ class App final : private EventListener::Handler {
                        state.target->cert_expiry_days, state.expiry_warned);
     if (!warning)
       return;
-    const std::string url = redact_password(state.spec->url.original);
+    const std::string url = shown_url(state.target->probe);
     const std::string text = url + ": " + *warning + " (cert_expiry_days " +
                              std::to_string(state.target->cert_expiry_days) + ")";
     own_line(&state, text, log::Level::warning, "cert_expiry");
@@ -781,7 +781,7 @@ class App final : private EventListener::Handler {
     std::vector<Row> rows;
     for (const auto& slot : states_) {
       if (slot != nullptr && slot->metrics != nullptr && slot->metrics->probed)
-        rows.push_back(Row{slot.get(), ascii_label(redact_password(slot->spec->url.original))});
+        rows.push_back(Row{slot.get(), ascii_label(shown_url(slot->target->probe))});
     }
     const auto each = [&](const char* name, const char* type, const char* help, auto value) {
       out.family(name, type, help);
@@ -903,7 +903,7 @@ class App final : private EventListener::Handler {
     pending_actions_.push_back(PendingAction{
         state.id,
         (state.target->restart.dry_run ? "[dry run] " : "") +
-            format_subject(config_->name, failure_subject(state.target->probe.url, result.failure)),
+            format_subject(config_->name, failure_subject(shown_url(state.target->probe), result.failure)),
         result.outcome, state.check_began});
     if (actions_running_ == 0)
       start_next_action();
@@ -989,7 +989,7 @@ class App final : private EventListener::Handler {
 
   // --notify-recovery: one mail, outside any block ("httpok: URL: recovered").
   void mail_recovery(const TargetState& state, const std::string& text) {
-    const std::string& url = state.target->probe.url;
+    const std::string url = shown_url(state.target->probe);
     mail_note(state,
               (state.target->restart.dry_run ? "[dry run] " : "") +
                   format_subject(config_->name, url + ": recovered"),

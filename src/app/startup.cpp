@@ -138,7 +138,7 @@ std::vector<std::string> process_warnings(const Config& config,
                       python_repr(name) + " (-p)");
     if (target.restart.eager)
       continue;
-    const std::string url = redact_password(target.probe.url);
+    const std::string url = shown_url(target.probe);
     const auto is_unknown = [&](const std::string& program) {
       return std::find(unknown.begin(), unknown.end(), program) != unknown.end();
     };
@@ -156,7 +156,7 @@ std::vector<std::string> process_warnings(const Config& config,
 }
 
 std::string watching_text(const Config& config, const Target& target) {
-  std::string line = "watching " + redact_password(target.probe.url) + " every " +
+  std::string line = "watching " + shown_url(target.probe) + " every " +
                      (target.interval ? net::duration_text(*target.interval) : "TICK") +
                      " (timeout " + net::duration_text(target.probe.timeout) + ")";
   if (!target.probe.unix_socket.empty())

@@ -50,6 +50,7 @@ struct Place {
 struct Setting {
   std::string key;
   std::string value;
+  std::string written;  // when the value came from the environment: as written
   Place place;
 };
 
@@ -227,17 +228,23 @@ class Loader {
                           "[include])");
   }
 
-  // supervisord's expansions: %(ENV_X)s, %(here)s, and %% for a percent sign.
+  // supervisord's expansions: %(ENV_X)s, %(here)s, and %% for a percent sign. When one
+  // came from the environment, `written` is the value as written, with %(here)s resolved
+  // (so that it is valid config text wherever it is printed); else it is left empty.
   std::optional<std::string> expand(const FileState& state, std::string_view key,
-                                    std::string_view value) {
+                                    std::string_view value, std::string& written) {
     std::string out;
+    std::string text;
+    bool from_environment = false;
     for (std::size_t i = 0; i < value.size(); ++i) {
       if (value[i] != '%') {
         out += value[i];
+        text += value[i];
         continue;
       }
       if (i + 1 < value.size() && value[i + 1] == '%') {
         out += '%';
+        text += "%%";
         ++i;
         continue;
       }
@@ -251,6 +258,8 @@ class Loader {
       const std::string name(value.substr(i + 2, close - i - 2));
       if (name == "here") {
         out += state.here;
+        for (const char c : state.here)
+          text += c == '%' ? std::string("%%") : std::string(1, c);
       } else if (name.rfind("ENV_", 0) == 0 && name.size() > 4) {
         const auto found = env_(name.substr(4));
         if (!found) {
@@ -259,6 +268,8 @@ class Loader {
           return std::nullopt;
         }
         out += *found;
+        text += value.substr(i, close + 2 - i);
+        from_environment = true;
       } else {
         fail(state.place, "unknown expansion %(" + name + ")s in " + std::string(key) +
                               " (expected %(ENV_NAME)s or %(here)s)");
@@ -266,7 +277,20 @@ class Loader {
       }
       i = close + 1;
     }
+    written = from_environment ? std::move(text) : std::string();
     return out;
+  }
+
+  // Remembers a value from the environment for --check-config (once, however many
+  // targets a default of [httpok] reaches).
+  void note_environment(const std::string& key, const std::string& value,
+                        const std::string& written) {
+    if (written.empty())
+      return;
+    EnvironmentValue entry{key, value, written};
+    auto& all = config_.from_environment;
+    if (std::find(all.begin(), all.end(), entry) == all.end())
+      all.push_back(std::move(entry));
   }
 
   bool on_key(FileState& state, const char* section_c, const char* name_c, const char* value_c) {
@@ -277,7 +301,8 @@ class Loader {
     std::string key(name_c);
     std::transform(key.begin(), key.end(), key.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const auto value = expand(state, key, value_c);
+    std::string written;
+    const auto value = expand(state, key, value_c, written);
     if (!value)
       return false;
     const std::string where = " in [" + section + "]";
@@ -293,10 +318,12 @@ class Loader {
     if (section == "httpok") {
       if (key == "url")
         return fail(state.place, "key 'url' in [httpok]: a URL belongs to a [target:NAME]");
-      if (among(kGlobalKeys, key))
+      if (among(kGlobalKeys, key)) {
+        note_environment(key, *value, written);
         return global(state, key, *value);
+      }
       if (among(kTargetKeys, key)) {
-        defaults_.push_back(Setting{key, *value, state.place});
+        defaults_.push_back(Setting{key, *value, written, state.place});
         return true;
       }
       return fail(state.place, "unknown key '" + key + "'" + where);
@@ -309,7 +336,7 @@ class Loader {
     }
     for (TargetSection& target : targets_) {
       if ("target:" + target.name == section) {
-        target.settings.push_back(Setting{key, *value, state.place});
+        target.settings.push_back(Setting{key, *value, written, state.place});
         return true;
       }
     }
@@ -410,10 +437,18 @@ class Loader {
     ProbeSettings& probe = target.probe;
     const std::string& key = s.key;
     const std::string& value = s.value;
+    note_environment(key, value, s.written);
     if (key == "url") {
       if (auto url = parse_url(value); !url)
         return fail(s.place, url.error() + " (url in [" + section + "])");
       probe.url = value;
+      probe.written_url.clear();
+      // As written, but for the doubled percent signs, which only the file needs.
+      for (std::size_t i = 0; i < s.written.size(); ++i) {
+        probe.written_url += s.written[i];
+        if (s.written[i] == '%' && i + 1 < s.written.size() && s.written[i + 1] == '%')
+          ++i;
+      }
     } else if (key == "programs") {
       target.restart.programs = read_list(value);
     } else if (key == "body") {

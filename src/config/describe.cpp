@@ -44,19 +44,27 @@ std::string masked_header(const std::string& header) {
   return header;
 }
 
-// A value as the file must hold it: a percent sign doubled, or it would read as an
-// expansion when the output is loaded again.
-void line(std::string& out, const std::string& key, const std::string& value) {
-  out += key + " = ";
-  for (const char c : value)
-    out += c == '%' ? std::string("%%") : std::string(1, c);
-  out += "\n";
-}
-
 }  // namespace
 
 std::string describe_config(const Config& config) {
   std::string out = "[httpok]\n";
+  // A value as the file must hold it: a percent sign doubled, or it would read as an
+  // expansion when the output is loaded again; a value from the environment as it was
+  // written, %(ENV_X)s (with a URL's password masked all the same); `shown` instead of a
+  // secret.
+  const auto line = [&](std::string& to, const std::string& key, const std::string& value,
+                        const std::string* shown = nullptr) {
+    to += key + " = ";
+    for (const EnvironmentValue& env : config.from_environment) {
+      if (env.key == key && env.value == value) {
+        to += (key == "url" ? redact_password(env.text) : env.text) + "\n";
+        return;
+      }
+    }
+    for (const char c : shown != nullptr ? *shown : value)
+      to += c == '%' ? std::string("%%") : std::string(1, c);
+    to += "\n";
+  };
   if (config.email)
     line(out, "email", *config.email);
   line(out, "sendmail_program", config.sendmail);
@@ -84,7 +92,8 @@ std::string describe_config(const Config& config) {
   for (const Target& target : config.targets) {
     const ProbeSettings& probe = target.probe;
     out += "\n[target:" + target.name + "]\n";
-    line(out, "url", redact_password(probe.url));
+    const std::string url = redact_password(probe.url);
+    line(out, "url", probe.url, &url);
     if (!probe.unix_socket.empty())
       line(out, "unix_socket", probe.unix_socket);
     std::string programs;
@@ -103,8 +112,10 @@ std::string describe_config(const Config& config) {
       line(out, "body_absent", *probe.body_absent);
     if (probe.method != "GET")
       line(out, "method", probe.method);
-    for (const std::string& header : probe.headers)
-      line(out, "header", masked_header(header));
+    for (const std::string& header : probe.headers) {
+      const std::string masked = masked_header(header);
+      line(out, "header", header, &masked);
+    }
     line(out, "timeout", seconds(probe.timeout));
     const PolicySettings& policy = target.restart.policy;
     line(out, "fails", std::to_string(policy.fails));

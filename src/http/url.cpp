@@ -90,6 +90,10 @@ std::string redact_password(std::string_view url) {
   return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
+std::string shown_url(const ProbeSettings& probe) {
+  return redact_password(probe.written_url.empty() ? probe.url : probe.written_url);
+}
+
 Result<Url> parse_url(std::string_view text) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);

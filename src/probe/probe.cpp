@@ -260,7 +260,7 @@ void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.http_version = parser_.http_version();
-  result_.outcome = status_outcome(spec_->url.original, result_.status, result_.reason);
+  result_.outcome = status_outcome(shown_url(*spec_->settings), result_.status, result_.reason);
   const bool needle = !spec_->needle().empty();
   bool found = !needle || parser_.needle_found();
   const auto& codes = spec_->settings->codes;
@@ -301,7 +301,7 @@ void Probe::fail(ProbeFailure failure, const std::string& text) {
   if (!running_)
     return;
   result_.failure = failure;
-  result_.outcome = error_outcome(spec_->url.original, text);
+  result_.outcome = error_outcome(shown_url(*spec_->settings), text);
   using U = ProbeTimings::Unfinished;
   switch (phase_) {
     case Phase::idle:
