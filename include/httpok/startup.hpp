@@ -31,8 +31,9 @@ std::optional<std::string> directory_problem(const std::string& dir);
 std::vector<std::string> unknown_programs(const std::vector<std::string>& programs,
                                           const std::vector<ProcessInfo>& infos);
 
-// The warnings about the sendmail and gcore programs and the core directory (local
-// checks, no supervisord needed), each a whole log line. `path` is the PATH value.
+// The warnings about the sendmail and gcore programs, the core directory and TLS keys
+// that anyone can read (local checks, no supervisord needed), each a whole log line.
+// `path` is the PATH value.
 std::vector<std::string> local_warnings(const Config& config, std::string_view path);
 
 // The warnings after supervisord listed its processes: -p names that match none.

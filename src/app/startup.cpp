@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "httpok/actions.hpp"
@@ -116,6 +117,23 @@ std::vector<std::string> local_warnings(const Config& config, std::string_view p
                      (config.targets.empty() && config.email);
   if (mails)
     check_program(config.sendmail, "-s", "mail");
+  // A private key that anyone may read is no longer private; said once per file.
+  std::vector<const std::string*> keys;
+  for (const Target& target : config.targets) {
+    const std::string& key = target.probe.tls.client_key;
+    if (key.empty() ||
+        std::any_of(keys.begin(), keys.end(), [&](const std::string* k) { return *k == key; }))
+      continue;
+    keys.push_back(&key);
+    struct stat st {};
+    if (::stat(key.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      const std::string who = config.targets.size() > 1 ? target.name + ": " : "";
+      lines.push_back("httpok: " + who + "warning: anyone can read the TLS key " +
+                      python_repr(key) + " (mode " + mode + "; --client-key); chmod o-r it");
+    }
+  }
   if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {
     check_program(config.gcore, "-g", "core files");
     if (const auto problem = directory_problem(*config.coredir))

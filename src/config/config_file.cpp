@@ -168,6 +168,17 @@ class Loader {
             "httpok: cannot read the config file " + python_repr(path) + ": " + std::strerror(err);
       return false;
     }
+    // The file names the commands httpok runs through the shell (sendmail_program, gcore):
+    // one that anyone may write would let anyone run anything as httpok's user.
+    struct stat opened {};
+    if (::fstat(fileno(file.get()), &opened) == 0 && (opened.st_mode & S_IWOTH) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(opened.st_mode & 07777));
+      error_ = "httpok: refusing the config file " + python_repr(path) +
+               ": anyone can write it (mode " + mode +
+               "), and it names the commands httpok runs; chmod o-w it";
+      return false;
+    }
     // Long values (a bearer token) are fine: lines of up to 64 KiB (the reader refuses a
     // longer one rather than let libinih split it).
     ini_use_stack = false;

@@ -105,6 +105,25 @@ TEST(LocalWarnings, OnlyForWhatIsUsed) {
   EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
 }
 
+TEST(LocalWarnings, ATlsKeyThatAnyoneCanReadOncePerFile) {
+  TempDir dir;
+  const std::string key = (dir / "client.key").string();
+  write_file(key, "not really a key\n");
+  Config config = one_target({"web"});
+  config.targets[0].probe.tls.client_key = key;
+  config.targets.push_back(config.targets[0]);
+  config.targets[1].name = "other";
+  std::filesystem::permissions(
+      key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+  std::filesystem::permissions(key, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  EXPECT_EQ(startup::local_warnings(config, "/usr/bin:/bin"),
+            std::vector<std::string>{"httpok: " + config.targets[0].name +
+                                     ": warning: anyone can read the TLS key '" + key +
+                                     "' (mode 0604; --client-key); chmod o-r it"});
+}
+
 TEST(ProcessWarnings, NameThePNamesThatMatchNoProcess) {
   const std::vector<ProcessInfo> infos = {{"web", "web", "RUNNING", 20, 10},
                                           {"w1", "workers", "RUNNING", 20, 11}};

@@ -257,6 +257,28 @@ TEST_F(ConfigFile, IncludesAreGlobsRelativeToTheIncludingFile) {
   EXPECT_EQ(targets[2].probe.timeout, 4s);
 }
 
+TEST_F(ConfigFile, AFileThatAnyoneCanWriteIsRefusedIncludedOrNot) {
+  namespace fs = std::filesystem;
+  const std::string main =
+      write("httpok.conf", "[target:a]\nurl = http://a/\n\n[include]\nfiles = c.conf\n");
+  const std::string included = write("c.conf", "[target:c]\nurl = http://c/\n");
+  ASSERT_TRUE(load_config_file(main, env()).ok());
+  // Group-writable is someone's choice (a team's group); anyone is not.
+  fs::permissions(included, fs::perms::group_write, fs::perm_options::add);
+  ASSERT_TRUE(load_config_file(main, env()).ok());
+  for (const std::string& path : {included, main}) {
+    fs::permissions(path, fs::perms::others_write, fs::perm_options::add);
+    auto result = load_config_file(main, env());
+    ASSERT_FALSE(result.ok()) << path;
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o",
+                  static_cast<unsigned>(fs::status(path).permissions() & fs::perms::mask));
+    EXPECT_EQ(result.error(), "httpok: refusing the config file '" + path +
+                                  "': anyone can write it (mode " + mode +
+                                  "), and it names the commands httpok runs; chmod o-w it");
+  }
+}
+
 TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
   struct Case {
     const char* text;
