@@ -20,9 +20,22 @@ std::string format_subject(const std::optional<std::string>& name, const std::st
   return name ? "httpok [" + *name + "]: " + text : "httpok: " + text;
 }
 
+namespace {
+
+// A header's value on one line: a CR or LF (from a name, an address or a URL) would end
+// the header and start another one (a Bcc:, say), so each becomes a space.
+std::string header_value(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return text;
+}
+
+}  // namespace
+
 std::string format_mail(const std::string& address, const std::string& subject,
                         const std::vector<std::string>& lines) {
-  std::string mail = "To: " + address + "\nSubject: " + subject + "\n\n";
+  std::string mail =
+      "To: " + header_value(address) + "\nSubject: " + header_value(subject) + "\n\n";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (i > 0) {
       mail += '\n';

@@ -453,6 +453,12 @@ TEST(FormatMail, HeadersEmptyLineBodyAndNoTrailingNewline) {
   EXPECT_EQ(format_mail("a@b", "S", {}), "To: a@b\nSubject: S\n\n");
 }
 
+TEST(FormatMail, NoCarriageReturnOrLineFeedReachesTheHeaders) {
+  // From -m and -n on a command line, where nothing stops them.
+  EXPECT_EQ(format_mail("a@b\nBcc: x@y", format_subject("web\r\nBcc: x@y", "S"), {"one\ntwo"}),
+            "To: a@b Bcc: x@y\nSubject: httpok [web  Bcc: x@y]: S\n\none\ntwo");
+}
+
 TEST(CoreFileName, LikePythonsOsPathJoin) {
   EXPECT_EQ(core_file_name("/tmp", "foo"), "/tmp/foo");
   EXPECT_EQ(core_file_name("/tmp/", "foo"), "/tmp/foo");
