@@ -14,6 +14,7 @@
 #include "httpok/probe.hpp"
 #include "httpok/tls.hpp"
 #include "scripted_server.hpp"
+#include "support/name_server.hpp"
 
 namespace httpok {
 namespace {
@@ -29,7 +30,7 @@ ProbeSettings make_target(const std::string& url, std::chrono::milliseconds time
 }
 
 std::unique_ptr<net::Dns> make_dns(uv_loop_t* loop) {
-  auto dns = net::Dns::create(loop);
+  auto dns = net::Dns::from_environment(loop);  // HTTPOK_DNS_SERVERS, for a test name server
   EXPECT_TRUE(dns.ok()) << (dns.ok() ? "" : dns.error());
   return dns.ok() ? std::move(dns).value() : nullptr;
 }
@@ -657,6 +658,116 @@ TEST(Probe, CancelCallsNothingAndLeaksNothing) {
   uv_run(&loop, UV_RUN_DEFAULT);
   EXPECT_EQ(uv_loop_close(&loop), 0);
   EXPECT_EQ(calls, 0);
+}
+
+// The fault matrix, target side (tests/README.md): what a misbehaving server does to
+// one probe. Each ends in a failure of the right kind within the deadline, and none
+// makes the probe read without bound.
+
+// Resets the connection (RST, not FIN): SO_LINGER with a zero time, then close.
+void reset(ScriptedServer::Connection& c) {
+  const linger hard{1, 0};
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  ::shutdown(c.fd(), SHUT_RD);
+}
+
+TEST(Fault, ResetMidHeaders) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Le");
+    c.pause(50);
+    reset(c);
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol) << r.outcome;
+  EXPECT_EQ(r.outcome, error_outcome(server.url(), "[Errno 104] Connection reset by peer"));
+}
+
+TEST(Fault, ResetMidBody) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf of it");
+    c.pause(50);
+    reset(c);
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol) << r.outcome;
+  EXPECT_EQ(r.outcome, error_outcome(server.url(), "[Errno 104] Connection reset by peer"));
+  EXPECT_EQ(r.timings.unfinished, ProbeTimings::Unfinished::transfer);
+}
+
+TEST(Fault, AcceptsAndNeverReads) {
+  ScriptedServer server([](ScriptedServer::Connection& c) { c.hold(); });  // reads nothing
+  const ProbeResult r = run_probe(make_target(server.url(), 500ms));
+  EXPECT_EQ(r.failure, ProbeFailure::timeout);
+  EXPECT_EQ(r.outcome,
+            error_outcome(server.url(), "timed out after 500 ms waiting for the response"));
+}
+
+TEST(Fault, HundredMegabytesOfHeadersAreCutAtTheCap) {
+  std::atomic<std::size_t> sent{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    std::string lines = "HTTP/1.1 200 OK\r\n";
+    while (lines.size() < 65536)
+      lines += "X-Padding: " + std::string(100, 'p') + "\r\n";
+    while (sent < (std::size_t{100} << 20)) {
+      const ssize_t n = ::send(c.fd(), lines.data(), lines.size(), MSG_NOSIGNAL);
+      if (n <= 0)
+        return;  // the probe hung up
+      sent += static_cast<std::size_t>(n);
+    }
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol) << r.outcome;
+  EXPECT_EQ(r.outcome, error_outcome(server.url(), "response headers longer than 65536 bytes"));
+  ASSERT_TRUE(server.wait_finished(1, 30s));
+  EXPECT_LT(sent.load(), std::size_t{100} << 20);  // it stopped reading
+}
+
+TEST(Fault, EndlessChunkedBodyIsReadUpToMaxBody) {
+  std::atomic<std::size_t> sent{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const std::string chunk = "1000\r\n" + std::string(0x1000, 'c') + "\r\n";
+    for (;;) {  // no last chunk, ever
+      const ssize_t n = ::send(c.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0)
+        return;
+      sent += static_cast<std::size_t>(n);
+    }
+  });
+  ProbeSettings t = make_target(server.url());
+  t.max_body = 65536;
+  t.body = "never there";
+  const ProbeResult r = run_probe(t);
+  EXPECT_EQ(r.failure, ProbeFailure::body) << r.outcome;
+  ASSERT_TRUE(server.wait_finished(1, 30s));
+  EXPECT_LT(sent.load(), std::size_t{64} << 20);
+}
+
+TEST(Fault, InvalidHttpIsAProtocolFailure) {
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("SSH-2.0-OpenSSH_9.2\r\n");
+  });
+  const ProbeResult r = run_probe(make_target(server.url()));
+  EXPECT_EQ(r.failure, ProbeFailure::protocol) << r.outcome;
+  EXPECT_NE(r.outcome.find("malformed HTTP response"), std::string::npos) << r.outcome;
+}
+
+TEST(Fault, ANameServerThatNeverAnswersEndsAtTheDeadline) {
+  test::TestNameServer silent({}, /*silent=*/true);
+  ::setenv("HTTPOK_DNS_SERVERS", silent.servers().c_str(), 1);
+  const ProbeResult r = run_probe(make_target("http://api.example:8080/", 1000ms));
+  ::unsetenv("HTTPOK_DNS_SERVERS");
+  EXPECT_EQ(r.failure, ProbeFailure::timeout) << r.outcome;
+  EXPECT_EQ(r.outcome, error_outcome("http://api.example:8080/",
+                                     "timed out after 1 s resolving the host name"))
+      << r.outcome;
+  EXPECT_EQ(r.timings.unfinished, ProbeTimings::Unfinished::resolve);
+  EXPECT_GE(silent.queries(), 1);
 }
 
 }  // namespace
