@@ -26,6 +26,9 @@ class EventListener {
     virtual void on_input_end(bool clean) = 0;
     // Malformed input: the stream cannot be trusted any more.
     virtual void on_protocol_error(const std::string& message) = 0;
+    // stdout refused a write (EPIPE: supervisord's end is closed): no event can be
+    // acknowledged any more. Said once; `message` is Python's "[Errno 32] Broken pipe".
+    virtual void on_output_error(const std::string& message) = 0;
 
    protected:
     ~Handler() = default;
@@ -48,6 +51,7 @@ class EventListener {
   struct Io;
   void on_bytes(std::string_view bytes);
   void write_out(std::string_view constant_bytes);
+  void output_failed(int uv_status);
 
   uv_loop_t* loop_;
   Handler& handler_;
@@ -60,6 +64,7 @@ class EventListener {
   std::uint64_t events_seen_ = 0;
   std::uint64_t duplicates_ = 0;
   bool failed_ = false;
+  bool output_failed_ = false;
 };
 
 }  // namespace httpok

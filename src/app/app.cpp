@@ -513,6 +513,15 @@ class App final : private EventListener::Handler {
     shutdown();
   }
 
+  // supervisord's end of stdout is gone: no event can be acknowledged, so supervisord
+  // (a new one, or the same after a restart of the listener) must start another httpok.
+  void on_output_error(const std::string& message) override {
+    log::line("httpok: cannot write to supervisord (standard output): " + message + "; exiting",
+              log::Level::error, "protocol_error");
+    exit_status_ = 1;
+    shutdown();
+  }
+
   // The target's turn: a check, unless its restart is still under way.
   void start_check(TargetState& state) {
     state.check_began = Scheduler::Clock::now();

@@ -1,6 +1,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 
 #include "httpok/event_listener.hpp"
 
@@ -175,13 +177,21 @@ void EventListener::write_out(std::string_view constant_bytes) {
     if (done >= 0 && static_cast<std::size_t>(done) == constant_bytes.size())
       return;
     if (done < 0)
-      return;  // stdout is gone; stdin's end will follow
+      return output_failed(done);
     // The bytes are string constants, so only the request needs memory.
     auto* req = new uv_write_t{};
+    req->data = io_;
     buf = uv_buf_init(const_cast<char*>(constant_bytes.data()) + done,
                       static_cast<unsigned>(constant_bytes.size()) - static_cast<unsigned>(done));
-    if (uv_write(req, &io_->out.stream, &buf, 1, [](uv_write_t* r, int) { delete r; }) < 0) {
+    const int rc = uv_write(req, &io_->out.stream, &buf, 1, [](uv_write_t* r, int status) {
+      auto* io = static_cast<Io*>(r->data);
+      delete r;
+      if (status < 0 && status != UV_ECANCELED && io->owner != nullptr)
+        io->owner->output_failed(status);
+    });
+    if (rc < 0) {
       delete req;
+      output_failed(rc);
     }
     return;
   }
@@ -195,10 +205,18 @@ void EventListener::write_out(std::string_view constant_bytes) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return;
+      return output_failed(n < 0 ? -errno : UV_EIO);
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+}
+
+void EventListener::output_failed(int uv_status) {
+  if (output_failed_)
+    return;
+  output_failed_ = true;
+  handler_.on_output_error("[Errno " + std::to_string(-uv_status) + "] " +
+                           std::strerror(-uv_status));
 }
 
 void EventListener::on_bytes(std::string_view bytes) {

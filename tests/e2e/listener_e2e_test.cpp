@@ -1271,6 +1271,22 @@ TEST(Binary, MalformedHeaderExitsNonZeroWithOneError) {
   EXPECT_EQ(child.out(), protocol(0));
 }
 
+TEST(Binary, StdoutClosedExitsNonZeroWithOneLine) {
+  // supervisord's end of the pipe is gone (EPIPE): no event can be acknowledged, so httpok
+  // exits non-zero, saying why once, for supervisord to start another. The shell runs it
+  // with its stdout into a reader that has already exited, and reports its exit status.
+  Child child({"/bin/sh", "-c",
+               "{ \"$0\" http://127.0.0.1:1/; echo \"exit $?\" >&2; } | :", httpok_binary()},
+              kListenerEnv);
+  child.write_stdin(tick(1));
+  const auto status = child.wait_exit(10s);
+  ASSERT_TRUE(status.has_value()) << child.err();
+  EXPECT_EQ(after_startup(child.err()),
+            "httpok: cannot write to supervisord (standard output): [Errno 32] Broken pipe; "
+            "exiting\nexit 1\n");
+  EXPECT_EQ(child.out(), "");
+}
+
 TEST(Binary, NotUnderSupervisord) {
   Child child({httpok_binary(), "http://127.0.0.1/"}, {});
   EXPECT_EQ(child.wait_exit(5s), 0);

@@ -81,6 +81,10 @@ struct Recorder final : EventListener::Handler {
     if (close_on_error)
       listener->close();
   }
+  void on_output_error(const std::string& message) override {
+    output_errors.push_back(message);
+    listener->close();
+  }
 
   EventListener* listener = nullptr;
   bool close_on_error = true;
@@ -88,6 +92,7 @@ struct Recorder final : EventListener::Handler {
   int ends = 0;
   bool clean = false;
   std::string error;
+  std::vector<std::string> output_errors;
 };
 
 class EventListenerTest : public ::testing::Test {
