@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -69,6 +71,34 @@ TEST(DirectoryProblem, NamesWhatIsWrong) {
   write_file(dir / "file", "");
   EXPECT_EQ(directory_problem((dir / "file").string()),
             "'" + (dir / "file").string() + "' is not a directory");
+}
+
+TEST(DirectoryProblem, AnUnwritableDirectoryIsNamed) {
+  TempDir dir;
+  const auto cores = dir / "cores";
+  std::filesystem::create_directories(cores);
+  // Anyone may look in (mkdtemp made it 0700); no one but root may write in cores.
+  std::filesystem::permissions(
+      dir.path(), std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+      std::filesystem::perm_options::add);
+  std::filesystem::permissions(
+      cores, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
+                 std::filesystem::perms::group_read | std::filesystem::perms::group_exec |
+                 std::filesystem::perms::others_read | std::filesystem::perms::others_exec);
+  // Root may write anywhere: the check runs in a child as nobody then, so that it means
+  // the same for every user.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+      ::_exit(3);
+    const auto problem = directory_problem(cores.string());
+    ::_exit(problem == "'" + cores.string() + "' is not writable: Permission denied" ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another text; 3: cannot become nobody";
 }
 
 Config one_target(std::vector<std::string> programs) {

@@ -1,6 +1,12 @@
 // The XML-RPC client against a real supervisord (UNIX socket and TCP with credentials),
 // and against scripted servers for what supervisord cannot be made to do.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include <mutex>
 #include <optional>
@@ -155,6 +161,26 @@ TEST(SupervisorClient, UnreachableSocket) {
   EXPECT_EQ(r.error.describe(),
             "cannot reach supervisord at unix:///nonexistent/supervisor.sock: [Errno 2] No "
             "such file or directory");
+}
+
+TEST(SupervisorClient, SocketPresentButNothingListening) {
+  // What a supervisord killed with SIGKILL leaves behind: the socket file, no listener.
+  test::TempDir dir;
+  const std::string path = (dir / "supervisor.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ::close(fd);  // bound, never listened on: the file stays
+  ASSERT_TRUE(std::filesystem::exists(path));
+  Loop loop;
+  auto client = make_client(loop, "unix://" + path);
+  const auto r = all_info(loop, *client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.describe(),
+            "cannot reach supervisord at unix://" + path + ": [Errno 111] Connection refused");
 }
 
 TEST(SupervisorClient, UnresolvableHostInPythonsWords) {
