@@ -17,7 +17,8 @@ namespace httpok {
 // A value of the config file that came from the environment (%(ENV_X)s, a secret as
 // often as not), and the text it was written as, which --check-config prints instead.
 struct EnvironmentValue {
-  std::string key;    // "url", "header", ...
+  std::string section;  // "httpok", or "target:NAME" (a default of [httpok] too)
+  std::string key;      // "url", "header", ...
   std::string value;  // as resolved
   std::string text;   // as written, %(here)s resolved: valid config text
 

@@ -131,7 +131,7 @@ std::vector<std::string> local_warnings(const Config& config, std::string_view p
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       const std::string who = config.targets.size() > 1 ? target.name + ": " : "";
       lines.push_back("httpok: " + who + "warning: anyone can read the TLS key " +
-                      python_repr(key) + " (mode " + mode + "; --client-key); chmod o-r it");
+                      python_repr(key) + " (mode " + mode + "); chmod o-r it");
     }
   }
   if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {

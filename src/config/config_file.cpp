@@ -292,16 +292,21 @@ class Loader {
     return out;
   }
 
-  // Remembers a value from the environment for --check-config (once, however many
-  // targets a default of [httpok] reaches).
-  void note_environment(const std::string& key, const std::string& value,
-                        const std::string& written) {
-    if (written.empty())
-      return;
-    EnvironmentValue entry{key, value, written};
+  // Remembers how a setting of `section` was written when it came from the environment,
+  // for --check-config. A later setting of the key replaces the earlier one (a target's
+  // own over a default of [httpok]), but for the header lines, which add up.
+  void note_environment(const std::string& section, const std::string& key,
+                        const std::string& value, const std::string& written) {
     auto& all = config_.from_environment;
-    if (std::find(all.begin(), all.end(), entry) == all.end())
-      all.push_back(std::move(entry));
+    if (key != "header") {
+      all.erase(std::remove_if(all.begin(), all.end(),
+                               [&](const EnvironmentValue& e) {
+                                 return e.section == section && e.key == key;
+                               }),
+                all.end());
+    }
+    if (!written.empty())
+      all.push_back(EnvironmentValue{section, key, value, written});
   }
 
   bool on_key(FileState& state, const char* section_c, const char* name_c, const char* value_c) {
@@ -330,8 +335,8 @@ class Loader {
       if (key == "url")
         return fail(state.place, "key 'url' in [httpok]: a URL belongs to a [target:NAME]");
       if (among(kGlobalKeys, key)) {
-        note_environment(key, *value, written);
-        return global(state, key, *value);
+        note_environment("httpok", key, *value, written);
+        return global(state, key, written.empty() ? *value : written, *value);
       }
       if (among(kTargetKeys, key)) {
         defaults_.push_back(Setting{key, *value, written, state.place});
@@ -388,9 +393,12 @@ class Loader {
     return true;
   }
 
-  bool global(const FileState& state, const std::string& key, const std::string& value) {
+  // `shown` is the value as an error may quote it: as written when it came from the
+  // environment, which may hold a secret.
+  bool global(const FileState& state, const std::string& key, const std::string& shown,
+              const std::string& value) {
     const auto bad = [&](const std::string& expected) {
-      return fail(state.place, "invalid value for " + key + " in [httpok]: " + python_repr(value) +
+      return fail(state.place, "invalid value for " + key + " in [httpok]: " + python_repr(shown) +
                                    " (" + expected + ")");
     };
     if ((key == "email" || key == "name") && value.find_first_of("\r\n") != std::string::npos)
@@ -441,17 +449,27 @@ class Loader {
 
   // One setting of a target (its own, or a default from [httpok]).
   bool apply(Target& target, const Setting& s, const std::string& section) {
+    // A value from the environment is quoted as written: it may hold a secret.
+    const std::string& shown = s.written.empty() ? s.value : s.written;
     const auto bad = [&](const std::string& expected) {
       return fail(s.place, "invalid value for " + s.key + " in [" + section +
-                               "]: " + python_repr(s.value) + " (" + expected + ")");
+                               "]: " + python_repr(shown) + " (" + expected + ")");
     };
     ProbeSettings& probe = target.probe;
     const std::string& key = s.key;
     const std::string& value = s.value;
-    note_environment(key, value, s.written);
+    note_environment("target:" + target.name, key, value, s.written);
     if (key == "url") {
-      if (auto url = parse_url(value); !url)
-        return fail(s.place, url.error() + " (url in [" + section + "])");
+      if (auto url = parse_url(value); !url) {
+        // Where the URL holds a password or a value from the environment, parse_url's
+        // words (which quote it, or pieces of it) are not shown.
+        if (s.written.empty() && redact_password(value) == value)
+          return fail(s.place, url.error() + " (url in [" + section + "])");
+        return fail(s.place, "invalid URL " + python_repr(redact_password(shown)) + " in [" +
+                                 section +
+                                 "]: it does not parse once expanded (what it says is not "
+                                 "shown, as it holds a secret)");
+      }
       probe.url = value;
       probe.written_url.clear();
       // As written, but for the doubled percent signs, which only the file needs.

@@ -44,20 +44,34 @@ std::string masked_header(const std::string& header) {
   return header;
 }
 
+// A URL as the file wrote it, %(ENV_X)s and all: its password masked unless the password
+// is itself one %(ENV_X)s, which shows nothing and loads again.
+std::string written_url_text(const std::string& text) {
+  const std::string redacted = redact_password(text);
+  if (redacted == text)
+    return text;
+  const std::size_t mask = redacted.find(":***@");
+  const std::size_t at = text.find('@', mask);
+  const std::string password = text.substr(mask + 1, at - mask - 1);
+  const bool one_reference = password.rfind("%(ENV_", 0) == 0 && password.size() > 8 &&
+                             password.find(')') == password.size() - 2 && password.back() == 's';
+  return one_reference ? text : redacted;
+}
+
 }  // namespace
 
 std::string describe_config(const Config& config) {
   std::string out = "[httpok]\n";
+  std::string section = "httpok";
   // A value as the file must hold it: a percent sign doubled, or it would read as an
-  // expansion when the output is loaded again; a value from the environment as it was
-  // written, %(ENV_X)s (with a URL's password masked all the same); `shown` instead of a
-  // secret.
+  // expansion when the output is loaded again; a value of `section` that came from the
+  // environment as it was written, %(ENV_X)s; `shown` instead of a secret.
   const auto line = [&](std::string& to, const std::string& key, const std::string& value,
                         const std::string* shown = nullptr) {
     to += key + " = ";
     for (const EnvironmentValue& env : config.from_environment) {
-      if (env.key == key && env.value == value) {
-        to += (key == "url" ? redact_password(env.text) : env.text) + "\n";
+      if (env.section == section && env.key == key && env.value == value) {
+        to += (key == "url" ? written_url_text(env.text) : env.text) + "\n";
         return;
       }
     }
@@ -91,7 +105,8 @@ std::string describe_config(const Config& config) {
     line(out, "log_rounds", "true");
   for (const Target& target : config.targets) {
     const ProbeSettings& probe = target.probe;
-    out += "\n[target:" + target.name + "]\n";
+    section = "target:" + target.name;
+    out += "\n[" + section + "]\n";
     const std::string url = redact_password(probe.url);
     line(out, "url", probe.url, &url);
     if (!probe.unix_socket.empty())

@@ -151,7 +151,7 @@ TEST(LocalWarnings, ATlsKeyThatAnyoneCanReadOncePerFile) {
   EXPECT_EQ(startup::local_warnings(config, "/usr/bin:/bin"),
             std::vector<std::string>{"httpok: " + config.targets[0].name +
                                      ": warning: anyone can read the TLS key '" + key +
-                                     "' (mode 0604; --client-key); chmod o-r it"});
+                                     "' (mode 0604); chmod o-r it"});
 }
 
 TEST(ProcessWarnings, NameThePNamesThatMatchNoProcess) {

@@ -50,7 +50,8 @@ class ConfigFile : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::map<std::string, std::string> env_{{"API_TOKEN", "s3cret"}, {"HOST", "127.0.0.1"}};
+  std::map<std::string, std::string> env_{
+      {"API_TOKEN", "s3cret"}, {"HOST", "127.0.0.1"}, {"TEN", "10"}};
 };
 
 TEST_F(ConfigFile, EveryKey) {
@@ -215,7 +216,9 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
       << text;
   EXPECT_NE(text.find("header = Host: api.internal\n"), std::string::npos) << text;
   EXPECT_NE(text.find("cert_expiry_days = 21\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("header = Authorization: ***\n"), std::string::npos) << text;
+  // Written with its secret from the environment: as written, which shows nothing.
+  EXPECT_NE(text.find("header = Authorization: Bearer %(ENV_API_TOKEN)s\n"), std::string::npos)
+      << text;
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
 }
 
@@ -275,7 +278,8 @@ TEST_F(ConfigFile, AFileThatAnyoneCanWriteIsRefusedIncludedOrNot) {
                   static_cast<unsigned>(fs::status(path).permissions() & fs::perms::mask));
     EXPECT_EQ(result.error(), "httpok: refusing the config file '" + path +
                                   "': anyone can write it (mode " + mode +
-                                  "), and it names the commands httpok runs; chmod o-w it");
+                                  "), and it names the commands httpok runs; chmod o-w it" +
+                                  (path == included ? " (included from " + main + ":5)" : ""));
   }
 }
 
@@ -405,12 +409,13 @@ TEST_F(ConfigFile, NestedIncludesNameEveryLevel) {
 
 TEST_F(ConfigFile, ValuesCheckedWhereTheyStand) {
   env_["M"] = "a@b\nBcc: evil@example.com";
+  // Quoted as written: a value from the environment may be a secret.
   EXPECT_EQ(error_of("[target:a]\nurl = http://a/\nemail = %(ENV_M)s\n"),
-            "httpok: httpok.conf:3: invalid value for email in [target:a]: 'a@b\\nBcc: "
-            "evil@example.com' (line breaks are not allowed: they would inject mail headers)");
+            "httpok: httpok.conf:3: invalid value for email in [target:a]: '%(ENV_M)s' (line "
+            "breaks are not allowed: they would inject mail headers)");
   EXPECT_EQ(error_of("[httpok]\nemail = %(ENV_M)s\n"),
-            "httpok: httpok.conf:2: invalid value for email in [httpok]: 'a@b\\nBcc: "
-            "evil@example.com' (line breaks are not allowed: they would inject mail headers)");
+            "httpok: httpok.conf:2: invalid value for email in [httpok]: '%(ENV_M)s' (line "
+            "breaks are not allowed: they would inject mail headers)");
   EXPECT_EQ(error_of("[target:a]\nurl = https://a/\nclient_key = /k\n"),
             "httpok: httpok.conf:1: [target:a] has client_key without client_cert");
   EXPECT_EQ(error_of("[target:a]\nurl = http://a/%(ENV_A) and %(ENV_B)s\n"),
@@ -470,15 +475,60 @@ TEST_F(ConfigFile, CheckConfigPrintsALoadableFileWithSecretsMasked) {
   ASSERT_TRUE(loaded.ok()) << loaded.error();
   const std::string text = describe_config(loaded.value());
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
-  EXPECT_NE(text.find("url = https://user:***@api.example/a%%20b\n"), std::string::npos) << text;
+  // The password is a value from the environment: it prints as written, and loads again.
+  EXPECT_NE(text.find("url = https://user:%(ENV_API_TOKEN)s@api.example/a%%20b\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("codes = 200-299, 304\n"), std::string::npos) << text;
   EXPECT_NE(text.find("programs = api, workers:*\n"), std::string::npos) << text;
-  // What it prints loads again, to the same settings (but the masked password).
+  // What it prints loads again, to the same settings.
   auto again = load_config_file(write("again.conf", text), env());
   ASSERT_TRUE(again.ok()) << again.error() << "\n" << text;
-  Config expected = loaded.value();
-  expected.targets[0].probe.url = "https://user:***@api.example/a%20b";
-  EXPECT_EQ(again.value(), expected);
+  EXPECT_EQ(again.value().targets, loaded.value().targets);
+  // A password written in the file is masked (and so does not load again as it was).
+  auto literal = load("[target:a]\nurl = https://user:pw-1@api.example/?k=%(ENV_API_TOKEN)s\n");
+  ASSERT_TRUE(literal.ok()) << literal.error();
+  EXPECT_NE(describe_config(literal.value())
+                .find("url = https://user:***@api.example/?k=%(ENV_API_TOKEN)s\n"),
+            std::string::npos)
+      << describe_config(literal.value());
+}
+
+TEST_F(ConfigFile, AValueFromTheEnvironmentPrintsAsWrittenOnlyWhereItWasWritten) {
+  // b's timeout is 10 as a's is, but written as 10; a's header, a default of [httpok]
+  // that a does not override, comes from the environment for a and b alike.
+  auto loaded = load(
+      "[httpok]\nheader = X-Key: %(ENV_API_TOKEN)s\n\n[target:a]\nurl = http://a/\n"
+      "timeout = %(ENV_TEN)s\n\n[target:b]\nurl = http://b/\ntimeout = 10\n\n"
+      "[target:c]\nurl = http://c/\ntimeout = %(ENV_TEN)s\ntimeout = 10\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  const std::string text = describe_config(loaded.value());
+  const auto section = [&](const std::string& name) {
+    const std::size_t start = text.find("[target:" + name + "]\n");
+    return text.substr(start, text.find("\n\n", start) - start);
+  };
+  EXPECT_NE(section("a").find("timeout = %(ENV_TEN)s\n"), std::string::npos) << text;
+  EXPECT_NE(section("b").find("timeout = 10\n"), std::string::npos) << text;
+  EXPECT_NE(section("c").find("timeout = 10\n"), std::string::npos) << text;  // the last one
+  for (const char* name : {"a", "b", "c"})
+    EXPECT_NE(section(name).find("header = X-Key: %(ENV_API_TOKEN)s\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+}
+
+TEST_F(ConfigFile, AnErrorQuotesAValueFromTheEnvironmentAsWritten) {
+  auto bad_value = load("[target:a]\nurl = http://a/\ntimeout = %(ENV_API_TOKEN)s\n");
+  ASSERT_FALSE(bad_value.ok());
+  EXPECT_NE(bad_value.error().find("'%(ENV_API_TOKEN)s'"), std::string::npos) << bad_value.error();
+  EXPECT_EQ(bad_value.error().find("s3cret"), std::string::npos) << bad_value.error();
+  // A password that is not URL-encoded: the URL does not parse, and nothing of it shows.
+  auto bad_url = load("[target:a]\nurl = http://user:a b@c/\n");
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_EQ(bad_url.error().find("a b"), std::string::npos) << bad_url.error();
+  auto bad_env_url = load("[target:a]\nurl = http://user:%(ENV_API_TOKEN)s@c:x/\n");
+  ASSERT_FALSE(bad_env_url.ok());
+  EXPECT_EQ(bad_env_url.error().find("s3cret"), std::string::npos) << bad_env_url.error();
+  EXPECT_NE(bad_env_url.error().find("'http://user:***@c:x/'"), std::string::npos)
+      << bad_env_url.error();
 }
 
 }  // namespace

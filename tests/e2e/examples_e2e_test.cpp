@@ -77,7 +77,7 @@ TEST(Examples, ManyTargetsFromHttpokConfAndConfD) {
   const fs::path etc = sv.dir() / "etc-httpok";
   fs::create_directories(etc / "conf.d");
   for (const char* snippet : {"shop.conf", "billing.conf"})
-    fs::copy_file(examples_dir() / "conf.d" / snippet, etc / "conf.d" / snippet);
+    write_file(etc / "conf.d" / snippet, example(std::string("conf.d/") + snippet));
   const fs::path textfile_dir = sv.dir() / "node-exporter";
   fs::create_directories(textfile_dir);
   write_file(etc / "httpok.conf",

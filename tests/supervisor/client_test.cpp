@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 
@@ -212,6 +213,32 @@ TEST(SupervisorClient, CallDeadline) {
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.error.describe(),
             "supervisord did not answer supervisor.getAllProcessInfo within 300 ms");
+}
+
+TEST(SupervisorClient, AHundredMegabyteAnswerIsRefusedAndNotReadToItsEnd) {
+  constexpr std::size_t kTotal = std::size_t{100} << 20;
+  std::atomic<std::size_t> sent{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " +
+           std::to_string(kTotal) + "\r\n\r\n<?xml version=\"1.0\"?><methodResponse>");
+    const std::string chunk(65536, ' ');
+    while (sent < kTotal) {
+      const ssize_t n = ::send(c.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0)
+        return;  // the client hung up
+      sent += static_cast<std::size_t>(n);
+    }
+  });
+  Loop loop;
+  auto client = make_client(loop, "http://127.0.0.1:" + std::to_string(server.port()));
+  const auto r = all_info(loop, *client);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error.describe(),
+            "the answer of supervisord to supervisor.getAllProcessInfo is larger than " +
+                std::to_string(xmlrpc::kMaxResponseBytes) + " bytes");
+  ASSERT_TRUE(server.wait_finished(1, 30s));
+  EXPECT_LT(sent.load(), kTotal);
 }
 
 TEST(SupervisorClient, RequestBytesAndBadAnswers) {

@@ -111,9 +111,10 @@ Supervisord::~Supervisord() {
 }
 
 void Supervisord::start(const std::string& sections) {
-  if (pid_ != 0) {
+  if (pid_ != 0 && !reaped_) {
     throw std::runtime_error("supervisord already started");
   }
+  reaped_ = false;
   const std::string here = dir().string();
   std::ostringstream conf;
   conf << "[supervisord]\n"
@@ -204,14 +205,22 @@ void Supervisord::stop() {
   if (wait_until([this] { return !running(); }, options_.stop_timeout)) {
     return;
   }
-  // Hung: kill its children (each in its own process group, so not reached by killing
-  // supervisord's group), then supervisord itself.
+  // Hung: kill its children, then supervisord itself.
+  kill();
+}
+
+void Supervisord::kill() {
+  if (!running()) {
+    return;
+  }
+  // Its children, each in its own process group (so not reached by killing supervisord's
+  // group), are found before it dies, while they are still its own.
+  std::vector<pid_t> children;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") == std::string::npos &&
         parent_of(std::stoi(name)) == pid_) {
-      ::kill(-std::stoi(name), SIGKILL);
-      ::kill(std::stoi(name), SIGKILL);
+      children.push_back(std::stoi(name));
     }
   }
   ::kill(pid_, SIGKILL);
@@ -219,6 +228,10 @@ void Supervisord::stop() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
+  for (const pid_t child : children) {
+    ::kill(-child, SIGKILL);
+    ::kill(child, SIGKILL);
+  }
 }
 
 std::string Supervisord::ctl(const std::vector<std::string>& args) const {

@@ -52,11 +52,15 @@ class Supervisord {
 
   // Writes supervisord.conf (the fixed sections + `sections`), starts supervisord in its
   // own process group and returns once it answers XML-RPC on its UNIX socket. Throws
-  // std::runtime_error (with the log) when it exits or does not answer in time.
+  // std::runtime_error (with the log) when it exits or does not answer in time. Once it
+  // has stopped (stop(), kill()), it may be started again: the same dir, the same socket.
   void start(const std::string& sections);
 
   // SIGTERM, then waits; SIGKILL after stop_timeout. Idempotent.
   void stop();
+  // SIGKILL, as a crash: supervisord stops nothing and its socket file stays. Its programs
+  // are killed after it, as they would otherwise outlive the test.
+  void kill();
 
   const std::filesystem::path& dir() const noexcept { return dir_.path(); }
   std::filesystem::path config_path() const { return dir() / "supervisord.conf"; }

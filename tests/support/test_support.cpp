@@ -130,11 +130,17 @@ TempDir::~TempDir() {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& content) {
+  const bool created = !std::filesystem::exists(path);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   out.close();
   if (!out) {
     throw std::runtime_error("cannot write " + path.string());
+  }
+  // Whatever the umask: httpok refuses a config file that anyone can write.
+  if (created) {
+    std::filesystem::permissions(path, std::filesystem::perms::others_write,
+                                 std::filesystem::perm_options::remove);
   }
 }
 

@@ -31,7 +31,8 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Writes (replaces) a file; throws std::runtime_error on failure.
+// Writes (replaces) a file; throws std::runtime_error on failure. A file it creates is
+// not writable by others, whatever the umask (httpok refuses such a config file).
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 // The whole file, or nullopt when it cannot be read (e.g. does not exist yet).
