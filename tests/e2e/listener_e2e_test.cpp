@@ -422,6 +422,134 @@ TEST(Binary, ChildrensStderrNeverLandsInsideTheBlock) {
             1);
 }
 
+// The fault matrix, local side (tests/README.md): a check fails, and what the restart
+// sequence runs misbehaves. Each is said on httpok's own line after the block, the
+// restart goes on, and the listener runs on.
+struct LocalFault {
+  ScriptedServer app{[](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  }};
+  ScriptedSupervisord sv;
+  TempDir dir;
+
+  // Runs httpok -p foo with `options`, one TICK, until `line` is in its log; then EOF.
+  std::string run(const std::vector<std::string>& options, const std::string& line) {
+    std::vector<std::string> argv{httpok_binary(), "-p", "foo"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(app.url());
+    Child child(argv, sv.env());
+    child.write_stdin(tick(1));
+    const bool said =
+        child.wait_for([&] { return child.err().find(line) != std::string::npos; }, 20s);
+    child.write_stdin(tick(2));  // still acknowledged
+    const bool acked = child.wait_for([&] { return child.out() == protocol(2); }, 10s);
+    child.close_stdin();
+    const auto status = child.wait_exit(10s);
+    EXPECT_TRUE(said) << line << "\n" << child.err();
+    EXPECT_TRUE(acked) << child.out();
+    EXPECT_EQ(status, 0) << child.err();
+    return child.err();
+  }
+};
+
+TEST(Binary, FaultGcoreHangingIsKilledAndTheRestartGoesOn) {
+  LocalFault f;
+  const std::string err =
+      f.run({"-d", f.dir.path().string(), "-g", "sleep 30; :", "--action-timeout", "1"},
+            "httpok: gcore for foo failed: 'sleep 30; :' timed out after 1 s and was killed");
+  EXPECT_NE(err.find("foo restarted\n"), std::string::npos) << err;
+}
+
+TEST(Binary, FaultGcoreMissingIsNotedAndTheRestartGoesOn) {
+  LocalFault f;
+  const std::string err = f.run({"-d", f.dir.path().string(), "-g", "/nonexistent/gcore"},
+                                "httpok: gcore for foo failed: '/nonexistent/gcore' exited with "
+                                "status 127");
+  EXPECT_NE(err.find("foo restarted\n"), std::string::npos) << err;
+  // Said at start already.
+  EXPECT_NE(err.find("httpok: warning: core files will fail: '/nonexistent/gcore' does not exist"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Binary, FaultSendmailExitingOneIsNoted) {
+  LocalFault f;
+  const std::string err = f.run({"-m", "ops@example.com", "-s", "cat >/dev/null; exit 1"},
+                                "httpok: failed to send mail: 'cat >/dev/null; exit 1' exited "
+                                "with status 1");
+  EXPECT_NE(err.find("foo restarted\n"), std::string::npos) << err;
+}
+
+TEST(Binary, FaultOnEveryCallIsSaidAndNothingIsRestarted) {
+  std::atomic<int> calls{0};
+  ScriptedServer faulting([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    ++calls;
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kShutdownFault));
+  });
+  LocalFault f;
+  std::map<std::string, std::string> env = f.sv.env();
+  env["SUPERVISOR_SERVER_URL"] = "http://127.0.0.1:" + std::to_string(faulting.port());
+  Child child({httpok_binary(), "-p", "foo", f.app.url()}, env);
+  const std::string line =
+      "Exception retrieving process info <Fault 6: 'SHUTDOWN_STATE'>, not acting\n";
+  const auto said = [&](std::size_t times) {
+    std::size_t n = 0;
+    for (std::size_t at = child.err().find(line); at != std::string::npos;
+         at = child.err().find(line, at + 1))
+      ++n;
+    return n >= times;
+  };
+  for (int i = 1; i <= 2; ++i) {  // the same on every TICK
+    child.write_stdin(tick(i));
+    ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(i) && said(i); }, 10s))
+        << child.out() << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(10s), 0);
+  EXPECT_EQ(child.err().find("Restarting"), std::string::npos) << child.err();
+  EXPECT_EQ(child.err().find("restarted"), std::string::npos) << child.err();
+  EXPECT_GE(calls.load(), 3);  // the start-up check, then one call a TICK
+}
+
+TEST(Binary, FaultSighupWithABrokenConfigInTheMiddleOfARound) {
+  ScriptedServer slow([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.pause(1500);
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[target:a]\nurl = " + slow.url() + "\nprograms = foo\n");
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(wait_until([&] { return slow.connections() == 1; }, 10s));
+  // The check is under way: the file breaks, and SIGHUP comes.
+  write_file(conf, "[target:a]\nurl = " + slow.url() + "\ntiemout = 5\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find("reload failed, the running configuration stays") !=
+               std::string::npos;
+      },
+      10s))
+      << child.err();
+  // The round ends as it began, and the next one runs on the same configuration.
+  ASSERT_TRUE(slow.wait_finished(1, 10s));
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(wait_until([&] { return slow.connections() == 2; }, 10s)) << child.err();
+  ASSERT_TRUE(slow.wait_finished(2, 10s));
+  EXPECT_TRUE(child.wait_for([&] { return child.out() == protocol(2); }, 10s)) << child.out();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(10s), 0);
+  EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
+  EXPECT_NE(child.err().find(":3: unknown key 'tiemout' in [target:a]"), std::string::npos)
+      << child.err();
+}
+
 TEST(Binary, AnIntervalTargetIsProbedOnItsOwnClock) {
   std::vector<std::chrono::steady_clock::time_point> arrivals;
   std::mutex mutex;

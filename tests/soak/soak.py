@@ -14,7 +14,7 @@ tenth TICK a SIGHUP rereads the file.
 
 It fails when an event goes unanswered or out of order (every event gets its RESULT, then
 READY, and nothing else is ever written on stdout), when httpok exits, and when, after a
-warm-up (a fifth of the run, at least 5 s), its RSS or its open file descriptors grow by
+warm-up (a third of the run, at least 10 s), its RSS or its open file descriptors grow by
 more than 1 %: the median of the last quarter of the samples against that of the first
 quarter after the warm-up (one sample per round, at its end). --valgrind runs httpok
 under valgrind (memcheck, --error-exitcode=1, every leak kind but "still reachable") with
@@ -139,7 +139,7 @@ def soak(args, work, pki, nginx, silent, refused_port):
                    "--show-leak-kinds=definite,indirect,possible", f"--log-file={valgrind_log}")
     listener = Driven([args.httpok, "--config", config], wrapper)
     started = time.monotonic()
-    warm_up = max(5.0, args.seconds / 5)
+    warm_up = max(10.0, args.seconds / 3)
     rss, fds = [], []
     ticks = events = 0
     serial = 1000000  # the listener's own serials are the TICKs' (1, 2, ...)
