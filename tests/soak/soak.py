@@ -18,7 +18,7 @@ warm-up (a third of the run, at least 10 s), its RSS or its open file descriptor
 more than 1 %: the median of the last quarter of the samples against that of the first
 quarter after the warm-up (one sample per round, at its end). --valgrind runs httpok
 under valgrind (memcheck, --error-exitcode=1, every leak kind but "still reachable") with
-50 targets instead, and fails on any error it reports; RSS under valgrind means nothing,
+a quarter of the targets (49) instead, and fails on any error it reports; RSS under valgrind means nothing,
 so it is not checked then.
 """
 
