@@ -19,8 +19,8 @@ namespace httpok {
 struct EnvironmentValue {
   std::string section;  // "httpok", or "target:NAME" (a default of [httpok] too)
   std::string key;      // "url", "header", ...
-  std::string value;  // as resolved
-  std::string text;   // as written, %(here)s resolved: valid config text
+  std::string value;    // as resolved
+  std::string text;     // as written, %(here)s resolved: valid config text
 
   bool operator==(const EnvironmentValue&) const = default;
 };

@@ -916,7 +916,8 @@ class App final : private EventListener::Handler {
     pending_actions_.push_back(PendingAction{
         state.id,
         (state.target->restart.dry_run ? "[dry run] " : "") +
-            format_subject(config_->name, failure_subject(shown_url(state.target->probe), result.failure)),
+            format_subject(config_->name,
+                           failure_subject(shown_url(state.target->probe), result.failure)),
         result.outcome, state.check_began});
     if (actions_running_ == 0)
       start_next_action();

@@ -10,6 +10,7 @@
 #include "httpok/config.hpp"
 #include "httpok/http.hpp"
 #include "httpok/log.hpp"
+#include "httpok/python_text.hpp"
 
 namespace {
 
@@ -58,6 +59,13 @@ int main(int argc, char** argv) {
   httpok::log::configure({cli.config.log_format, cli.config.log_timestamps});
   for (const httpok::Target& target : cli.config.targets) {
     const auto url = httpok::parse_url(target.probe.url);
+    if (!url && httpok::redact_password(target.probe.url) != target.probe.url) {
+      // parse_url's words quote the URL, or pieces of it, and this one holds a password.
+      return usage_error("httpok: invalid URL " +
+                         httpok::python_repr(httpok::redact_password(target.probe.url)) +
+                         ": it does not parse (what is wrong is not shown, as it holds a "
+                         "password)");
+    }
     if (!url)
       return usage_error("httpok: " + url.error());
   }
