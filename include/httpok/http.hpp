@@ -51,8 +51,10 @@ std::string build_get_request(const Url& url);
 
 // The same with another method (GET or HEAD) and extra header lines ("Name: value"); an
 // extra Host, User-Agent, Accept-Encoding or Authorization replaces the built-in one.
+// `keep_alive` (reuse_connection): no Connection: close, so the server may keep the
+// connection for the next request.
 std::string build_request(const Url& url, std::string_view method,
-                          const std::vector<std::string>& headers);
+                          const std::vector<std::string>& headers, bool keep_alive = false);
 
 // Why `line` cannot be a request header ("Name: value", a token name, no control
 // characters), or nothing when it can.
@@ -110,6 +112,10 @@ class ResponseParser {
   bool needle_found() const { return needle_.found; }
   bool absent_found() const { return absent_.found; }
   bool body_capped() const { return body_capped_; }
+  // The message ended where its framing says (not at max_body, not at EOF), nothing came
+  // after it, and it lets the connection stay open (HTTP/1.1 without Connection: close, or
+  // HTTP/1.0 with keep-alive): the next request may go on the same connection.
+  bool keep_alive() const;
   std::size_t body_bytes() const { return body_bytes_; }
   const std::string& body() const { return body_; }
   const std::string& error() const { return error_; }
@@ -133,6 +139,7 @@ class ResponseParser {
   State state_ = State::in_progress;
   bool headers_complete_ = false;
   bool message_complete_ = false;
+  bool trailing_bytes_ = false;
   int status_ = 0;
   int http_version_ = 0;
   std::string reason_;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "httpok/body_regex.hpp"
@@ -85,6 +86,9 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
 
   // The spec of the running probe; null when idle.
   const ProbeSpec* spec() const noexcept { return spec_.get(); }
+  // reuse_connection: the spec whose connection this idle engine keeps open for its next
+  // check; null when it keeps none.
+  const ProbeSpec* kept_for() const noexcept { return kept_spec_.get(); }
   // True when the last TLS handshake of this probe resumed a session.
   bool last_tls_resumed() const noexcept { return last_tls_resumed_; }
 
@@ -100,6 +104,15 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   void on_connect_failed(net::ConnectFailure failure, int status) override;
 
   void send_request();
+  // A request on a kept connection failed before any byte of the answer: the same check
+  // again on a new connection, once, within the same deadline. False when it may not.
+  bool retry_on_a_new_connection();
+  // Closes the connection (kept or not) and forgets the TLS session on it.
+  void drop_connection();
+  // Stops the check's timers and connector; the connection stays as it is.
+  void stop();
+  // An idle kept connection heard from its server (bytes, EOF, an error): it is closed.
+  void on_idle_event();
   void drive_tls();
   // Sends pending TLS output; false when that failed the probe.
   bool flush_tls();
@@ -123,28 +136,45 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   Phase phase_ = Phase::idle;
   bool running_ = false;
   bool last_tls_resumed_ = false;
+  // reuse_connection: the connection is kept after this check (set when the answer ended
+  // where its framing says and allows it); this check runs on a kept one; it was retried.
+  bool keep_ = false;
+  bool reused_ = false;
+  bool retried_ = false;
+  std::shared_ptr<const ProbeSpec> kept_spec_;  // idle, with a connection kept for it
+  std::int64_t kept_cert_not_after_ = 0;        // the kept connection's handshake said
+  std::int64_t kept_chain_not_after_ = 0;
   std::uint64_t started_ns_ = 0;
   Callback done_;
   ProbeResult result_;
 };
 
 // The probe engines of a process: an idle one is reused, so there are never more than
-// were busy at once (the scheduler caps that at max_concurrent). Owned by the
+// were busy at once (the scheduler caps that at max_concurrent), plus one per
+// reuse_connection target, which keeps its connection between checks. Owned by the
 // application; `dns` outlives it.
 class EnginePool {
  public:
   EnginePool(uv_loop_t* loop, net::Dns& dns) : loop_(loop), dns_(dns) {}
-  Probe& take();
-  void give(Probe& engine) { idle_.push_back(&engine); }
-  // Stops every running probe without calling back.
+  // An engine for a check of `spec`: the one that keeps a connection for it, else an idle
+  // one, else a new one.
+  Probe& take(const ProbeSpec* spec = nullptr);
+  // Back after its check: kept for its spec while it keeps a connection, else idle.
+  void give(Probe& engine);
+  // The connection kept for `spec`, if any, is closed (its target is gone, or has a new
+  // spec); `spec` must still be alive.
+  void forget(const ProbeSpec* spec);
+  // Stops every running probe without calling back, and closes every kept connection.
   void cancel_all();
   std::size_t size() const noexcept { return engines_.size(); }
+  std::size_t kept() const noexcept { return kept_.size(); }
 
  private:
   uv_loop_t* loop_;
   net::Dns& dns_;
   std::vector<std::unique_ptr<Probe>> engines_;
   std::vector<Probe*> idle_;
+  std::unordered_map<const ProbeSpec*, Probe*> kept_;  // by the spec they keep a connection for
 };
 
 }  // namespace httpok

@@ -53,7 +53,9 @@ std::vector<ProbePhase> probe_phases(const ProbeTimings& timings);
 // the response) or "receiving" (the rest of it), as in "connect 0.2 ms, waiting 4999.7 ms".
 std::string phases_text(const ProbeTimings& timings);
 
-enum class TlsHandshake : std::uint8_t { none, full, resumed };
+// kept: no handshake, the connection of an earlier one was reused (reuse_connection); its
+// certificates' expiry is that handshake's.
+enum class TlsHandshake : std::uint8_t { none, full, resumed, kept };
 
 struct ProbeResult {
   ProbeFailure failure = ProbeFailure::none;

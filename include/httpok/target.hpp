@@ -48,6 +48,11 @@ struct ProbeSettings {
   // --unix-socket: connect to this UNIX socket instead of the URL's host and port (the URL
   // still gives the Host header and the path), as curl's --unix-socket does.
   std::string unix_socket;
+  // --reuse-connection: keep the connection open between checks (HTTP/1.1 keep-alive), as
+  // Envoy's health checker does; off by default, as a new connection also tests the app's
+  // accept path. A request that fails on a kept connection before any byte of the answer
+  // is sent again once on a new one, within the same deadline.
+  bool reuse_connection = false;
 
   bool operator==(const ProbeSettings&) const = default;
 };

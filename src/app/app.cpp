@@ -145,9 +145,12 @@ struct TargetState {
 };
 
 // The earliest expiry of the verified chain to go by after a check: a full handshake says
-// it (0 when nothing verified); a resumed one built no chain, so the last one known stays.
+// it (0 when nothing verified); a resumed one built no chain, and a kept connection had no
+// handshake, so the last one known stays.
 inline std::int64_t known_chain(std::int64_t last, const ProbeResult& result) {
-  return result.tls == TlsHandshake::resumed ? last : result.chain_not_after;
+  return result.tls == TlsHandshake::resumed || result.tls == TlsHandshake::kept
+             ? last
+             : result.chain_not_after;
 }
 
 ResultFields::ResultFields(const TargetState& state, const ProbeResult& result)
@@ -645,7 +648,7 @@ class App final : private EventListener::Handler {
   }
 
   void start_probe(TargetState& state) {
-    state.engine = &engines_->take();
+    state.engine = &engines_->take(state.spec.get());
     state.engine->start(state.spec, [this, id = state.id](const ProbeResult& result) {
       if (TargetState* found = lookup(id))
         on_result(*found, result);
@@ -654,6 +657,9 @@ class App final : private EventListener::Handler {
 
   // From the engine's callback: the engine is free again, the next check may take it.
   void on_result(TargetState& state, const ProbeResult& result) {
+    // A connection kept for a spec that a reload replaced meanwhile would serve no one.
+    if (state.engine->kept_for() != nullptr && state.engine->kept_for() != state.spec.get())
+      state.engine->cancel();
     engines_->give(*state.engine);
     state.engine = nullptr;
     record_metrics(state, result);
@@ -1088,6 +1094,7 @@ class App final : private EventListener::Handler {
       engines_->give(*state.engine);
       state.engine = nullptr;
     }
+    engines_->forget(state.spec.get());
     if (actions_running_ > 0 && running_action_ == state.id) {
       // Its restart goes on to the end (a stopProcess answered must be followed by its
       // startProcess, or the program stays down): the run is kept, and its end, which
@@ -1179,6 +1186,7 @@ class App final : private EventListener::Handler {
         // holds the old one to its end.
         const auto index = static_cast<std::size_t>(same - next->targets.begin());
         state.target = &*same;
+        engines_->forget(state.spec.get());  // a kept connection is of the old spec
         state.spec = specs[index];
         kept[index] = true;
         continue;

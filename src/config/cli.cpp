@@ -45,6 +45,7 @@ enum Id : int {
   kClientKey,
   kTlsServerName,
   kNoSessionResumption,
+  kReuseConnection,
   kCoreInterval,
   kInterval,
   kConfig,
@@ -73,7 +74,7 @@ enum Id : int {
 };
 
 // superlance's options first (legacy = true), then ours.
-constexpr std::array<OptionSpec, 50> kOptions{{
+constexpr std::array<OptionSpec, 51> kOptions{{
     {kHelp, 'h', "help", false, true},
     {kProgram, 'p', "program", true, true},
     {kAny, 'a', "any", false, true},
@@ -99,6 +100,7 @@ constexpr std::array<OptionSpec, 50> kOptions{{
     {kClientKey, '\0', "client-key", true, false},
     {kTlsServerName, '\0', "tls-server-name", true, false},
     {kNoSessionResumption, '\0', "no-session-resumption", false, false},
+    {kReuseConnection, '\0', "reuse-connection", false, false},
     {kCoreInterval, '\0', "core-interval", true, false},
     {kInterval, '\0', "interval", true, false},
     {kConfig, '\0', "config", true, false},
@@ -389,6 +391,9 @@ CliResult parse_command_line(const std::vector<std::string>& args) {
         target.restart.presignal = std::move(signal).value();
         break;
       }
+      case kReuseConnection:
+        target.probe.reuse_connection = true;
+        break;
       case kNoSessionResumption:
         target.probe.tls.session_resumption = false;
         break;

@@ -62,12 +62,13 @@ struct TargetSection {
 
 // The keys a target takes, in [httpok] (defaults) or its own section.
 // clang-format off
-constexpr std::array<std::string_view, 33> kTargetKeys{
+constexpr std::array<std::string_view, 34> kTargetKeys{
     "url", "programs", "any", "codes", "body", "timeout", "interval", "max_body", "eager",
     "email", "insecure", "cafile", "capath", "client_cert", "client_key", "tls_server_name",
     "session_resumption", "method", "header", "unix_socket", "body_absent",
     "body_regex", "fails", "rises", "max_restarts", "restart_window", "grace",
-    "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait", "cert_expiry_days"};
+    "notify_recovery", "revive", "dry_run", "presignal", "presignal_wait", "cert_expiry_days",
+    "reuse_connection"};
 // clang-format on
 // Keys only [httpok] takes.
 constexpr std::array<std::string_view, 15> kGlobalKeys{
@@ -560,17 +561,19 @@ class Loader {
       if (!name)
         return bad(name.error());
       probe.tls_server_name = std::move(name).value();
-    } else {  // any, eager, insecure, session_resumption, notify_recovery, revive, dry_run
+    } else {  // any, eager, insecure, session_resumption, notify_recovery, revive, dry_run,
+              // reuse_connection
       const auto flag = read_bool(value);
       if (!flag)
         return bad(flag.error());
-      (key == "any"               ? target.restart.any
-       : key == "eager"           ? target.restart.eager
-       : key == "insecure"        ? probe.tls.insecure
-       : key == "notify_recovery" ? target.restart.notify_recovery
-       : key == "revive"          ? target.restart.revive
-       : key == "dry_run"         ? target.restart.dry_run
-                                  : probe.tls.session_resumption) = flag.value();
+      (key == "any"                ? target.restart.any
+       : key == "eager"            ? target.restart.eager
+       : key == "insecure"         ? probe.tls.insecure
+       : key == "notify_recovery"  ? target.restart.notify_recovery
+       : key == "revive"           ? target.restart.revive
+       : key == "dry_run"          ? target.restart.dry_run
+       : key == "reuse_connection" ? probe.reuse_connection
+                                   : probe.tls.session_resumption) = flag.value();
     }
     return true;
   }

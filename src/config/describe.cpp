@@ -111,6 +111,8 @@ std::string describe_config(const Config& config) {
     line(out, "url", probe.url, &url);
     if (!probe.unix_socket.empty())
       line(out, "unix_socket", probe.unix_socket);
+    if (probe.reuse_connection)
+      line(out, "reuse_connection", "true");
     std::string programs;
     for (const std::string& program : target.restart.programs)
       programs += (programs.empty() ? "" : ", ") + program;

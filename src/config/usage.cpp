@@ -197,6 +197,11 @@ Options of this implementation (not in superlance's httpok):
 --no-session-resumption
       For https: start every connection with a full handshake.
 
+--reuse-connection
+      Keep the connection open between checks (HTTP/1.1 keep-alive) instead of
+      a new one each time; a request that fails on it before any answer is
+      sent again on a new connection. Default: a new connection per check.
+
 URL
       The http:// or https:// URL to GET (optional with --config).
 

@@ -54,7 +54,7 @@ bool same_name(std::string_view line, std::string_view name) {
 }  // namespace
 
 std::string build_request(const Url& url, std::string_view method,
-                          const std::vector<std::string>& headers) {
+                          const std::vector<std::string>& headers, bool keep_alive) {
   const auto given = [&headers](std::string_view name) {
     for (const std::string& line : headers) {
       if (same_name(line, name))
@@ -88,7 +88,8 @@ std::string build_request(const Url& url, std::string_view method,
       out += "\r\n";
     }
   }
-  out += "Connection: close\r\n\r\n";
+  // HTTP/1.1 keeps the connection by default: no Connection line asks for that.
+  out += keep_alive ? "\r\n" : "Connection: close\r\n\r\n";
   return out;
 }
 

@@ -90,6 +90,7 @@ void ResponseParser::reset() {
   absent_.found = false;
   absent_.tail.clear();
   body_capped_ = false;
+  trailing_bytes_ = false;
   body_bytes_ = 0;
   body_.clear();
   error_.clear();
@@ -191,6 +192,10 @@ ResponseParser::State ResponseParser::feed(std::string_view bytes) {
     }
     if (message_complete_ || body_capped_) {
       state_ = State::complete;
+      // Bytes after the message (paused at its end) belong to no exchange of ours.
+      const char* end = piece.data() + piece.size();
+      const char* at = err == HPE_PAUSED ? llhttp_get_error_pos(&llhttp_->parser) : end;
+      trailing_bytes_ = (at != nullptr && at < end) || !bytes.empty();
     } else if (!headers_complete_ && header_bytes_ >= kMaxHeaderBytes) {
       // llhttp keeps no headers, but the reason phrase is kept, and an endless header
       // section would only end at the deadline.
@@ -198,6 +203,11 @@ ResponseParser::State ResponseParser::feed(std::string_view bytes) {
     }
   }
   return state_;
+}
+
+bool ResponseParser::keep_alive() const {
+  return state_ == State::complete && message_complete_ && !trailing_bytes_ &&
+         llhttp_should_keep_alive(&llhttp_->parser) != 0;
 }
 
 ResponseParser::State ResponseParser::finish() {

@@ -33,7 +33,8 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
   spec->settings = std::move(shared);
   spec->certificate_expiry = certificate_expiry;
   spec->url = std::move(url).value();
-  spec->request = build_request(spec->url, settings.method, settings.headers);
+  spec->request =
+      build_request(spec->url, settings.method, settings.headers, settings.reuse_connection);
   spec->connect.host = spec->url.host;
   spec->connect.port = spec->url.port;
   spec->connect.unix_path = settings.unix_socket;
@@ -78,6 +79,9 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   spec_ = std::move(spec);
   done_ = std::move(done);
   result_ = ProbeResult{};
+  keep_ = false;
+  reused_ = false;
+  retried_ = false;
   started_ns_ = uv_hrtime();
   // The needle points into the spec, which this probe holds: nothing is copied.
   // A regular expression is searched for in the whole body (up to max_body), kept for it.
@@ -96,10 +100,60 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
     defer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
     return true;
   }
+  if (kept_spec_ != nullptr) {
+    const bool same = kept_spec_ == spec_;
+    kept_spec_.reset();
+    if (same && stream_.is_open()) {
+      // The connection of the last check of this spec: straight to the request.
+      reused_ = true;
+      phase_ = Phase::exchanging;
+      if (tls_session_ == nullptr) {
+        send_request();
+      } else {
+        result_.tls = TlsHandshake::kept;
+        result_.cert_not_after = kept_cert_not_after_;
+        result_.chain_not_after = kept_chain_not_after_;
+        if (tls_session_->write(spec_->request) == tls::Status::error)
+          fail_tls();
+        else
+          flush_tls();
+      }
+      return true;
+    }
+    drop_connection();
+  }
   phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
                                                                     : Phase::connecting;
   connector_.start(spec_->connect);
   return true;
+}
+
+bool Probe::retry_on_a_new_connection() {
+  // Only what a dead kept connection looks like: no byte of the answer came, and the
+  // deadline has not passed (a timeout is the target's own).
+  if (!reused_ || retried_ || result_.timings.first_byte_us != 0 || phase_ != Phase::exchanging)
+    return false;
+  retried_ = true;
+  reused_ = false;
+  drop_connection();
+  parser_.reset();
+  result_.tls = TlsHandshake::none;
+  result_.cert_not_after = 0;
+  result_.chain_not_after = 0;
+  phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
+                                                                    : Phase::connecting;
+  connector_.start(spec_->connect);
+  return true;
+}
+
+void Probe::drop_connection() {
+  stream_.close();
+  tls_session_.reset();
+}
+
+void Probe::on_idle_event() {
+  kept_spec_.reset();
+  drop_connection();
 }
 
 void Probe::on_resolved() {
@@ -231,6 +285,18 @@ bool Probe::on_plaintext(std::string_view bytes) {
 }
 
 void Probe::on_data(std::string_view bytes) {
+  if (!running_) {
+    // A kept connection, idle: TLS 1.3 may still bring session tickets, which are no
+    // answer; anything else is (a server that talks unasked is not one to keep).
+    if (tls_session_ != nullptr) {
+      tls_session_->feed(bytes);
+      std::size_t n = 0;
+      if (tls_session_->read(g_plaintext, sizeof g_plaintext, n) == tls::Status::want_more &&
+          (tls_session_->pending_output() == 0 || stream_.write(tls_session_->take_output()) == 0))
+        return;
+    }
+    return on_idle_event();
+  }
   if (tls_session_ != nullptr) {
     tls_session_->feed(bytes);
     drive_tls();
@@ -240,6 +306,8 @@ void Probe::on_data(std::string_view bytes) {
 }
 
 void Probe::on_eof() {
+  if (!running_)
+    return on_idle_event();  // the server closed a kept connection
   if (tls_session_ != nullptr) {
     tls_session_->feed_eof();
     drive_tls();
@@ -251,6 +319,8 @@ void Probe::on_eof() {
 }
 
 void Probe::on_stream_error(int status) {
+  if (!running_)
+    return on_idle_event();
   fail(phase_ == Phase::connecting ? ProbeFailure::connect : ProbeFailure::protocol,
        net::errno_text(status));
 }
@@ -283,6 +353,7 @@ void Probe::on_response_complete() {
   result_.failure =
       classify_response(result_.status, spec_->settings->codes,
                         needle || spec_->body_regex != nullptr, found, parser_.absent_found());
+  keep_ = spec_->settings->reuse_connection && parser_.keep_alive();
   finish();
 }
 
@@ -299,6 +370,8 @@ void Probe::on_deadline() {
 
 void Probe::fail(ProbeFailure failure, const std::string& text) {
   if (!running_)
+    return;
+  if (failure != ProbeFailure::timeout && retry_on_a_new_connection())
     return;
   result_.failure = failure;
   result_.outcome = error_outcome(shown_url(*spec_->settings), text);
@@ -325,7 +398,8 @@ void Probe::fail(ProbeFailure failure, const std::string& text) {
 void Probe::finish() {
   if (!running_)
     return;
-  if (tls_session_ != nullptr && tls_session_->handshake_done()) {
+  const bool keep = keep_ && stream_.is_open();
+  if (!keep && tls_session_ != nullptr && tls_session_->handshake_done()) {
     // A clean close_notify keeps the session resumable.
     tls_session_->close();
     if (tls_session_->pending_output() > 0)
@@ -333,14 +407,31 @@ void Probe::finish() {
   }
   result_.timings.total_us = elapsed_us();
   Callback done = std::move(done_);
-  cancel();
+  if (keep) {
+    // The connection stays open for this spec's next check (reuse_connection).
+    if (result_.tls == TlsHandshake::full || result_.tls == TlsHandshake::resumed) {
+      kept_cert_not_after_ = result_.cert_not_after;
+      kept_chain_not_after_ = result_.chain_not_after;
+    }
+    kept_spec_ = spec_;
+    stop();
+  } else {
+    cancel();
+  }
   // Last: the callback may start the next probe or destroy this one.
   const ProbeResult result = std::move(result_);
   if (done)
     done(result);
 }
 
-Probe& EnginePool::take() {
+Probe& EnginePool::take(const ProbeSpec* spec) {
+  if (spec != nullptr && !kept_.empty()) {
+    if (const auto it = kept_.find(spec); it != kept_.end()) {
+      Probe* engine = it->second;
+      kept_.erase(it);
+      return *engine;
+    }
+  }
   if (idle_.empty()) {
     engines_.push_back(std::make_unique<Probe>(loop_, dns_));
     return *engines_.back();
@@ -350,21 +441,45 @@ Probe& EnginePool::take() {
   return *engine;
 }
 
+void EnginePool::give(Probe& engine) {
+  if (engine.kept_for() != nullptr)
+    kept_[engine.kept_for()] = &engine;
+  else
+    idle_.push_back(&engine);
+}
+
+void EnginePool::forget(const ProbeSpec* spec) {
+  if (kept_.empty())
+    return;
+  if (const auto it = kept_.find(spec); it != kept_.end()) {
+    it->second->cancel();
+    idle_.push_back(it->second);
+    kept_.erase(it);
+  }
+}
+
 void EnginePool::cancel_all() {
   for (auto& engine : engines_)
     engine->cancel();
+  for (const auto& [spec, engine] : kept_)
+    idle_.push_back(engine);
+  kept_.clear();
 }
 
-void Probe::cancel() {
+void Probe::stop() {
   running_ = false;
   phase_ = Phase::idle;
   deadline_.stop();
   defer_.stop();
   connector_.cancel();
-  stream_.close();
-  tls_session_.reset();
   done_ = nullptr;
   spec_.reset();
+}
+
+void Probe::cancel() {
+  stop();
+  kept_spec_.reset();
+  drop_connection();
 }
 
 }  // namespace httpok

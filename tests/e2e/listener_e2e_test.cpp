@@ -550,6 +550,26 @@ TEST(Binary, FaultSighupWithABrokenConfigInTheMiddleOfARound) {
       << child.err();
 }
 
+TEST(Binary, ReuseConnectionChecksOnOneConnection) {
+  std::atomic<int> requests{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request()) {
+      ++requests;
+      c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+  });
+  Child child({httpok_binary(), "--reuse-connection", server.url()}, kListenerEnv);
+  for (int i = 1; i <= 3; ++i) {
+    child.write_stdin(tick(i));
+    ASSERT_TRUE(wait_until([&] { return requests == i; }, 10s)) << child.err();
+  }
+  EXPECT_EQ(server.connections(), 1);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(3); }, 10s));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(after_startup(child.err()), "");  // three good checks, nothing to say
+}
+
 TEST(Binary, AnIntervalTargetIsProbedOnItsOwnClock) {
   std::vector<std::chrono::steady_clock::time_point> arrivals;
   std::mutex mutex;

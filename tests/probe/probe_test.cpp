@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -660,16 +661,168 @@ TEST(Probe, CancelCallsNothingAndLeaksNothing) {
   EXPECT_EQ(calls, 0);
 }
 
-// The fault matrix, target side (tests/README.md): what a misbehaving server does to
-// one probe. Each ends in a failure of the right kind within the deadline, and none
-// makes the probe read without bound.
-
 // Resets the connection (RST, not FIN): SO_LINGER with a zero time, then close.
 void reset(ScriptedServer::Connection& c) {
   const linger hard{1, 0};
   ::setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
   ::shutdown(c.fd(), SHUT_RD);
 }
+
+// reuse_connection: one HTTP/1.1 connection for a target's checks, through the pool that
+// keeps it for the target's spec; a dead kept connection is never a failure.
+const std::string kKeepAlive = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+struct Reuse : ::testing::Test {
+  Reuse() {
+    EXPECT_EQ(uv_loop_init(&loop), 0);
+    dns = make_dns(&loop);
+    pool = std::make_unique<EnginePool>(&loop, *dns);
+  }
+  ~Reuse() override {
+    pool.reset();  // closes the kept connections
+    dns.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop), 0);
+  }
+  // One check of `spec` on the pool's engine for it, then the engine back to the pool.
+  ProbeResult check(const std::shared_ptr<const ProbeSpec>& spec) {
+    Probe& engine = pool->take(spec.get());
+    std::optional<ProbeResult> result;
+    EXPECT_TRUE(engine.start(spec, [&](const ProbeResult& r) { result = r; }));
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+    pool->give(engine);
+    return result.value_or(ProbeResult{});
+  }
+  static std::shared_ptr<const ProbeSpec> reusing(const std::string& url) {
+    ProbeSettings t = make_target(url, 2000ms);
+    t.reuse_connection = true;
+    return compiled(t);
+  }
+
+  uv_loop_t loop;
+  std::unique_ptr<net::Dns> dns;
+  std::unique_ptr<EnginePool> pool;
+  std::mutex mutex;
+  std::vector<std::string> requests;
+  void record(const std::string& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    requests.push_back(request);
+  }
+};
+
+TEST_F(Reuse, AKeptConnectionServesTheNextChecks) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request()) {
+      record(request);
+      c.send(kKeepAlive);
+    }
+  });
+  const auto spec = reusing(server.url());
+  for (int i = 0; i < 3; ++i) {
+    const ProbeResult r = check(spec);
+    EXPECT_TRUE(r.ok()) << r.outcome;
+    EXPECT_EQ(pool->kept(), 1u);
+  }
+  EXPECT_EQ(server.connections(), 1);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].find("Connection:"), std::string::npos) << requests[0];
+}
+
+TEST_F(Reuse, ADeadKeptConnectionIsTriedAgainOnANewOne) {
+  // Each connection answers one request, then takes the next one and hangs up unanswered
+  // (a server that closed its side as the request went out), or resets it.
+  for (const bool reset_it : {false, true}) {
+    requests.clear();
+    ScriptedServer server([&](ScriptedServer::Connection& c) {
+      record(c.read_request());
+      c.send(kKeepAlive);
+      c.read_request();
+      if (reset_it)
+        reset(c);
+    });
+    const auto spec = reusing(server.url());
+    for (int i = 0; i < 3; ++i) {
+      const ProbeResult r = check(spec);
+      EXPECT_TRUE(r.ok()) << reset_it << " " << i << ": " << r.outcome;
+    }
+    EXPECT_EQ(server.connections(), 3) << reset_it;  // checks 2 and 3 each retried once
+    pool->forget(spec.get());
+  }
+}
+
+TEST_F(Reuse, AnIdleConnectionTheServerClosedIsNotUsed) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    record(c.read_request());
+    c.send(kKeepAlive);  // and closes, which the idle engine hears
+  });
+  const auto spec = reusing(server.url());
+  EXPECT_TRUE(check(spec).ok());
+  ASSERT_TRUE(server.wait_finished(1, 10s));
+  // The close arrives while the engine is idle, and it lets the connection go.
+  Probe& engine = pool->take(spec.get());
+  while (engine.kept_for() != nullptr && uv_run(&loop, UV_RUN_ONCE) != 0) {
+  }
+  EXPECT_EQ(engine.kept_for(), nullptr);
+  pool->give(engine);
+  const ProbeResult r = check(spec);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(server.connections(), 2);
+}
+
+TEST_F(Reuse, WhatTheAnswerSaysDecides) {
+  // Connection: close, HTTP/1.0 without keep-alive, a body cut at max_body, bytes after the
+  // answer: the connection is not kept.
+  const std::vector<std::string> answers{
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+      "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n"};
+  for (const std::string& answer : answers) {
+    // (The server takes one connection at a time: it hangs up after each answer.)
+    ScriptedServer server([&](ScriptedServer::Connection& c) {
+      c.read_request();
+      c.send(answer);
+    });
+    const auto spec = reusing(server.url());
+    EXPECT_TRUE(check(spec).ok()) << answer;
+    EXPECT_EQ(pool->kept(), 0u) << answer;
+    EXPECT_TRUE(check(spec).ok()) << answer;
+    EXPECT_EQ(server.connections(), 2) << answer;
+  }
+}
+
+TEST_F(Reuse, AFailedAnswerOnAKeptConnectionIsTheTargetsNotRetried) {
+  std::atomic<int> answered{0};
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request())
+      c.send(answered++ == 0 ? kKeepAlive : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n");
+  });
+  const auto spec = reusing(server.url());
+  EXPECT_TRUE(check(spec).ok());
+  const ProbeResult r = check(spec);
+  EXPECT_EQ(r.failure, ProbeFailure::status);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(Reuse, OffByDefault) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    record(c.read_request());
+    c.send(kKeepAlive);
+  });
+  const auto spec = compiled(make_target(server.url(), 2000ms));
+  EXPECT_TRUE(check(spec).ok());
+  EXPECT_TRUE(check(spec).ok());
+  EXPECT_EQ(pool->kept(), 0u);
+  EXPECT_EQ(server.connections(), 2);
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_NE(requests[0].find("Connection: close\r\n"), std::string::npos) << requests[0];
+}
+
+// The fault matrix, target side (tests/README.md): what a misbehaving server does to
+// one probe. Each ends in a failure of the right kind within the deadline, and none
+// makes the probe read without bound.
 
 TEST(Fault, ResetMidHeaders) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
