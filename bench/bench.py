@@ -298,6 +298,29 @@ class Bench:
                                       str(self.nginx.http_port), "/health", str(probes)]))
         self.add("http_probe_cpu", "us", median(ours) * 1e6, median(floors) * 1e6, 1.3)
 
+    # 1b. --reuse-connection: one keep-alive connection per target for every check, in
+    # rounds of 1 000 targets (where the cost of each TICK is shared, as it is in service),
+    # against the floor's new connection per probe, which it must halve.
+    def http_reuse(self):
+        size, rounds = self.n(1000, 10), self.n(7, 2)
+        conf = os.path.join(self.work, "reuse.conf")
+        write_config(conf, [self.nginx.url(f"/t{i}") for i in range(size)],
+                     target_extra="reuse_connection = true\n")
+        ours, floors = [], []
+        for _ in range(self.n(3, 1)):
+            listener = Listener([self.httpok, "--config", conf])
+            listener.round(120)  # warm-up: the connections are made
+            before = listener.cpu_seconds()
+            for _ in range(rounds):
+                listener.round(120)
+            ours.append((listener.cpu_seconds() - before) / (rounds * size))
+            listener.close()
+            floors.append(self.floor([self.args.floor_http, "127.0.0.1",
+                                      str(self.nginx.http_port), "/health", str(self.n(3000, 20))]))
+        self.add("http_reuse_probe_cpu_in_rounds_of_1000", "us", median(ours) * 1e6,
+                 median(floors) * 1e6, 0.5,
+                 note="reuse_connection, against the floor's new connection per probe")
+
     # 2. CPU per HTTPS probe, full handshake and resumed.
     def https_probe(self):
         probes = self.n(1000, 10)
@@ -450,7 +473,8 @@ plot '{data}' using 1:2 with linespoints title 'httpok round time', \\
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
     def run_all(self):
-        steps = [self.http_probe, self.https_probe, self.scale, self.hung, self.idle,
+        steps = [self.http_probe, self.http_reuse, self.https_probe, self.scale, self.hung,
+                 self.idle,
                  self.superlance, self.instructions, self.picture]
         if self.args.only:
             wanted = self.args.only.split(",")
@@ -503,8 +527,9 @@ def main():
                         help="a few probes of each figure, to prove the bench runs")
     parser.add_argument("--compare", metavar="OLD.json")
     parser.add_argument("--only", metavar="STEP,...",
-                        help="only these steps (http_probe, https_probe, scale, hung, idle, "
-                             "superlance, instructions, picture); results go to only.json")
+                        help="only these steps (http_probe, http_reuse, https_probe, scale, "
+                             "hung, idle, superlance, instructions, picture); results go to "
+                             "only.json")
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="httpok-bench-") as work:
