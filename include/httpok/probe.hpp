@@ -142,6 +142,8 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   bool reused_ = false;
   bool retried_ = false;
   std::shared_ptr<const ProbeSpec> kept_spec_;  // idle, with a connection kept for it
+  std::uint64_t connected_ns_ = 0;              // when the connection was made
+  net::ConnectTarget retry_connect_;            // a retry's target: the time left as budget
   std::int64_t kept_cert_not_after_ = 0;        // the kept connection's handshake said
   std::int64_t kept_chain_not_after_ = 0;
   std::uint64_t started_ns_ = 0;
@@ -151,11 +153,13 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
 
 // The probe engines of a process: an idle one is reused, so there are never more than
 // were busy at once (the scheduler caps that at max_concurrent), plus one per
-// reuse_connection target, which keeps its connection between checks. Owned by the
-// application; `dns` outlives it.
+// reuse_connection target that keeps its connection between checks, at most `max_kept`
+// (each holds a file descriptor; beyond it a check's connection is closed as usual).
+// Owned by the application; `dns` outlives it.
 class EnginePool {
  public:
-  EnginePool(uv_loop_t* loop, net::Dns& dns) : loop_(loop), dns_(dns) {}
+  EnginePool(uv_loop_t* loop, net::Dns& dns, std::size_t max_kept = 1024)
+      : loop_(loop), dns_(dns), max_kept_(max_kept) {}
   // An engine for a check of `spec`: the one that keeps a connection for it, else an idle
   // one, else a new one.
   Probe& take(const ProbeSpec* spec = nullptr);
@@ -174,6 +178,7 @@ class EnginePool {
   net::Dns& dns_;
   std::vector<std::unique_ptr<Probe>> engines_;
   std::vector<Probe*> idle_;
+  std::size_t max_kept_;
   std::unordered_map<const ProbeSpec*, Probe*> kept_;  // by the spec they keep a connection for
 };
 

@@ -35,6 +35,9 @@ struct ProbeTimings {
   // ran from the end of the last phase to total_us.
   enum class Unfinished : std::uint8_t { none, resolve, connect, tls, processing, transfer };
   Unfinished unfinished = Unfinished::none;
+  // On a kept connection (reuse_connection): no resolve, connect or TLS phase, and the
+  // request went out at 0.
+  bool reused = false;
 };
 
 // The phases a check went through, in order, as blackbox_exporter names them: resolve,

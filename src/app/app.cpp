@@ -1,5 +1,7 @@
 #include "httpok/app.hpp"
 
+#include <sys/resource.h>
+
 #if defined(__GLIBC__)
 #include <malloc.h>  // malloc_trim
 #endif
@@ -144,6 +146,20 @@ struct TargetState {
   std::int64_t chain_not_after = 0;        // and the last chain it knows (see known_chain)
 };
 
+// reuse_connection: what the file descriptor limit leaves for kept connections once the
+// checks in flight (max_concurrent) and httpok's own descriptors (stdin, stdout, the
+// supervisord client, the children's pipes, name lookups: 64 is plenty) have theirs.
+std::size_t kept_connection_limit(std::size_t max_concurrent, std::uint64_t& fd_limit) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    fd_limit = 0;
+    return 1 << 20;
+  }
+  fd_limit = limit.rlim_cur;
+  const std::uint64_t reserve = max_concurrent + 64;
+  return fd_limit > reserve ? static_cast<std::size_t>(fd_limit - reserve) : 0;
+}
+
 // The earliest expiry of the verified chain to go by after a check: a full handshake says
 // it (0 when nothing verified); a resumed one built no chain, and a kept connection had no
 // handshake, so the last one known stays.
@@ -208,7 +224,8 @@ class App final : private EventListener::Handler {
     if (!dns)
       return "httpok: " + dns.error();
     dns_ = std::move(dns).value();
-    engines_ = std::make_unique<EnginePool>(loop_, *dns_);
+    max_kept_ = kept_connection_limit(config_->max_concurrent, fd_limit_);
+    engines_ = std::make_unique<EnginePool>(loop_, *dns_, max_kept_);
     auto client = SupervisorClient::create(
         loop_, *dns_,
         SupervisorClientSettings{env_.server_url, env_.username, env_.password,
@@ -348,6 +365,16 @@ class App final : private EventListener::Handler {
         log::line(line, log::Level::warning, "startup_check");
     local_lines_.clear();
     rpc_lines_.clear();
+    const auto reusing = static_cast<std::size_t>(
+        std::count_if(config_->targets.begin(), config_->targets.end(),
+                      [](const Target& t) { return t.probe.reuse_connection; }));
+    if (reusing > max_kept_) {
+      log::line("httpok: warning: " + std::to_string(reusing) +
+                    " targets reuse their connection, but the file descriptor limit (ulimit -n " +
+                    std::to_string(fd_limit_) + ") leaves room for " + std::to_string(max_kept_) +
+                    " kept connections: the others open a new one for each check",
+                log::Level::warning, "startup_check");
+    }
     for (const Target& target : config_->targets) {
       const std::string text = startup::watching_text(*config_, target);
       log::Record record;
@@ -1340,7 +1367,10 @@ class App final : private EventListener::Handler {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
                        }};
   std::vector<std::unique_ptr<TargetState>> states_;  // by TargetId::index
-  std::unique_ptr<EnginePool> engines_;               // at most max_concurrent busy at once
+  std::unique_ptr<EnginePool> engines_;
+  std::size_t max_kept_ = 0;    // reuse_connection: connections kept at most (fd limit)
+  std::uint64_t fd_limit_ = 0;  // RLIMIT_NOFILE's soft limit; 0: none               // at most
+                                // max_concurrent busy at once
   bool stopping_ = false;
   bool draining_ = false;  // stdin ended; waiting briefly for running actions
   net::Timer grace_;

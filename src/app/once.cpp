@@ -77,8 +77,10 @@ class OnceRun {
         engines_->give(engine);
         scheduler_.finished(target, Scheduler::Clock::now());
         if (++done_ == specs_.size()) {
-          // A lookup that a timed-out probe left behind must not keep the loop alive.
+          // A lookup that a timed-out probe left behind must not keep the loop alive, nor a
+          // connection kept for a next check (reuse_connection) that never comes.
           dns_->shutdown();
+          engines_->cancel_all();
           return;
         }
         pump();

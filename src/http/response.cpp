@@ -108,8 +108,11 @@ int ResponseParser::on_headers_complete(void* self) {
   me->http_version_ = llhttp_get_http_major(&me->llhttp_->parser) * 10 +
                       llhttp_get_http_minor(&me->llhttp_->parser);
   python_reason(me->reason_);
-  // llhttp: 1 means "no body follows" (the answer to HEAD), except for interim 1xx.
-  return me->options_.head && me->status_ >= 200 ? 1 : 0;
+  // llhttp: 1 means "no body follows": the answer to HEAD, and 204 and 304, which never
+  // have one whatever their headers say (a kept connection would wait for it); not for
+  // interim 1xx.
+  const bool bodiless = me->status_ == 204 || me->status_ == 304;
+  return (me->options_.head || bodiless) && me->status_ >= 200 ? 1 : 0;
 }
 
 void ResponseParser::search(std::string_view needle, Search& state, std::string_view chunk) {

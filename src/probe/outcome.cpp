@@ -55,7 +55,7 @@ std::vector<ProbePhase> probe_phases(const ProbeTimings& t) {
   if (t.tls_done_us != 0)
     phases.push_back({"tls", t.tls_done_us - t.connected_us});
   const std::uint64_t sent = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
-  if (t.first_byte_us != 0 && sent != 0)
+  if (t.first_byte_us != 0 && (sent != 0 || t.reused))
     phases.push_back({"processing", t.first_byte_us - sent});
   if (t.first_byte_us != 0 && t.total_us >= t.first_byte_us &&
       t.unfinished != ProbeTimings::Unfinished::transfer)

@@ -1,6 +1,7 @@
 #include "httpok/probe.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "httpok/tls.hpp"
@@ -103,9 +104,13 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   if (kept_spec_ != nullptr) {
     const bool same = kept_spec_ == spec_;
     kept_spec_.reset();
-    if (same && stream_.is_open()) {
+    // An hour at most: a certificate the server renewed, or an address that moved, is
+    // seen within it.
+    constexpr std::uint64_t kMaxAgeNs = 3600ull * 1000 * 1000 * 1000;
+    if (same && stream_.is_open() && started_ns_ - connected_ns_ < kMaxAgeNs) {
       // The connection of the last check of this spec: straight to the request.
       reused_ = true;
+      result_.timings.reused = true;
       phase_ = Phase::exchanging;
       if (tls_session_ == nullptr) {
         send_request();
@@ -140,9 +145,14 @@ bool Probe::retry_on_a_new_connection() {
   result_.tls = TlsHandshake::none;
   result_.cert_not_after = 0;
   result_.chain_not_after = 0;
+  result_.timings.reused = false;
   phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
                                                                     : Phase::connecting;
-  connector_.start(spec_->connect);
+  // The addresses share what is left of the deadline, not all of it again.
+  const auto spent = std::chrono::milliseconds(elapsed_us() / 1000);
+  retry_connect_ = spec_->connect;
+  retry_connect_.budget = std::max(std::chrono::milliseconds(1), spec_->settings->timeout - spent);
+  connector_.start(retry_connect_);
   return true;
 }
 
@@ -178,6 +188,7 @@ void Probe::on_connect_failed(net::ConnectFailure failure, int status) {
 
 void Probe::on_connected() {
   result_.timings.connected_us = elapsed_us();
+  connected_ns_ = uv_hrtime();
   if (spec_->url.https()) {
     phase_ = Phase::tls_handshake;
     tls_session_ = std::make_unique<tls::ClientSession>(
@@ -442,6 +453,19 @@ Probe& EnginePool::take(const ProbeSpec* spec) {
 }
 
 void EnginePool::give(Probe& engine) {
+  if (engine.kept_for() != nullptr && kept_.size() >= max_kept_) {
+    // Full: first the engines whose kept connection the server closed meanwhile.
+    for (auto it = kept_.begin(); it != kept_.end();) {
+      if (it->second->kept_for() == nullptr) {
+        idle_.push_back(it->second);
+        it = kept_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (kept_.size() >= max_kept_)
+      engine.cancel();  // no room: this connection closes as any other check's
+  }
   if (engine.kept_for() != nullptr)
     kept_[engine.kept_for()] = &engine;
   else

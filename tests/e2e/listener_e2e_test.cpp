@@ -570,6 +570,40 @@ TEST(Binary, ReuseConnectionChecksOnOneConnection) {
   EXPECT_EQ(after_startup(child.err()), "");  // three good checks, nothing to say
 }
 
+TEST(Binary, OnceWithReuseConnectionEndsAtOnce) {
+  // A server that keeps every connection open as long as the client does.
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request())
+      c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  const auto start = std::chrono::steady_clock::now();
+  Child child({httpok_binary(), "--once", "--reuse-connection", server.url()}, {});
+  EXPECT_EQ(child.wait_exit(10s), 0) << child.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(child.out().rfind("default  OK  200  ", 0), 0u) << child.out();
+}
+
+TEST(Binary, ReuseConnectionSaysWhenTheFileDescriptorLimitLeavesNoRoom) {
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  std::string text = "[httpok]\nreuse_connection = true\nmax_concurrent = 16\n";
+  for (int i = 0; i < 60; ++i)
+    text += "\n[target:t" + std::to_string(i) + "]\nurl = http://127.0.0.1:1/\n";
+  write_file(conf, text);
+  // 100 descriptors: 16 checks in flight and httpok's own 64 leave 20 for 60 targets.
+  Child child(
+      {"/bin/sh", "-c", "ulimit -n 100; exec \"$0\" \"$@\"", httpok_binary(), "--config", conf},
+      kListenerEnv);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  EXPECT_NE(child.err().find("httpok: warning: 60 targets reuse their connection, but the file "
+                             "descriptor limit (ulimit -n 100) leaves room for 20 kept "
+                             "connections: the others open a new one for each check\n"),
+            std::string::npos)
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 TEST(Binary, AnIntervalTargetIsProbedOnItsOwnClock) {
   std::vector<std::chrono::steady_clock::time_point> arrivals;
   std::mutex mutex;

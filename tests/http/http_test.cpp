@@ -372,6 +372,17 @@ TEST(ResponseParser, ResetKeepsTheOptions) {
   EXPECT_TRUE(p.needle_found());
 }
 
+TEST(ResponseParser, NoBodyFor204Or304WhateverTheHeadersSay) {
+  for (const char* status : {"204 No Content", "304 Not Modified"}) {
+    ResponseParser parser;
+    parser.reset(ResponseParser::Options{});
+    const std::string response =
+        std::string("HTTP/1.1 ") + status + "\r\nContent-Length: 10\r\n\r\n";
+    EXPECT_EQ(parser.feed(response), ResponseParser::State::complete) << status;
+    EXPECT_TRUE(parser.keep_alive()) << status;
+  }
+}
+
 TEST(ResponseParser, ReusableAfterReset) {
   ResponseParser p;
   p.reset({});

@@ -723,6 +723,11 @@ TEST_F(Reuse, AKeptConnectionServesTheNextChecks) {
     const ProbeResult r = check(spec);
     EXPECT_TRUE(r.ok()) << r.outcome;
     EXPECT_EQ(pool->kept(), 1u);
+    // A reused check has no connect phase, and its processing counts from 0.
+    EXPECT_EQ(r.timings.reused, i > 0);
+    const std::string phases = phases_text(r.timings);
+    EXPECT_EQ(phases.find("connect "), i > 0 ? std::string::npos : 0u) << phases;
+    EXPECT_NE(phases.find("processing "), std::string::npos) << phases;
   }
   EXPECT_EQ(server.connections(), 1);
   std::lock_guard<std::mutex> lock(mutex);
@@ -762,8 +767,12 @@ TEST_F(Reuse, AnIdleConnectionTheServerClosedIsNotUsed) {
   ASSERT_TRUE(server.wait_finished(1, 10s));
   // The close arrives while the engine is idle, and it lets the connection go.
   Probe& engine = pool->take(spec.get());
-  while (engine.kept_for() != nullptr && uv_run(&loop, UV_RUN_ONCE) != 0) {
+  net::Timer guard(&loop);
+  bool late = false;
+  guard.start(10000, [&] { late = true; });
+  while (engine.kept_for() != nullptr && !late && uv_run(&loop, UV_RUN_ONCE) != 0) {
   }
+  guard.stop();
   EXPECT_EQ(engine.kept_for(), nullptr);
   pool->give(engine);
   const ProbeResult r = check(spec);
@@ -804,6 +813,26 @@ TEST_F(Reuse, AFailedAnswerOnAKeptConnectionIsTheTargetsNotRetried) {
   EXPECT_EQ(r.failure, ProbeFailure::status);
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(Reuse, NoMoreKeptThanThePoolAllows) {
+  pool = std::make_unique<EnginePool>(&loop, *dns, 1);  // room for one
+  // (A scripted server takes one connection at a time: one server per target.)
+  const auto keep_alive = [](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request())
+      c.send(kKeepAlive);
+  };
+  ScriptedServer server_a(keep_alive);
+  ScriptedServer server_b(keep_alive);
+  const auto a = reusing(server_a.url());
+  const auto b = reusing(server_b.url());
+  EXPECT_TRUE(check(a).ok());
+  EXPECT_TRUE(check(b).ok());  // its connection closes after it: no room
+  EXPECT_EQ(pool->kept(), 1u);
+  EXPECT_TRUE(check(a).ok());  // still on its first connection
+  EXPECT_TRUE(check(b).ok());  // a new one
+  EXPECT_EQ(server_a.connections(), 1);
+  EXPECT_EQ(server_b.connections(), 2);
 }
 
 TEST_F(Reuse, OffByDefault) {
