@@ -152,6 +152,40 @@ TEST_F(ProbeTls, UnknownIssuerFailsWithoutCafile) {
       << r.outcome;
 }
 
+TEST_F(ProbeTls, ReuseConnectionGoesOnWithoutAHandshake) {
+  std::vector<test::TlsServed> served;
+  const std::string keep_alive = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    served.push_back(test::serve_tls(c, *context_, keep_alive, false, 3));
+  });
+  ProbeSettings t;
+  t.url = "https://localhost:" + std::to_string(server.port()) + "/";
+  t.timeout = 5s;
+  t.tls = with_ca();
+  t.reuse_connection = true;
+  auto spec = compile_probe_spec(t, cache_, /*certificate_expiry=*/true);
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  Probed probe{spec.value(), std::make_unique<Probe>(&loop_, *dns_)};
+  std::vector<ProbeResult> results;
+  for (int i = 0; i < 3; ++i)
+    results.push_back(run(probe));
+  for (const ProbeResult& r : results) {
+    EXPECT_TRUE(r.ok()) << r.outcome;
+    EXPECT_NE(r.cert_not_after, 0);  // the handshake's, on the kept connection too
+    EXPECT_EQ(r.cert_not_after, results[0].cert_not_after);
+  }
+  EXPECT_EQ(results[0].tls, TlsHandshake::full);
+  EXPECT_EQ(results[1].tls, TlsHandshake::kept);
+  EXPECT_EQ(results[2].tls, TlsHandshake::kept);
+  EXPECT_EQ(phases_text(results[2].timings).find("tls "), std::string::npos);
+  probe.engine.reset();  // closes the kept connection
+  ASSERT_TRUE(server.wait_finished(1, 10s));
+  EXPECT_EQ(server.connections(), 1);
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_EQ(served[0].requests, 3);
+  EXPECT_EQ(served[0].request.find("Connection:"), std::string::npos);
+}
+
 TEST_F(ProbeTls, SelfSignedPassesWithInsecure) {
   CertSpec spec;
   spec.dns_names = {"other.example"};

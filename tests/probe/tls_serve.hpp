@@ -16,15 +16,17 @@ struct TlsServed {
   bool handshake_done = false;
   bool session_reused = false;
   std::string server_name;
-  std::string request;
+  std::string request;  // the last one
+  int requests = 0;     // answered on this connection
   std::string error;
 };
 
 // Handshake, read the request headers, send `response`, close_notify. With `stall`, the
-// server reads the ClientHello and then never answers.
+// server reads the ClientHello and then never answers. With `requests` > 1, that many
+// requests are answered on the connection (keep-alive) before the close_notify.
 inline TlsServed serve_tls(ScriptedServer::Connection& c,
                            const tls::testing::TestServerContext& context,
-                           const std::string& response, bool stall = false) {
+                           const std::string& response, bool stall = false, int requests = 1) {
   TlsServed served;
   tls::testing::TestServer server(context);
   auto flush = [&] {
@@ -33,6 +35,7 @@ inline TlsServed serve_tls(ScriptedServer::Connection& c,
       c.send(out);
   };
   char buf[16384];
+  std::string pending;  // the request being read
   for (;;) {
     pollfd fd{c.fd(), POLLIN, 0};
     if (::poll(&fd, 1, 100) == 0) {
@@ -61,9 +64,15 @@ inline TlsServed serve_tls(ScriptedServer::Connection& c,
       served.session_reused = server.session_reused();
       served.server_name = server.server_name();
     }
-    served.request += server.read_available();
-    if (served.request.find("\r\n\r\n") != std::string::npos) {
+    pending += server.read_available();
+    if (pending.find("\r\n\r\n") != std::string::npos) {
+      served.request = std::move(pending);
+      pending.clear();
       server.write(response);
+      if (++served.requests < requests) {
+        flush();
+        continue;
+      }
       server.shutdown();
       flush();
       return served;
