@@ -16,8 +16,9 @@
 namespace httpok {
 
 // A parsed http:// or https:// URL, as Python's urlsplit sees it.
+// (Not the text it was parsed from: outputs show shown_url(), and every compiled target
+// would carry a second copy of its URL.)
 struct Url {
-  std::string original;      // as given
   std::string scheme;        // "http" or "https", lower case
   std::string host;          // without brackets for IPv6 literals
   std::uint16_t port = 0;    // explicit, or the scheme's default

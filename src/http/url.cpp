@@ -101,7 +101,6 @@ Result<Url> parse_url(std::string_view text) {
       return invalid(text, "it contains a space or control character");
   }
   Url url;
-  url.original = std::string(text);
   if (text.empty())
     return invalid(text, "it is empty");
   const std::size_t colon = text.find(':');
