@@ -337,6 +337,13 @@ void Probe::on_stream_error(int status) {
 }
 
 void Probe::on_response_complete() {
+  // A server that closes a kept connection at its idle timeout may send a 408 as it goes,
+  // to a request it never read: the end of the connection, not the target's answer.
+  if (reused_ && parser_.status() == 408) {
+    result_.timings.first_byte_us = 0;
+    if (retry_on_a_new_connection())
+      return;
+  }
   phase_ = Phase::idle;  // what fails from here on (a body_regex giving up) is no phase's
   result_.status = parser_.status();
   result_.reason = parser_.reason();

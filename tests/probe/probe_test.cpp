@@ -757,6 +757,20 @@ TEST_F(Reuse, ADeadKeptConnectionIsTriedAgainOnANewOne) {
   }
 }
 
+TEST_F(Reuse, A408OnAKeptConnectionIsItsEndNotTheAnswer) {
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(kKeepAlive);
+    if (!c.read_request().empty())  // the idle timeout, as nginx or Go say it
+      c.send("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  const auto spec = reusing(server.url());
+  EXPECT_TRUE(check(spec).ok());
+  const ProbeResult r = check(spec);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(server.connections(), 2);
+}
+
 TEST_F(Reuse, AnIdleConnectionTheServerClosedIsNotUsed) {
   ScriptedServer server([&](ScriptedServer::Connection& c) {
     record(c.read_request());
