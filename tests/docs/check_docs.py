@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The man pages against the code: every long option of the command line (the option
-table in src/config/cli.cpp) is in httpok(1), every config key (the key tables in
+table in src/config/cli.cpp) is in httpok(1), as an entry and in the plain-text list of
+its opening comment, every config key (the key tables in
 src/config/config_file.cpp) is an entry of httpok.conf(5), and groff -ww prints no
 warning for either page.
 
@@ -37,6 +38,14 @@ def main():
         pattern = re.escape("\\-\\-" + name.replace("-", "\\-")) + r"(?=[= \",\\]|$)"
         if not any(re.search(pattern, head) for head in heads1):
             problems.append(f"httpok(1) has no entry for --{name}")
+
+    # The comment at the top lists every long option in plain text, for grep.
+    listed = set(re.findall(r"--([a-z_-]+)",
+                            "".join(l for l in page1.splitlines() if l.startswith('.\\"'))))
+    for name in options:
+        if name not in listed:
+            problems.append(f"httpok(1)'s plain-text option list (the comment at its top) "
+                            f"has no --{name}")
 
     keys = []
     for table in ("kTargetKeys", "kGlobalKeys"):
