@@ -64,7 +64,7 @@ struct ProbeResult {
   ProbeFailure failure = ProbeFailure::none;
   int status = 0;       // HTTP status when a response came
   std::string reason;   // its reason phrase
-  std::string outcome;  // superlance's text: the first line of the mail
+  std::string outcome;  // a failure's text, superlance's: the first line of the mail ("" when ok)
   ProbeTimings timings;
   int http_version = 0;         // 11 for HTTP/1.1, when a response came
   std::string_view local_kind;  // local failures: what ran out ("EMFILE", "body_regex")

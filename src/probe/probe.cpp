@@ -348,7 +348,6 @@ void Probe::on_response_complete() {
   result_.status = parser_.status();
   result_.reason = parser_.reason();
   result_.http_version = parser_.http_version();
-  result_.outcome = status_outcome(shown_url(*spec_->settings), result_.status, result_.reason);
   const bool needle = !spec_->needle().empty();
   bool found = !needle || parser_.needle_found();
   const auto& codes = spec_->settings->codes;
@@ -371,6 +370,9 @@ void Probe::on_response_complete() {
   result_.failure =
       classify_response(result_.status, spec_->settings->codes,
                         needle || spec_->body_regex != nullptr, found, parser_.absent_found());
+  // Only a failure is told (the mail's first line): a good check builds no text.
+  if (result_.failure != ProbeFailure::none)
+    result_.outcome = status_outcome(shown_url(*spec_->settings), result_.status, result_.reason);
   keep_ = spec_->settings->reuse_connection && parser_.keep_alive();
   finish();
 }

@@ -81,7 +81,7 @@ TEST(Probe, Ok200AndTheRequestIsSuperlances) {
   ASSERT_TRUE(server.wait_finished(1, std::chrono::seconds(10)));
   EXPECT_TRUE(r.ok()) << r.outcome;
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.outcome, "status contacting " + server.url("/tasty?x=1#frag") + ": 200 OK");
+  EXPECT_EQ(r.outcome, "");  // a good check builds no text; a failure's is tested below
   EXPECT_EQ(request, "GET /tasty?x=1 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
                          "\r\nUser-Agent: httpok\r\nAccept-Encoding: identity\r\n"
                          "Connection: close\r\n\r\n");
