@@ -104,6 +104,8 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   void on_connect_failed(net::ConnectFailure failure, int status) override;
 
   void send_request();
+  // Resolves (unless the host is an address or a UNIX socket) and connects to `target`.
+  void connect(const net::ConnectTarget& target);
   // A request on a kept connection failed before any byte of the answer: the same check
   // again on a new connection, once, within the same deadline. False when it may not.
   bool retry_on_a_new_connection();

@@ -459,7 +459,8 @@ class Loader {
     ProbeSettings& probe = target.probe;
     const std::string& key = s.key;
     const std::string& value = s.value;
-    note_environment("target:" + target.name, key, value, s.written);
+    if (!s.written.empty() || !config_.from_environment.empty())
+      note_environment("target:" + target.name, key, value, s.written);
     if (key == "url") {
       if (auto url = parse_url(value); !url) {
         // Where the URL holds a password or a value from the environment, parse_url's

@@ -127,10 +127,14 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
     }
     drop_connection();
   }
+  connect(spec_->connect);
+  return true;
+}
+
+void Probe::connect(const net::ConnectTarget& target) {
   phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
                                                                     : Phase::connecting;
-  connector_.start(spec_->connect);
-  return true;
+  connector_.start(target);
 }
 
 bool Probe::retry_on_a_new_connection() {
@@ -146,13 +150,11 @@ bool Probe::retry_on_a_new_connection() {
   result_.cert_not_after = 0;
   result_.chain_not_after = 0;
   result_.timings.reused = false;
-  phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
-                                                                    : Phase::connecting;
   // The addresses share what is left of the deadline, not all of it again.
   const auto spent = std::chrono::milliseconds(elapsed_us() / 1000);
   retry_connect_ = spec_->connect;
   retry_connect_.budget = std::max(std::chrono::milliseconds(1), spec_->settings->timeout - spent);
-  connector_.start(retry_connect_);
+  connect(retry_connect_);
   return true;
 }
 
@@ -188,7 +190,7 @@ void Probe::on_connect_failed(net::ConnectFailure failure, int status) {
 
 void Probe::on_connected() {
   result_.timings.connected_us = elapsed_us();
-  connected_ns_ = uv_hrtime();
+  connected_ns_ = started_ns_ + result_.timings.connected_us * 1000;
   if (spec_->url.https()) {
     phase_ = Phase::tls_handshake;
     tls_session_ = std::make_unique<tls::ClientSession>(
