@@ -35,7 +35,11 @@ def free_port():
 
 
 def run(argv, **kw):
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+    done = subprocess.run(argv, capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} exited with {done.returncode}:\n" +
+                         done.stderr[-3000:])
+    return done
 
 
 class Pki:
@@ -137,16 +141,22 @@ def tick(serial):
             f"eventname:TICK_5 len:{len(body)}\n{body}").encode()
 
 
+def listener_environment():
+    """httpok's environment as supervisord starts it on a Debian host: OpenSSL's default
+    trust store, not one a developer's shell may name (SSL_CERT_FILE makes OpenSSL load a
+    whole bundle)."""
+    env = dict(os.environ, SUPERVISOR_SERVER_URL="unix:///nonexistent/supervisor.sock",
+               SUPERVISOR_PROCESS_NAME="httpok", SUPERVISOR_GROUP_NAME="httpok")
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        env.pop(name, None)
+    return env
+
+
 class Listener:
     """httpok as supervisord runs it: events on stdin, READY/RESULT on stdout."""
 
     def __init__(self, argv, wrapper=()):
-        env = dict(os.environ, SUPERVISOR_SERVER_URL="unix:///nonexistent/supervisor.sock",
-                   SUPERVISOR_PROCESS_NAME="httpok", SUPERVISOR_GROUP_NAME="httpok")
-        # As supervisord starts it on a Debian host: OpenSSL's default trust store, not one
-        # a developer's shell may name (SSL_CERT_FILE makes OpenSSL load a whole bundle).
-        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
-            env.pop(name, None)
+        env = listener_environment()
         self.started = time.perf_counter()
         options = ["--log-rounds", "--log-format", "json"]  # how the bench sees a round end
         self.proc = subprocess.Popen(list(wrapper) + argv[:1] + options + argv[1:],
@@ -261,19 +271,13 @@ class Bench:
 
     def cpu_per_probe(self, argv, probes):
         """httpok's CPU per probe of one target, one TICK per probe, TICKs back to back: the
-        next comes when httpok has said (--log-rounds) that the last one's check ended. That
-        line is one write more than httpok makes in service, so the figure is an upper bound
-        (pacing by time instead lets the CPU idle between TICKs, which costs more still on a
-        virtual machine: each wake-up from a deeper idle state is dearer)."""
-        listener = Listener(argv)
-        for _ in range(self.n(50, 3)):  # warm-up: engines, TLS session, caches
-            listener.round()
-        before = listener.cpu_seconds()
-        for _ in range(probes):
-            listener.round()
-        cpu = (listener.cpu_seconds() - before) / probes
-        listener.close()
-        return cpu
+        next comes when httpok has said (--log-rounds) that the last one's check ended.
+        bench/tick_driver.c sends them, as a supervisord that answers at once: see there why
+        not this Python driver. The round line is one write more than httpok makes in
+        service, so the figure is an upper bound."""
+        out = run([self.args.tick_driver, str(self.n(50, 3)), str(probes), "round of ",
+                   argv[0], "--log-rounds"] + argv[1:], env=listener_environment())
+        return float(out.stdout.strip()) * 1e-6
 
     def add(self, name, unit, httpok, floor=None, target=None, kind="ratio", note=""):
         figure = {"unit": unit, "httpok": httpok}
@@ -522,6 +526,7 @@ def main():
     parser.add_argument("--httpok", required=True)
     parser.add_argument("--floor-http", required=True)
     parser.add_argument("--floor-tls", required=True)
+    parser.add_argument("--tick-driver", required=True)
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--smoke", action="store_true",
                         help="a few probes of each figure, to prove the bench runs")

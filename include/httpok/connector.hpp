@@ -31,11 +31,18 @@ enum class ConnectFailure {
 struct ConnectTarget {
   std::string host;  // a name or an IP literal; unused with unix_path
   std::uint16_t port = 0;
+  // `host` as an address when it is an IP literal (AF_UNSPEC otherwise), found once by
+  // set_host(), so that no connection parses it again.
+  IpAddress literal{};
   std::string unix_path;  // connect here instead, when not empty
   // The whole time the connection may take; each address gets its share of what is left.
   std::chrono::milliseconds budget{10000};
   // A refused connection is tried again after this, while the budget leaves room.
   std::optional<std::chrono::milliseconds> retry_refused;
+
+  // Sets host and port, and `literal` when the host is an IP address.
+  void set_host(std::string name, std::uint16_t port_number);
+  bool is_literal() const noexcept { return literal.any.sa_family != AF_UNSPEC; }
 };
 
 // Connects a Stream owned by the client. The client's Stream::Handler forwards
@@ -69,7 +76,8 @@ class Connector {
 
  private:
   void connect_next();
-  void connect_unix();
+  // An attempt that failed before it began (no socket, a bad address): the next address.
+  void attempt_failed(int status);
   // Tries again after retry_refused when the budget leaves room; false when it does not.
   bool retry_later(int status);
   std::uint64_t elapsed_ms() const;
@@ -78,7 +86,7 @@ class Connector {
   Stream& stream_;
   Events& events_;
   Resolver resolver_;
-  Timer step_timer_;     // deferred first step, and the retry of a refused connection
+  Timer step_timer_;     // a failure at once reported later, and the retry of a refused one
   Timer attempt_timer_;  // one address's share of the budget
   const ConnectTarget* target_ = nullptr;  // while connecting; the client's
   std::vector<sockaddr_storage> addresses_;

@@ -14,16 +14,19 @@
 
 namespace httpok {
 
-// One event as supervisord sent it: the header tokens in order and the payload.
+// One event as supervisord sent it: its header line (space-separated key:value tokens,
+// each checked by the parser) and its payload. The tokens are read from the line when
+// asked for, so an event costs one string beyond its payload.
 struct Event {
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::string line;  // without its newline
   std::string payload;
 
-  // The value of a header token, or an empty view when absent.
+  // The value of the first header token with this key, or an empty view when absent.
   std::string_view header(std::string_view key) const;
   std::string_view eventname() const { return header("eventname"); }
   std::optional<std::uint64_t> serial() const;
   bool is_tick() const { return eventname().starts_with("TICK"); }
+  bool operator==(const Event&) const = default;
 };
 
 // Incremental parser for `header line + len payload` frames. Feed it any split of the
@@ -69,6 +72,7 @@ class SerialWindow {
   std::array<std::uint64_t, kSize> ring_{};
   std::size_t count_ = 0;
   std::size_t next_ = 0;
+  std::uint64_t highest_ = 0;  // of every serial seen: one above it is new, with no search
 };
 
 // The protocol bytes httpok writes: nothing else may ever reach stdout.

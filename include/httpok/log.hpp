@@ -62,5 +62,7 @@ void raw(std::string_view text) noexcept;
 // `text` as a JSON string, quotes included: control characters escaped, and bytes that
 // are not UTF-8 replaced by U+FFFD, so that the object is valid whatever the input.
 std::string json_string(std::string_view text);
+// The same, appended to `out`.
+void append_json(std::string& out, std::string_view text);
 
 }  // namespace httpok::log

@@ -23,8 +23,15 @@ std::string resolve_error_text(int uv_status);
 // "10 s" for whole seconds, else "300 ms": how deadlines are named in messages.
 std::string duration_text(std::chrono::milliseconds duration);
 
+// An IPv4 or IPv6 address with its port, as connect() takes it, in 28 bytes.
+union IpAddress {
+  sockaddr any;
+  sockaddr_in v4;
+  sockaddr_in6 v6;
+};
+
 // Fills `out` when `host` is an IPv4 or IPv6 literal (no DNS needed); false otherwise.
-bool literal_address(const std::string& host, std::uint16_t port, sockaddr_storage& out);
+bool literal_address(const std::string& host, std::uint16_t port, IpAddress& out);
 
 // One connection. Owned by its client (a probe attempt or an RPC call).
 class Stream {

@@ -38,7 +38,6 @@ struct ProbeSpec {
   Url url;
   std::string request;                          // built once, sent by every probe
   net::ConnectTarget connect;                   // where and how to connect
-  bool literal_host = false;                    // the URL's host is an IP address: no lookup
   std::shared_ptr<tls::ClientContext> tls;      // for https; null for http
   std::shared_ptr<const BodyRegex> body_regex;  // --body-regex; null when none
   bool certificate_expiry = false;  // https: read the certificates' expiry (metrics, warnings)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -506,10 +507,16 @@ class App final : private EventListener::Handler {
     if (--round_left_ > 0)
       return;
     const double seconds = std::chrono::duration<double>(now - round_began_).count();
-    char text[96];
-    std::snprintf(text, sizeof text, "round of %zu check%s ended %.1f ms after the TICK",
-                  round_checks_, round_checks_ == 1 ? "" : "s", seconds * 1000);
+    char ms[32];  // "%.1f" of the milliseconds
+    const char* ms_end =
+        std::to_chars(ms, ms + sizeof ms, seconds * 1000, std::chars_format::fixed, 1).ptr;
     const std::string checks = std::to_string(round_checks_);
+    std::string text = "round of " + checks + (round_checks_ == 1 ? " check" : " checks");
+    text.append(" ended ")
+        .append(ms, static_cast<std::size_t>(ms_end - ms))
+        .append(" ms after the TICK");
+    if (log::settings().format == log::Format::text)
+      return own_line(nullptr, text, log::Level::info, "round");
     const std::string duration = metric_value(seconds);
     const log::Field fields[] = {{"checks", checks, true}, {"duration_seconds", duration, true}};
     own_line(nullptr, text, log::Level::info, "round", fields);

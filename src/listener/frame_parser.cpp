@@ -5,9 +5,13 @@
 namespace httpok {
 
 std::string_view Event::header(std::string_view key) const {
-  for (const auto& [k, v] : headers) {
-    if (k == key)
-      return v;
+  std::string_view rest = line;
+  while (!rest.empty()) {
+    const std::size_t space = rest.find(' ');
+    const std::string_view token = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    if (token.size() > key.size() && token[key.size()] == ':' && token.starts_with(key))
+      return token.substr(key.size() + 1);
   }
   return {};
 }
@@ -61,15 +65,12 @@ bool FrameParser::parse_header() {
     const std::size_t space = rest.find(' ');
     const std::string_view token = rest.substr(0, space);
     rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    if (token.empty())
-      continue;
-    const std::size_t colon = token.find(':');
-    if (colon == std::string_view::npos) {
+    if (!token.empty() && token.find(':') == std::string_view::npos) {
       error_ = "malformed event header (token without ':'): '" + printable(line_) + "'";
       return false;
     }
-    current_.headers.emplace_back(token.substr(0, colon), token.substr(colon + 1));
   }
+  current_.line = line_;
   const std::string_view len_text = current_.header("len");
   if (!len_text.empty()) {
     const auto [end, ec] =
@@ -147,10 +148,14 @@ bool FrameParser::feed(std::string_view data, std::deque<Event>& out) {
 }
 
 bool SerialWindow::seen(std::uint64_t serial) {
-  for (std::size_t k = 0; k < count_; ++k) {
-    if (ring_[k] == serial)
-      return true;
+  if (count_ > 0 && serial <= highest_) {
+    for (std::size_t k = 0; k < count_; ++k) {
+      if (ring_[k] == serial)
+        return true;
+    }
   }
+  if (count_ == 0 || serial > highest_)
+    highest_ = serial;
   ring_[next_] = serial;
   next_ = (next_ + 1) % kSize;
   if (count_ < kSize)

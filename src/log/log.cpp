@@ -91,9 +91,9 @@ std::string object_head(Level level) {
 
 void add(std::string& out, std::string_view key, std::string_view value) {
   out += ',';
-  out += json_string(key);
+  append_json(out, key);
   out += ':';
-  out += json_string(value);
+  append_json(out, value);
 }
 
 // A text line: the time first when asked.
@@ -118,12 +118,16 @@ Settings settings() noexcept {
                   g_timestamps.load(std::memory_order_relaxed)};
 }
 
-std::string json_string(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
+void append_json(std::string& out, std::string_view text) {
   out += '"';
+  std::size_t plain = 0;  // where the run of bytes that need no escape began
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(text, plain, i - plain);
     if (c >= 0x80) {
       const std::size_t n = utf8_length(text, i);
       if (n == 0) {
@@ -133,48 +137,60 @@ std::string json_string(std::string_view text) {
         out.append(text, i, n);
         i += n;
       }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
+    } else {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
         }
+      }
+      ++i;
     }
-    ++i;
+    plain = i;
   }
+  out.append(text, plain, text.size() - plain);
   out += '"';
+}
+
+std::string json_string(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_json(out, text);
   return out;
 }
 
 std::string format(const Record& record) {
   if (g_format.load(std::memory_order_relaxed) == Format::text) {
-    std::string text(kPrefix);
-    if (record.target_in_text && !record.target.empty()) {
-      text += record.target;
-      text += ": ";
+    std::string out;
+    if (g_timestamps.load(std::memory_order_relaxed)) {
+      out = timestamp();
+      out += ' ';
     }
-    text += record.message;
-    return text_line(text);
+    out += kPrefix;
+    if (record.target_in_text && !record.target.empty()) {
+      out += record.target;
+      out += ": ";
+    }
+    out += record.message;
+    out += '\n';
+    return out;
   }
   std::string out = object_head(record.level);
   if (!record.target.empty())
@@ -183,7 +199,9 @@ std::string format(const Record& record) {
   add(out, "message", record.message);
   for (const Field& field : record.fields) {
     if (field.number) {
-      out += ',' + json_string(field.key) + ':';
+      out += ',';
+      append_json(out, field.key);
+      out += ':';
       out += field.value;
     } else {
       add(out, field.key, field.value);
@@ -205,8 +223,11 @@ std::string format_block(std::string_view target, std::span<const std::string> l
     add(out, "target", target);
   add(out, "event", "restart");
   out += ",\"lines\":[";
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    out += (i == 0 ? "" : ",") + json_string(lines[i]);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json(out, lines[i]);
+  }
   out += "]}\n";
   return out;
 }

@@ -1,5 +1,7 @@
 #include "httpok/connector.hpp"
 
+#include <cstring>
+
 namespace httpok::net {
 
 bool is_local_error(int uv_status) noexcept {
@@ -19,20 +21,31 @@ std::uint64_t Connector::elapsed_ms() const {
   return uv_now(loop_) - started_ms_;
 }
 
+void ConnectTarget::set_host(std::string name, std::uint16_t port_number) {
+  host = std::move(name);
+  port = port_number;
+  literal_address(host, port, literal);
+}
+
 void Connector::start(const ConnectTarget& target) {
   cancel();
   target_ = &target;
   started_ms_ = uv_now(loop_);
   last_error_ = 0;
   next_ = 0;
-  if (!target.unix_path.empty()) {
-    step_timer_.start(0, [this] { connect_unix(); });
-    return;
-  }
-  sockaddr_storage literal{};
-  if (literal_address(target.host, target.port, literal)) {
-    addresses_.assign(1, literal);
-    step_timer_.start(0, [this] { connect_next(); });
+  if (!target.unix_path.empty() || target.is_literal()) {
+    // Connect at once. A failure that comes back at once is reported on the next turn of
+    // the loop: the client never hears from the connector before start() returns.
+    int rc = 0;
+    if (!target.unix_path.empty()) {
+      rc = stream_.connect_unix(target.unix_path);
+    } else {
+      addresses_.resize(1);
+      std::memcpy(&addresses_[0], &target.literal, sizeof target.literal);
+      rc = stream_.connect_tcp(&target.literal.any);
+    }
+    if (rc < 0)
+      step_timer_.start(0, [this, rc] { attempt_failed(rc); });
     return;
   }
   resolving_ = true;
@@ -49,40 +62,41 @@ void Connector::start(const ConnectTarget& target) {
 }
 
 void Connector::connect_next() {
-  while (next_ < addresses_.size()) {
-    const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
-    if (rc == 0) {
-      const std::size_t left = addresses_.size() - next_;
-      if (left > 1) {
-        // An address that drops the SYN (a broken IPv6 route, say) must not use up the
-        // whole budget: each attempt gets its share of what is left.
-        const auto budget = static_cast<std::uint64_t>(target_->budget.count());
-        const std::uint64_t used = elapsed_ms();
-        attempt_timer_.start((budget > used ? budget - used : 0) / left, [this] {
-          last_error_ = UV_ETIMEDOUT;
-          ++next_;
-          connect_next();
-        });
-      }
-      return;
-    }
-    if (is_local_error(rc)) {
-      // No socket to try with: every other address would fail the same way.
-      return events_.on_connect_failed(ConnectFailure::local, rc);
-    }
-    last_error_ = rc;
-    ++next_;
-  }
-  // Every address failed.
-  if (retry_later(last_error_))
+  if (next_ >= addresses_.size()) {  // every address failed
+    if (!retry_later(last_error_))
+      events_.on_connect_failed(ConnectFailure::connect, last_error_);
     return;
-  events_.on_connect_failed(ConnectFailure::connect, last_error_);
+  }
+  const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
+  if (rc < 0)
+    return attempt_failed(rc);
+  const std::size_t left = addresses_.size() - next_;
+  if (left > 1) {
+    // An address that drops the SYN (a broken IPv6 route, say) must not use up the whole
+    // budget: each attempt gets its share of what is left.
+    const auto budget = static_cast<std::uint64_t>(target_->budget.count());
+    const std::uint64_t used = elapsed_ms();
+    attempt_timer_.start((budget > used ? budget - used : 0) / left, [this] {
+      last_error_ = UV_ETIMEDOUT;
+      ++next_;
+      connect_next();
+    });
+  }
 }
 
-void Connector::connect_unix() {
-  const int rc = stream_.connect_unix(target_->unix_path);
-  if (rc < 0)
-    on_connect(rc);
+void Connector::attempt_failed(int status) {
+  if (is_local_error(status)) {
+    // No socket to try with: every other address would fail the same way.
+    return events_.on_connect_failed(ConnectFailure::local, status);
+  }
+  last_error_ = status;
+  if (!target_->unix_path.empty()) {
+    if (!retry_later(status))
+      events_.on_connect_failed(ConnectFailure::connect, status);
+    return;
+  }
+  ++next_;
+  connect_next();
 }
 
 bool Connector::retry_later(int status) {
@@ -93,8 +107,12 @@ bool Connector::retry_later(int status) {
     return false;
   stream_.close();
   step_timer_.start(retry, [this] {
-    if (!target_->unix_path.empty())
-      return connect_unix();
+    if (!target_->unix_path.empty()) {
+      const int rc = stream_.connect_unix(target_->unix_path);
+      if (rc < 0)
+        attempt_failed(rc);
+      return;
+    }
     next_ = 0;
     connect_next();
   });
@@ -107,17 +125,9 @@ void Connector::on_connect(int status) {
   attempt_timer_.stop();
   if (status == 0)
     return events_.on_connected();
-  if (is_local_error(status))
-    return events_.on_connect_failed(ConnectFailure::local, status);
-  last_error_ = status;
-  if (!target_->unix_path.empty()) {
-    // Refused (nobody listens yet): tried again after retry_refused, as a TCP port is.
-    if (retry_later(status))
-      return;
-    return events_.on_connect_failed(ConnectFailure::connect, status);
-  }
-  ++next_;
-  connect_next();
+  // Refused (nobody listens yet): a UNIX socket is tried again after retry_refused, as a
+  // TCP port is; a TCP connection goes on to the next address.
+  attempt_failed(status);
 }
 
 void Connector::cancel() {

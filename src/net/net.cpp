@@ -26,12 +26,15 @@ std::string duration_text(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + " ms";
 }
 
-bool literal_address(const std::string& host, std::uint16_t port, sockaddr_storage& out) {
-  out = sockaddr_storage{};
-  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0)
+bool literal_address(const std::string& host, std::uint16_t port, IpAddress& out) {
+  out = IpAddress{};
+  if (uv_ip4_addr(host.c_str(), port, &out.v4) == 0)
     return true;
-  out = sockaddr_storage{};
-  return uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
+  out = IpAddress{};
+  if (uv_ip6_addr(host.c_str(), port, &out.v6) == 0)
+    return true;
+  out = IpAddress{};
+  return false;
 }
 
 std::string resolve_error_text(int uv_status) {

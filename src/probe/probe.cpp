@@ -36,13 +36,10 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
   spec->url = std::move(url).value();
   spec->request =
       build_request(spec->url, settings.method, settings.headers, settings.reuse_connection);
-  spec->connect.host = spec->url.host;
-  spec->connect.port = spec->url.port;
+  spec->connect.set_host(spec->url.host, spec->url.port);
   spec->connect.unix_path = settings.unix_socket;
   spec->connect.budget = settings.timeout;
   spec->connect.retry_refused = settings.retry_time;
-  sockaddr_storage literal{};
-  spec->literal_host = net::literal_address(spec->url.host, spec->url.port, literal);
   if (settings.body_regex) {
     auto regex = BodyRegex::compile(*settings.body_regex);
     if (!regex)
@@ -132,8 +129,8 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
 }
 
 void Probe::connect(const net::ConnectTarget& target) {
-  phase_ = spec_->connect.unix_path.empty() && !spec_->literal_host ? Phase::resolving
-                                                                    : Phase::connecting;
+  phase_ = spec_->connect.unix_path.empty() && !spec_->connect.is_literal() ? Phase::resolving
+                                                                            : Phase::connecting;
   connector_.start(target);
 }
 

@@ -167,8 +167,7 @@ Result<std::unique_ptr<SupervisorClient>> SupervisorClient::create(
       return R::failure("SUPERVISOR_SERVER_URL '" + url +
                         "' is neither unix:///path nor http://host:port");
     }
-    client->target_.host = parsed.value().host;
-    client->target_.port = parsed.value().port;
+    client->target_.set_host(parsed.value().host, parsed.value().port);
     client->host_header_ = parsed.value().host_header();
   }
   client->authorization_ = base64_encode(settings.username + ":" + settings.password);
