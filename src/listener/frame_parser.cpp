@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "httpok/listener.hpp"
 
@@ -17,7 +19,7 @@ std::string_view Event::header(std::string_view key) const {
 }
 
 std::optional<std::uint64_t> Event::serial() const {
-  const std::string_view text = header("serial");
+  const std::string_view text = value(serial_value);
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
@@ -59,19 +61,28 @@ std::string printable(std::string_view text) {
 
 bool FrameParser::parse_header() {
   current_ = Event{};
-  std::string_view rest = line_;
-  bool have_len = false;
-  while (!rest.empty()) {
-    const std::size_t space = rest.find(' ');
-    const std::string_view token = rest.substr(0, space);
-    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  const std::string_view line = line_;
+  std::optional<Event::Span> eventname, serial, len;
+  const auto note = [&](std::optional<Event::Span>& span, std::string_view key,
+                        std::string_view token, std::size_t at) {
+    if (!span && token.size() > key.size() && token[key.size()] == ':' && token.starts_with(key))
+      span = Event::Span{static_cast<std::uint16_t>(at + key.size() + 1),
+                         static_cast<std::uint16_t>(token.size() - key.size() - 1)};
+  };
+  for (std::size_t at = 0; at < line.size();) {
+    const std::size_t space = std::min(line.find(' ', at), line.size());
+    const std::string_view token = line.substr(at, space - at);
     if (!token.empty() && token.find(':') == std::string_view::npos) {
       error_ = "malformed event header (token without ':'): '" + printable(line_) + "'";
       return false;
     }
+    note(eventname, "eventname", token, at);
+    note(serial, "serial", token, at);
+    note(len, "len", token, at);
+    at = space + 1;
   }
-  current_.line = line_;
-  const std::string_view len_text = current_.header("len");
+  bool have_len = false;
+  const std::string_view len_text = len ? line.substr(len->at, len->size) : std::string_view{};
   if (!len_text.empty()) {
     const auto [end, ec] =
         std::from_chars(len_text.data(), len_text.data() + len_text.size(), chars_left_);
@@ -85,10 +96,13 @@ bool FrameParser::parse_header() {
     error_ = "event payload too large (len:" + std::string(len_text) + ")";
     return false;
   }
-  if (current_.eventname().empty()) {
+  if (!eventname || eventname->size == 0) {
     error_ = "malformed event header (no eventname): '" + printable(line_) + "'";
     return false;
   }
+  current_.line = line_;
+  current_.eventname_value = *eventname;
+  current_.serial_value = serial.value_or(Event::Span{});
   line_.clear();
   return true;
 }

@@ -108,6 +108,31 @@ TEST(FrameParser, ValueWithColonSplitsAtFirstColonOnly) {
   EXPECT_EQ(out[0].header("server"), "a:b");
 }
 
+TEST(FrameParser, TheFirstTokenOfAKeyIsItsValue) {
+  FrameParser parser;
+  std::deque<Event> out;
+  ASSERT_TRUE(parser.feed(
+      "ver:3.0 eventname:TICK_5 eventname:PROCESS_STATE_RUNNING serial:9 serial:1 len:0 len:5\n",
+      out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].eventname(), "TICK_5");
+  EXPECT_EQ(out[0].header("eventname"), "TICK_5");
+  EXPECT_EQ(out[0].serial(), 9u);
+  EXPECT_EQ(out[0].payload, "");
+  EXPECT_TRUE(parser.idle());
+}
+
+TEST(FrameParser, AnEventWithoutASerialHasNone) {
+  FrameParser parser;
+  std::deque<Event> out;
+  ASSERT_TRUE(parser.feed("ver:3.0 serialx:4 eventname:TICK_60 len:0\n", out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].serial(), std::nullopt);
+  EXPECT_EQ(out[0].header("serial"), "");
+  EXPECT_EQ(out[0].header("serialx"), "4");
+  EXPECT_EQ(out[0].eventname(), "TICK_60");
+}
+
 TEST(FrameParser, GarbageHeaderIsAnError) {
   FrameParser parser;
   std::deque<Event> out;
@@ -164,6 +189,18 @@ TEST(SerialWindow, RemembersRecentSerials) {
   for (std::uint64_t s = 1000; s < 1000 + SerialWindow::kSize; ++s)
     window.seen(s);
   EXPECT_FALSE(window.seen(5));  // pushed out
+}
+
+TEST(SerialWindow, ALowerSerialNotSeenIsNew) {
+  // A restarted supervisord counts from 0 again: below the highest is not a repeat.
+  SerialWindow window;
+  EXPECT_FALSE(window.seen(0));
+  EXPECT_TRUE(window.seen(0));
+  EXPECT_FALSE(window.seen(500));
+  EXPECT_FALSE(window.seen(3));
+  EXPECT_TRUE(window.seen(3));
+  EXPECT_TRUE(window.seen(500));
+  EXPECT_FALSE(window.seen(501));
 }
 
 }  // namespace
