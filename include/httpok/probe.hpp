@@ -116,6 +116,8 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   void on_idle_event();
   void drive_tls();
   // Sends pending TLS output; false when that failed the probe.
+  // Sends what the TLS session has for the socket; 0, or the write's libuv error.
+  int send_tls_output();
   bool flush_tls();
   void fail_tls();
   // Returns true when the probe finished.

@@ -511,7 +511,9 @@ class App final : private EventListener::Handler {
     const char* ms_end =
         std::to_chars(ms, ms + sizeof ms, seconds * 1000, std::chars_format::fixed, 1).ptr;
     const std::string checks = std::to_string(round_checks_);
-    std::string text = "round of " + checks + (round_checks_ == 1 ? " check" : " checks");
+    std::string text;
+    text.reserve(64);
+    text.append("round of ").append(checks).append(round_checks_ == 1 ? " check" : " checks");
     text.append(" ended ")
         .append(ms, static_cast<std::size_t>(ms_end - ms))
         .append(" ms after the TICK");

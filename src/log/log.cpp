@@ -179,8 +179,9 @@ std::string json_string(std::string_view text) {
 std::string format(const Record& record) {
   if (g_format.load(std::memory_order_relaxed) == Format::text) {
     std::string out;
+    out.reserve(32 + kPrefix.size() + record.target.size() + 2 + record.message.size() + 1);
     if (g_timestamps.load(std::memory_order_relaxed)) {
-      out = timestamp();
+      out += timestamp();
       out += ' ';
     }
     out += kPrefix;

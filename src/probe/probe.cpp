@@ -12,6 +12,9 @@ namespace {
 
 // Plaintext out of TLS is consumed before the next read: one buffer serves all probes.
 char g_plaintext[16 * 1024];
+// So is ciphertext on its way to the socket (Stream::write copies what it cannot write
+// at once).
+char g_ciphertext[16 * 1024];
 
 }  // namespace
 
@@ -205,10 +208,21 @@ void Probe::send_request() {
     fail(ProbeFailure::protocol, net::errno_text(rc));
 }
 
+int Probe::send_tls_output() {
+  while (tls_session_->pending_output() > 0) {
+    const std::size_t n = tls_session_->take_output(g_ciphertext, sizeof g_ciphertext);
+    if (n == 0)
+      break;
+    if (const int rc = stream_.write(std::string_view(g_ciphertext, n)); rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
 bool Probe::flush_tls() {
-  if (tls_session_ == nullptr || tls_session_->pending_output() == 0)
+  if (tls_session_ == nullptr)
     return true;
-  const int rc = stream_.write(tls_session_->take_output());
+  const int rc = send_tls_output();
   if (rc < 0) {
     fail(ProbeFailure::protocol, net::errno_text(rc));
     return false;
@@ -220,8 +234,7 @@ void Probe::fail_tls() {
   // Copied first: fail() frees the session. The alert OpenSSL queued is sent if it can
   // be; the TLS reason, not a write error, is the outcome.
   const std::string why = tls_session_->error_text();
-  if (tls_session_->pending_output() > 0)
-    (void)stream_.write(tls_session_->take_output());
+  (void)send_tls_output();
   fail(ProbeFailure::tls, why);
 }
 
@@ -302,7 +315,7 @@ void Probe::on_data(std::string_view bytes) {
       tls_session_->feed(bytes);
       std::size_t n = 0;
       if (tls_session_->read(g_plaintext, sizeof g_plaintext, n) == tls::Status::want_more &&
-          (tls_session_->pending_output() == 0 || stream_.write(tls_session_->take_output()) == 0))
+          send_tls_output() == 0)
         return;
     }
     return on_idle_event();
@@ -421,8 +434,7 @@ void Probe::finish() {
   if (!keep && tls_session_ != nullptr && tls_session_->handshake_done()) {
     // A clean close_notify keeps the session resumable.
     tls_session_->close();
-    if (tls_session_->pending_output() > 0)
-      stream_.write(tls_session_->take_output());
+    (void)send_tls_output();
   }
   result_.timings.total_us = elapsed_us();
   Callback done = std::move(done_);
