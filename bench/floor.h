@@ -63,3 +63,46 @@ static void floor_keep_head(char* head, size_t size, size_t* got, const char* by
   }
   *got += n;
 }
+
+/* The floor with supervisord's event protocol around it: what any event listener must
+ * add to a probe. Writes READY, then for each event on stdin (header line, then `len`
+ * bytes of payload) writes the acknowledgement and READY in one write, runs `probe`
+ * once, and writes a line on stderr as httpok's --log-rounds does (tick_driver waits for
+ * it). Returns at the end of stdin; exits 1 on a malformed event. */
+static int floor_listen(const char* name, void (*probe)(void*), void* context) {
+  static char in[8192];
+  size_t have = 0;
+  const char ack[] = "RESULT 2\nOKREADY\n";
+  const char round[] = "round of 1 check ended\n";
+  if (write(1, "READY\n", 6) != 6)
+    return 1;
+  for (;;) {
+    char* newline;
+    while ((newline = memchr(in, '\n', have)) == NULL) {
+      const ssize_t n = read(0, in + have, sizeof in - have);
+      if (n <= 0 || have + (size_t)n >= sizeof in)
+        return n == 0 && have == 0 ? 0 : 1;
+      have += (size_t)n;
+    }
+    *newline = '\0';
+    const char* len_text = strstr(in, "len:");
+    if (len_text == NULL) {
+      fprintf(stderr, "%s: an event without len\n", name);
+      exit(1);
+    }
+    const size_t frame = (size_t)(newline + 1 - in) + (size_t)atol(len_text + 4);
+    while (have < frame) {
+      const ssize_t n = read(0, in + have, sizeof in - have);
+      if (n <= 0)
+        return 1;
+      have += (size_t)n;
+    }
+    memmove(in, in + frame, have - frame);
+    have -= frame;
+    if (write(1, ack, sizeof ack - 1) != (ssize_t)(sizeof ack - 1))
+      return 1;
+    probe(context);
+    if (write(2, round, sizeof round - 1) != (ssize_t)(sizeof round - 1))
+      return 1;
+  }
+}
