@@ -269,23 +269,43 @@ class Bench:
     def floor(self, argv):
         return float(run(argv).stdout.strip()) * 1e-6  # seconds per probe
 
-    def cpu_per_probe(self, argv, probes):
-        """httpok's CPU per probe of one target, one TICK per probe, TICKs back to back: the
-        next comes when httpok has said (--log-rounds) that the last one's check ended.
-        bench/tick_driver.c sends them, as a supervisord that answers at once: see there why
-        not this Python driver. The round line is one write more than httpok makes in
-        service, so the figure is an upper bound."""
-        out = run([self.args.tick_driver, str(self.n(50, 3)), str(probes), "round of ",
-                   argv[0], "--log-rounds"] + argv[1:], env=listener_environment())
-        return float(out.stdout.strip()) * 1e-6
+    def driven(self, argv, probes):
+        """CPU per probe of a listener with one target, one TICK per probe, TICKs back to
+        back: the next comes when the listener has said that the last one's check ended
+        (httpok's --log-rounds line). bench/tick_driver.c sends them, as a supervisord
+        that answers at once: see there why not this Python driver. The round line is one
+        write more than httpok makes in service, so the figure is an upper bound. Returns
+        the CPU in seconds and the peak RSS in MB."""
+        out = run([self.args.tick_driver, str(self.n(50, 3)), str(probes), "round of "] + argv,
+                  env=listener_environment())
+        cpu_us, peak_kb = out.stdout.split()
+        return float(cpu_us) * 1e-6, int(peak_kb) / 1024.0
 
-    def add(self, name, unit, httpok, floor=None, target=None, kind="ratio", note=""):
+    def one_tick_per_probe(self, name, ours, floor, listener, probes, target):
+        """httpok (`ours`, with --log-rounds added), the floor and the floor inside the event
+        protocol (`listener`: the floor's own probe, one per TICK) in turns. The machine's
+        noise drifts, and the three of a turn share it: each figure is a median of the
+        turns, and a ratio is the median of the turns' ratios."""
+        runs = {"httpok": [], "floor": [], "listener": []}
+        for _ in range(self.n(5, 1)):
+            runs["httpok"].append(self.driven(ours[:1] + ["--log-rounds"] + ours[1:], probes)[0])
+            runs["floor"].append(self.floor(floor))
+            runs["listener"].append(self.driven(listener, probes)[0])
+        self.add(name, "us", median(runs["httpok"]) * 1e6, median(runs["floor"]) * 1e6, target,
+                 ratio=median([o / f for o, f in zip(runs["httpok"], runs["floor"])]))
+        self.figures[name]["listener"] = median(runs["listener"]) * 1e6
+        self.figures[name]["listener_ratio"] = median(
+            [x / f for x, f in zip(runs["listener"], runs["floor"])])
+
+    def add(self, name, unit, httpok, floor=None, target=None, kind="ratio", note="",
+            ratio=None):
         figure = {"unit": unit, "httpok": httpok}
         if floor is not None:
             figure["floor"] = floor
-            figure["ratio"] = httpok / floor if floor else None
+            figure["ratio"] = ratio if ratio is not None else (httpok / floor if floor else None)
         if target is not None:
             figure["target"] = target
+            figure["target_of"] = kind  # "ratio", or "bound": of the value itself
             value = figure["ratio"] if kind == "ratio" else httpok
             figure["met"] = value is not None and value <= target
         if note:
@@ -295,12 +315,10 @@ class Bench:
     # 1. CPU per plain-HTTP probe, one target, one TICK per probe.
     def http_probe(self):
         probes = self.n(3000, 20)
-        ours, floors = [], []
-        for _ in range(self.n(3, 1)):
-            ours.append(self.cpu_per_probe([self.httpok, self.nginx.url()], probes))
-            floors.append(self.floor([self.args.floor_http, "127.0.0.1",
-                                      str(self.nginx.http_port), "/health", str(probes)]))
-        self.add("http_probe_cpu", "us", median(ours) * 1e6, median(floors) * 1e6, 1.3)
+        where = ["127.0.0.1", str(self.nginx.http_port), "/health"]
+        self.one_tick_per_probe("http_probe_cpu", [self.httpok, self.nginx.url()],
+                                [self.args.floor_http] + where + [str(probes)],
+                                [self.args.floor_http, "--listen"] + where, probes, 1.3)
 
     # 1b. --reuse-connection: one keep-alive connection per target for every check, in
     # rounds of 1 000 targets (where the cost of each TICK is shared, as it is in service),
@@ -328,17 +346,14 @@ class Bench:
     # 2. CPU per HTTPS probe, full handshake and resumed.
     def https_probe(self):
         probes = self.n(1000, 10)
+        where = ["127.0.0.1", str(self.nginx.https_port), "/health"]
         for name, resume, options in (("https_full_probe_cpu", 0, ["--no-session-resumption"]),
                                       ("https_resumed_probe_cpu", 1, [])):
-            ours, floors = [], []
-            for _ in range(self.n(3, 1)):
-                ours.append(self.cpu_per_probe(
-                    [self.httpok, "--cafile", self.pki.ca] + options + [self.nginx.https_url()],
-                    probes))
-                floors.append(self.floor([self.args.floor_tls, "127.0.0.1",
-                                          str(self.nginx.https_port), "/health", str(probes),
-                                          self.pki.ca, str(resume)]))
-            self.add(name, "us", median(ours) * 1e6, median(floors) * 1e6, 1.1)
+            tls = [self.pki.ca, str(resume)]
+            self.one_tick_per_probe(
+                name, [self.httpok, "--cafile", self.pki.ca] + options + [self.nginx.https_url()],
+                [self.args.floor_tls] + where + [str(probes)] + tls,
+                [self.args.floor_tls, "--listen"] + where + tls, probes, 1.1)
 
     # 3. Rounds of 1, 100, 1 000 and 10 000 targets: time, CPU per probe, peak RSS.
     def scale(self):
@@ -412,7 +427,11 @@ class Bench:
         wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)  # the main thread's
         rss = listener.rss_mb()
         listener.close()
-        self.add("idle_rss", "MB", rss, target=4.0, kind="bound", note="10 targets, 5 https")
+        # The floor of RSS: the minimal OpenSSL client, after three probes of one target.
+        floor_rss = self.driven([self.args.floor_tls, "--listen", "127.0.0.1",
+                                 str(self.nginx.https_port), "/health", self.pki.ca, "1"], 3)[1]
+        self.add("idle_rss", "MB", rss, floor_rss, target=4.0, kind="bound",
+                 note="10 targets, 5 https; floor: floor_tls --listen after 3 probes")
         self.add("idle_cpu", "ms per 60 s", cpu * 1000 * 60 / elapsed)
         self.add("idle_wakeups_per_tick", "context switches", wakeups)
         self.add("exec_to_ready", "ms", median(starts) * 1000, target=10.0, kind="bound")
@@ -500,10 +519,14 @@ def table(results):
         def num(v):
             return "" if v is None else (f"{v:.3g}" if abs(v) < 1e6 else f"{v:.4g}")
         target = f.get("target")
-        kind = "×" if "ratio" in f and target is not None else ""
+        kind = "×" if f.get("target_of") == "ratio" else ""
         lines.append(f"| {name} ({f['unit']}) | {num(f['httpok'])} | {num(f.get('floor'))} | "
                      f"{num(f.get('ratio'))} | {'' if target is None else num(target) + kind} | "
                      f"{'' if 'met' not in f else ('yes' if f['met'] else 'NO')} |")
+        if "listener" in f:  # the floor inside the event protocol, for scale
+            lines.append(f"| {name}: floor with the event protocol ({f['unit']}) | "
+                         f"{num(f['listener'])} | {num(f['floor'])} | "
+                         f"{num(f['listener_ratio'])} | | |")
     return "\n".join(lines)
 
 

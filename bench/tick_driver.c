@@ -3,7 +3,8 @@
  * WARMUP + COUNT TICK_5 events. After each it waits for a line holding MARKER on stderr
  * (httpok's --log-rounds line: the check has ended), then for READY on stdout. It prints
  * the CPU that PROGRAM used (user + system, all threads) per TICK of the last COUNT, in
- * microseconds, and exits with 1 when PROGRAM fails or stays silent for 60 s.
+ * microseconds, and PROGRAM's peak RSS in kB; it exits with 1 when PROGRAM fails or stays
+ * silent for 60 s.
  *
  * The bench's Python driver spends about 50 µs on each TICK. PROGRAM's CPU falls idle in
  * that time, and on a virtual machine a wake-up from idle costs more than a probe. The
@@ -98,6 +99,23 @@ static long long cpu_ns(void) {
   return total;
 }
 
+/* PROGRAM's peak RSS so far (VmHWM), in kB. */
+static long peak_rss_kb(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)child);
+  FILE* f = fopen(path, "r");
+  if (f == NULL)
+    fail("cannot read the program's /proc entry");
+  char line[256];
+  long kb = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+      break;
+  }
+  fclose(f);
+  return kb;
+}
+
 static void write_all(int fd, const char* bytes, size_t size) {
   while (size > 0) {
     const ssize_t n = write(fd, bytes, size);
@@ -156,12 +174,13 @@ int main(int argc, char** argv) {
     await_line(&stdout_in, "READY");
   }
   const long long used = cpu_ns() - before;
+  const long peak = peak_rss_kb();
   close(in[1]); /* the end of stdin ends httpok */
   int status = 0;
   if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     child = 0;
     fail("the program did not exit with 0");
   }
-  printf("%.2f\n", (double)used / 1e3 / (double)(count > 0 ? count : 1));
+  printf("%.2f %ld\n", (double)used / 1e3 / (double)(count > 0 ? count : 1), peak);
   return 0;
 }
