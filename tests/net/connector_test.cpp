@@ -1,0 +1,215 @@
+// The connector on a real loop: an IP literal or a UNIX socket is connected at once (no
+// turn of the loop first), a failure that comes back at once is told only after start()
+// returns, and the literal is parsed once, when the target is made.
+#include "httpok/connector.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <string>
+
+#include "httpok/dns.hpp"
+#include "httpok/net.hpp"
+
+namespace httpok::net {
+namespace {
+
+// A client as the probe and the RPC client are: its Stream's handler forwards the
+// connect to the connector, which tells it through Events.
+class Client final : Stream::Handler, Connector::Events {
+ public:
+  Client(uv_loop_t* loop, Dns& dns) : stream(loop, *this), connector(loop, dns, stream, *this) {}
+
+  Stream stream;
+  Connector connector;
+  bool in_start = false;
+  bool called_in_start = false;
+  bool connected = false;
+  std::optional<ConnectFailure> failure;
+  int status = 0;
+
+  void start(const ConnectTarget& target) {
+    in_start = true;
+    connector.start(target);
+    in_start = false;
+  }
+  bool done() const { return connected || failure.has_value(); }
+
+ private:
+  void on_connect(int s) override { connector.on_connect(s); }
+  void on_data(std::string_view) override {}
+  void on_eof() override {}
+  void on_stream_error(int) override {}
+  void on_connected() override {
+    called_in_start |= in_start;
+    connected = true;
+  }
+  void on_connect_failed(ConnectFailure f, int s) override {
+    called_in_start |= in_start;
+    failure = f;
+    status = s;
+  }
+};
+
+// A listening socket on loopback (port 0) or at a UNIX path; closed at the end.
+class Listening {
+ public:
+  explicit Listening(int family, const std::string& path = "") {
+    fd_ = ::socket(family, SOCK_STREAM, 0);
+    if (family == AF_UNIX) {
+      sockaddr_un address{};
+      address.sun_family = AF_UNIX;
+      path.copy(address.sun_path, sizeof address.sun_path - 1);
+      ::unlink(path.c_str());
+      EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+      path_ = path;
+    } else {
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+      socklen_t size = sizeof address;
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+      port_ = ntohs(address.sin_port);
+    }
+    EXPECT_EQ(::listen(fd_, 8), 0);
+  }
+  ~Listening() {
+    ::close(fd_);
+    if (!path_.empty())
+      ::unlink(path_.c_str());
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::string path_;
+};
+
+class ConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(uv_loop_init(&loop_), 0);
+    auto created = Dns::create(&loop_, "");
+    ASSERT_TRUE(created.ok());
+    dns_ = std::move(created).value();
+  }
+  void TearDown() override {
+    dns_.reset();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    EXPECT_EQ(uv_loop_close(&loop_), 0);
+  }
+  void run_until_done(Client& client) {
+    while (!client.done() && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    }
+  }
+
+  uv_loop_t loop_;
+  std::unique_ptr<Dns> dns_;
+};
+
+TEST(ConnectTarget, AnIpLiteralIsParsedOnceWhenTheHostIsSet) {
+  ConnectTarget target;
+  target.set_host("127.0.0.1", 8080);
+  ASSERT_TRUE(target.is_literal());
+  EXPECT_EQ(target.literal.v4.sin_family, AF_INET);
+  EXPECT_EQ(ntohs(target.literal.v4.sin_port), 8080);
+  EXPECT_EQ(ntohl(target.literal.v4.sin_addr.s_addr), INADDR_LOOPBACK);
+  target.set_host("::1", 443);
+  ASSERT_TRUE(target.is_literal());
+  EXPECT_EQ(target.literal.v6.sin6_family, AF_INET6);
+  EXPECT_EQ(ntohs(target.literal.v6.sin6_port), 443);
+  target.set_host("localhost", 80);  // a name: looked up on each connection
+  EXPECT_FALSE(target.is_literal());
+  EXPECT_EQ(target.host, "localhost");
+}
+
+TEST_F(ConnectorTest, AnIpLiteralIsConnectedAtOnceWithoutATurnOfTheLoop) {
+  Listening server(AF_INET);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", server.port());
+  client.start(target);
+  EXPECT_TRUE(client.stream.is_open());  // the connect is under way, not queued
+  EXPECT_FALSE(client.done());
+  run_until_done(client);
+  EXPECT_TRUE(client.connected);
+  EXPECT_FALSE(client.called_in_start);
+}
+
+TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop) {
+  const std::string path = ::testing::TempDir() + "/connector-test.sock";
+  {
+    Listening server(AF_UNIX, path);
+    Client client(&loop_, *dns_);
+    ConnectTarget target;
+    target.unix_path = path;
+    client.start(target);
+    EXPECT_TRUE(client.stream.is_open());
+    run_until_done(client);
+    EXPECT_TRUE(client.connected);
+  }
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.unix_path = path;  // removed with its server
+  client.start(target);
+  EXPECT_FALSE(client.done());
+  run_until_done(client);
+  ASSERT_TRUE(client.failure.has_value());
+  EXPECT_EQ(*client.failure, ConnectFailure::connect);
+  EXPECT_EQ(client.status, UV_ENOENT);
+  EXPECT_FALSE(client.called_in_start);
+}
+
+TEST_F(ConnectorTest, AFailureAtOnceIsToldOnlyAfterStartReturns) {
+  // Out of descriptors: the socket cannot even be made, so connect fails inside start().
+  Listening server(AF_INET);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", server.port());
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  client.start(target);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_FALSE(client.done());
+  EXPECT_FALSE(client.called_in_start);
+  run_until_done(client);
+  ASSERT_TRUE(client.failure.has_value());
+  EXPECT_EQ(*client.failure, ConnectFailure::local);
+  EXPECT_EQ(client.status, UV_EMFILE);
+}
+
+TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", 1);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int lowest_free = ::dup(0);
+  ::close(lowest_free);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  client.start(target);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  client.connector.cancel();
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_FALSE(client.done());
+}
+
+}  // namespace
+}  // namespace httpok::net
