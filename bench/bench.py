@@ -6,7 +6,10 @@ and noisy: every figure is the median of several runs, and the targets are ratio
 baseline measured in the same run (or bounds the issue sets). httpok is driven as
 supervisord drives it, over its stdin and stdout, with TICK events as fast as it answers;
 a round ends on httpok's own --log-rounds line. CPU is the process's own (all threads,
-from /proc/PID/task/*/schedstat, in nanoseconds).
+from /proc/PID/task/*/schedstat, in nanoseconds). The figures of one TICK per probe are
+driven by bench/tick_driver.c, the rest from here; each of them also gives the floor
+inside the event protocol (floor_http --listen, floor_tls --listen): the floor's own
+probe, one per TICK, which is what any listener must add to the floor.
 """
 
 import argparse

@@ -79,18 +79,28 @@ static int floor_listen(const char* name, void (*probe)(void*), void* context) {
   for (;;) {
     char* newline;
     while ((newline = memchr(in, '\n', have)) == NULL) {
+      if (have == sizeof in) {
+        fprintf(stderr, "%s: an event header longer than %zu bytes\n", name, sizeof in);
+        return 1;
+      }
       const ssize_t n = read(0, in + have, sizeof in - have);
-      if (n <= 0 || have + (size_t)n >= sizeof in)
-        return n == 0 && have == 0 ? 0 : 1;
+      if (n == 0 && have == 0)
+        return 0; /* the end of stdin, between events */
+      if (n <= 0)
+        return 1;
       have += (size_t)n;
     }
     *newline = '\0';
-    const char* len_text = strstr(in, "len:");
+    const char* len_text = strstr(in, " len:"); /* a token of its own, never the first */
     if (len_text == NULL) {
       fprintf(stderr, "%s: an event without len\n", name);
       exit(1);
     }
-    const size_t frame = (size_t)(newline + 1 - in) + (size_t)atol(len_text + 4);
+    const size_t frame = (size_t)(newline + 1 - in) + (size_t)atol(len_text + 5);
+    if (frame > sizeof in) {
+      fprintf(stderr, "%s: an event larger than %zu bytes\n", name, sizeof in);
+      return 1;
+    }
     while (have < frame) {
       const ssize_t n = read(0, in + have, sizeof in - have);
       if (n <= 0)

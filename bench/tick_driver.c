@@ -13,6 +13,7 @@
  * would. It reads stdout only once the round line is in, so the acknowledgement does
  * not wake it: one wake-up per TICK, as supervisord has in service (by the ack).
  *   tick_driver WARMUP COUNT MARKER PROGRAM [ARG...] */
+#define _GNU_SOURCE /* memmem */
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -44,17 +45,20 @@ struct pipe_in {
  * that newline. */
 static void await_line(struct pipe_in* in, const char* text) {
   for (;;) {
-    in->bytes[in->size] = '\0';
-    const char* found = strstr(in->bytes, text);
-    const char* end = found != NULL ? strchr(found, '\n') : NULL;
+    const size_t text_size = strlen(text);
+    const char* found = memmem(in->bytes, in->size, text, text_size);
+    const char* end =
+        found != NULL ? memchr(found, '\n', in->size - (size_t)(found - in->bytes)) : NULL;
     if (end != NULL) {
       const size_t used = (size_t)(end + 1 - in->bytes);
       memmove(in->bytes, end + 1, in->size - used);
       in->size -= used;
       return;
     }
-    if (found == NULL && in->size > sizeof in->bytes / 2) { /* keep only a tail */
-      const size_t keep = strlen(text);
+    if (in->size > sizeof in->bytes / 2) { /* keep only a tail: the marker's line, or less */
+      const size_t keep = found != NULL ? in->size - (size_t)(found - in->bytes) : text_size;
+      if (keep >= sizeof in->bytes / 2)
+        fail("a line of more than 32 kB");
       memmove(in->bytes, in->bytes + in->size - keep, keep);
       in->size = keep;
     }
@@ -66,7 +70,9 @@ static void await_line(struct pipe_in* in, const char* text) {
       fail("poll failed");
     if (ready <= 0)
       continue;
-    const ssize_t n = read(in->fd, in->bytes + in->size, sizeof in->bytes - 1 - in->size);
+    const ssize_t n = read(in->fd, in->bytes + in->size, sizeof in->bytes - in->size);
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n <= 0)
       fail("the program ended");
     in->size += (size_t)n;

@@ -29,7 +29,9 @@ enum class ConnectFailure {
 };
 
 struct ConnectTarget {
-  std::string host;  // a name or an IP literal; unused with unix_path
+  // A name or an IP literal, and its port: set both through set_host(), which keeps
+  // `literal` in step (a host set by hand is looked up, even an IP literal).
+  std::string host;  // unused with unix_path
   std::uint16_t port = 0;
   // `host` as an address when it is an IP literal (AF_UNSPEC otherwise), found once by
   // set_host(), so that no connection parses it again.
@@ -76,7 +78,8 @@ class Connector {
 
  private:
   void connect_next();
-  // An attempt that failed before it began (no socket, a bad address): the next address.
+  // An attempt failed (at once, or in its connect callback): the next address, a retry of
+  // a refused one, or the failure told.
   void attempt_failed(int status);
   // Tries again after retry_refused when the budget leaves room; false when it does not.
   bool retry_later(int status);

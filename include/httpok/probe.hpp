@@ -115,9 +115,9 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   // An idle kept connection heard from its server (bytes, EOF, an error): it is closed.
   void on_idle_event();
   void drive_tls();
-  // Sends pending TLS output; false when that failed the probe.
   // Sends what the TLS session has for the socket; 0, or the write's libuv error.
   int send_tls_output();
+  // The same for a probe under way; false when a failed write failed the probe.
   bool flush_tls();
   void fail_tls();
   // Returns true when the probe finished.

@@ -60,6 +60,7 @@ std::string printable(std::string_view text) {
 }  // namespace
 
 bool FrameParser::parse_header() {
+  static_assert(kMaxHeaderLine <= UINT16_MAX, "an Event::Span holds an offset in the line");
   current_ = Event{};
   const std::string_view line = line_;
   std::optional<Event::Span> eventname, serial, len;

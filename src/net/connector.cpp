@@ -136,6 +136,7 @@ void Connector::cancel() {
   attempt_timer_.stop();
   resolving_ = false;
   addresses_.clear();
+  target_ = nullptr;  // a connect under way that still calls back is not told
 }
 
 }  // namespace httpok::net

@@ -31,6 +31,7 @@ class Client final : Stream::Handler, Connector::Events {
   bool in_start = false;
   bool called_in_start = false;
   bool connected = false;
+  bool stream_called = false;  // the Stream's connect callback came
   std::optional<ConnectFailure> failure;
   int status = 0;
 
@@ -42,7 +43,10 @@ class Client final : Stream::Handler, Connector::Events {
   bool done() const { return connected || failure.has_value(); }
 
  private:
-  void on_connect(int s) override { connector.on_connect(s); }
+  void on_connect(int s) override {
+    stream_called = true;
+    connector.on_connect(s);
+  }
   void on_data(std::string_view) override {}
   void on_eof() override {}
   void on_stream_error(int) override {}
@@ -145,7 +149,8 @@ TEST_F(ConnectorTest, AnIpLiteralIsConnectedAtOnceWithoutATurnOfTheLoop) {
 }
 
 TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop) {
-  const std::string path = ::testing::TempDir() + "/connector-test.sock";
+  const std::string path =
+      ::testing::TempDir() + "/connector-test-" + std::to_string(::getpid()) + ".sock";
   {
     Listening server(AF_UNIX, path);
     Client client(&loop_, *dns_);
@@ -184,6 +189,7 @@ TEST_F(ConnectorTest, AFailureAtOnceIsToldOnlyAfterStartReturns) {
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
   client.start(target);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_FALSE(client.stream.is_open());  // it failed at once
   EXPECT_FALSE(client.done());
   EXPECT_FALSE(client.called_in_start);
   run_until_done(client);
@@ -199,6 +205,7 @@ TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
   const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
   ::close(lowest_free);
   rlimit low = saved;
   low.rlim_cur = static_cast<rlim_t>(lowest_free);
@@ -209,6 +216,29 @@ TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
   uv_run(&loop_, UV_RUN_NOWAIT);
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_FALSE(client.done());
+}
+
+TEST_F(ConnectorTest, AConnectUnderWayWhenCancelledIsNeverTold) {
+  // A port bound but not listening: the connection is refused, from the loop.
+  const int bound = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(bound, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t size = sizeof address;
+  ::getsockname(bound, reinterpret_cast<sockaddr*>(&address), &size);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", ntohs(address.sin_port));
+  client.start(target);
+  ASSERT_TRUE(client.stream.is_open());
+  client.connector.cancel();
+  while (!client.stream_called && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+  }
+  EXPECT_TRUE(client.stream_called);  // refused: the stream's callback came
+  EXPECT_FALSE(client.done());        // and the connector told nobody
+  client.stream.close();
+  ::close(bound);
 }
 
 }  // namespace
