@@ -35,9 +35,9 @@ class ContextCache;
 // Config (which they keep alive), one copy for 10 000 targets instead of two.
 struct ProbeSpec {
   std::shared_ptr<const ProbeSettings> settings;
-  Url url;
+  bool https = false;                           // the URL's scheme
   std::string request;                          // built once, sent by every probe
-  net::ConnectTarget connect;                   // where and how to connect
+  net::ConnectTarget connect;                   // where and how to connect: the URL's host
   std::shared_ptr<tls::ClientContext> tls;      // for https; null for http
   std::shared_ptr<const BodyRegex> body_regex;  // --body-regex; null when none
   bool certificate_expiry = false;  // https: read the certificates' expiry (metrics, warnings)

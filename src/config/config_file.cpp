@@ -580,6 +580,7 @@ class Loader {
   }
 
   bool finish() {
+    config_.targets.reserve(targets_.size());  // no growth that holds two copies at once
     for (const TargetSection& section : targets_) {
       Target target;
       target.name = section.name;

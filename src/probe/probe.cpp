@@ -36,10 +36,13 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
   auto spec = std::make_shared<ProbeSpec>();
   spec->settings = std::move(shared);
   spec->certificate_expiry = certificate_expiry;
-  spec->url = std::move(url).value();
+  // The URL itself is not kept: its request is built, its host and port are the
+  // connection's, and the rest is the settings' text.
+  spec->https = url.value().https();
   spec->request =
-      build_request(spec->url, settings.method, settings.headers, settings.reuse_connection);
-  spec->connect.set_host(spec->url.host, spec->url.port);
+      build_request(url.value(), settings.method, settings.headers, settings.reuse_connection);
+  const std::uint16_t port = url.value().port;
+  spec->connect.set_host(std::move(url).value().host, port);
   spec->connect.unix_path = settings.unix_socket;
   spec->connect.budget = settings.timeout;
   spec->connect.retry_refused = settings.retry_time;
@@ -49,7 +52,7 @@ Result<std::shared_ptr<const ProbeSpec>> compile_probe_spec(
       return R::failure("bad body_regex '" + *settings.body_regex + "': " + regex.error());
     spec->body_regex = std::move(regex).value();
   }
-  if (spec->url.https()) {
+  if (spec->https) {
     auto context = contexts.get(settings.tls);
     if (!context)
       return R::failure(context.error());
@@ -95,7 +98,7 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
   deadline_.start(static_cast<std::uint64_t>(spec_->settings->timeout.count()),
                   [this] { on_deadline(); });
 
-  if (spec_->url.https() && spec_->tls == nullptr) {
+  if (spec_->https && spec_->tls == nullptr) {
     // Defer the failure: `done` is never called before start() returns. No phase began.
     phase_ = Phase::idle;
     defer_.start(0, [this] { fail(ProbeFailure::tls, "https is not configured"); });
@@ -191,10 +194,10 @@ void Probe::on_connect_failed(net::ConnectFailure failure, int status) {
 void Probe::on_connected() {
   result_.timings.connected_us = elapsed_us();
   connected_ns_ = started_ns_ + result_.timings.connected_us * 1000;
-  if (spec_->url.https()) {
+  if (spec_->https) {
     phase_ = Phase::tls_handshake;
     tls_session_ = std::make_unique<tls::ClientSession>(
-        spec_->tls, spec_->url.host, spec_->url.port, spec_->settings->tls_server_name);
+        spec_->tls, spec_->connect.host, spec_->connect.port, spec_->settings->tls_server_name);
     drive_tls();
     return;
   }

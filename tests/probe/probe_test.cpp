@@ -380,8 +380,10 @@ TEST(ProbeSpec, IsCompiledOnceWithItsRequestAndTlsContext) {
   http.tls.cafile = "/nonexistent/ca.pem";  // not read: the URL is http
   auto spec = compile_probe_spec(http, contexts);
   ASSERT_TRUE(spec.ok()) << spec.error();
-  EXPECT_EQ(spec.value()->url.port, 8080);
-  EXPECT_EQ(spec.value()->request, build_get_request(spec.value()->url));
+  EXPECT_EQ(spec.value()->connect.port, 8080);
+  EXPECT_EQ(spec.value()->connect.host, "127.0.0.1");
+  EXPECT_FALSE(spec.value()->https);
+  EXPECT_EQ(spec.value()->request, build_get_request(parse_url(http.url).value()));
   EXPECT_EQ(spec.value()->tls, nullptr);
   EXPECT_EQ(spec.value()->needle(), "");
   EXPECT_EQ(contexts.size(), 0u);
@@ -617,8 +619,9 @@ TEST(Probe, HttpsWithoutContextFailsClearly) {
   // compile_probe_spec always gives an https spec its context; a spec made by hand may not.
   auto spec = std::make_shared<ProbeSpec>();
   spec->settings = std::make_shared<const ProbeSettings>(make_target("https://127.0.0.1:1/"));
-  spec->url = parse_url(spec->settings->url).value();
-  spec->request = build_get_request(spec->url);
+  spec->https = true;
+  spec->connect.set_host("127.0.0.1", 1);
+  spec->request = build_get_request(parse_url(spec->settings->url).value());
   uv_loop_t loop;
   ASSERT_EQ(uv_loop_init(&loop), 0);
   std::optional<ProbeResult> result;
