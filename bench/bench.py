@@ -209,6 +209,14 @@ class Listener:
                 return json.loads(line)["duration_seconds"]
         raise SystemExit("bench: no round record")
 
+    def reload(self, timeout=60):
+        """SIGHUP; returns the seconds until httpok says it reloaded."""
+        self.err = b""
+        began = time.perf_counter()
+        self.proc.send_signal(signal.SIGHUP)
+        self._wait(lambda: b"reloaded" in self.err, timeout, "reload")
+        return time.perf_counter() - began
+
     def cpu_seconds(self):
         total = 0
         task_dir = f"/proc/{self.proc.pid}/task"
@@ -376,6 +384,7 @@ class Bench:
                 times.append(listener.round(120))
             cpu = (listener.cpu_seconds() - before) / (rounds * size)
             peak = listener.peak_rss_mb()
+            reload_s = listener.reload()  # the same file again: every target kept
             listener.close()
             row = {"targets": size, "round_s": median(times), "cpu_per_probe_us": cpu * 1e6,
                    "peak_rss_mb": peak, "floor_round_s": floor_probe * size}
@@ -387,6 +396,10 @@ class Bench:
             if size == 1000:
                 self.add("http_probe_cpu_in_rounds_of_1000", "us", cpu * 1e6, floor_probe * 1e6,
                          1.1)
+            if size == sizes[-1]:  # the loop waits for both: watch that they stay short
+                self.add(f"exec_to_ready_{size}", "s", listener.ready_seconds,
+                         note="start-up with that many targets")
+                self.add(f"reload_{size}", "s", reload_s, note="SIGHUP to the reloaded line")
 
     # 4. 1 000 targets, 100 of which never answer, timeout 2 s.
     def hung(self):

@@ -20,6 +20,9 @@
 #include <memory>
 #include <random>
 #include <span>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "httpok/actions.hpp"
@@ -1210,32 +1213,38 @@ class App final : private EventListener::Handler {
     }
     std::vector<std::string> removed, changed, added;
     std::vector<bool> kept(next->targets.size(), false);
+    // By name, so that a reload of many targets takes time in proportion to them.
+    std::unordered_map<std::string_view, std::size_t> by_name;
+    by_name.reserve(next->targets.size());
+    for (std::size_t i = 0; i < next->targets.size(); ++i)
+      by_name.emplace(next->targets[i].name, i);  // the first of a name, as before
     for (auto& slot : states_) {
       if (slot == nullptr)
         continue;
       TargetState& state = *slot;
-      const auto same = std::find_if(next->targets.begin(), next->targets.end(),
-                                     [&](const Target& t) { return t.name == state.target->name; });
-      if (same != next->targets.end() && *same == *state.target) {
+      const auto found = by_name.find(state.target->name);
+      const Target* same = found == by_name.end() ? nullptr : &next->targets[found->second];
+      if (same != nullptr && *same == *state.target) {
         // Unchanged: keeps its state and place. Its spec is the new one (the TLS files read
         // again; the settings in the new Config, so the old one is freed); a check under way
         // holds the old one to its end.
-        const auto index = static_cast<std::size_t>(same - next->targets.begin());
-        state.target = &*same;
+        const std::size_t index = found->second;
+        state.target = same;
         engines_->forget(state.spec.get());  // a kept connection is of the old spec
         state.spec = specs[index];
         kept[index] = true;
         continue;
       }
-      (same == next->targets.end() ? removed : changed).push_back(state.target->name);
+      (same == nullptr ? removed : changed).push_back(state.target->name);
       remove_target(state);
     }
     config_ = next;
+    const std::unordered_set<std::string_view> changed_names(changed.begin(), changed.end());
     for (std::size_t i = 0; i < next->targets.size(); ++i) {
       if (kept[i])
         continue;
       const Target& target = next->targets[i];
-      if (std::find(changed.begin(), changed.end(), target.name) == changed.end())
+      if (!changed_names.contains(target.name))
         added.push_back(target.name);
       add_target(target, specs[i]);
     }
