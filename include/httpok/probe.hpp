@@ -88,6 +88,10 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   // reuse_connection: the spec whose connection this idle engine keeps open for its next
   // check; null when it keeps none.
   const ProbeSpec* kept_for() const noexcept { return kept_spec_.get(); }
+  // Called when the connection this idle engine kept for `spec` ends (the server closed
+  // it, or spoke unasked): the engine keeps nothing any more. For its pool.
+  using LetGo = std::function<void(Probe& engine, const ProbeSpec* spec)>;
+  void on_let_go(LetGo let_go) { let_go_ = std::move(let_go); }
   // True when the last TLS handshake of this probe resumed a session.
   bool last_tls_resumed() const noexcept { return last_tls_resumed_; }
 
@@ -145,9 +149,10 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   bool reused_ = false;
   bool retried_ = false;
   std::shared_ptr<const ProbeSpec> kept_spec_;  // idle, with a connection kept for it
-  std::uint64_t connected_ns_ = 0;              // when the connection was made
-  net::ConnectTarget retry_connect_;            // a retry's target: the time left as budget
-  std::int64_t kept_cert_not_after_ = 0;        // the kept connection's handshake said
+  LetGo let_go_;
+  std::uint64_t connected_ns_ = 0;        // when the connection was made
+  net::ConnectTarget retry_connect_;      // a retry's target: the time left as budget
+  std::int64_t kept_cert_not_after_ = 0;  // the kept connection's handshake said
   std::int64_t kept_chain_not_after_ = 0;
   std::uint64_t started_ns_ = 0;
   Callback done_;
@@ -182,7 +187,9 @@ class EnginePool {
   std::vector<std::unique_ptr<Probe>> engines_;
   std::vector<Probe*> idle_;
   std::size_t max_kept_;
-  std::unordered_map<const ProbeSpec*, Probe*> kept_;  // by the spec they keep a connection for
+  // By the spec they keep a connection for; an engine whose kept connection ends leaves at
+  // once (Probe::on_let_go), so this counts live connections only.
+  std::unordered_map<const ProbeSpec*, Probe*> kept_;
 };
 
 }  // namespace httpok

@@ -167,8 +167,11 @@ void Probe::drop_connection() {
 }
 
 void Probe::on_idle_event() {
+  const ProbeSpec* spec = kept_spec_.get();
   kept_spec_.reset();
   drop_connection();
+  if (spec != nullptr && let_go_)
+    let_go_(*this, spec);  // last: the pool may hand this engine out again
 }
 
 void Probe::on_resolved() {
@@ -468,6 +471,12 @@ Probe& EnginePool::take(const ProbeSpec* spec) {
   }
   if (idle_.empty()) {
     engines_.push_back(std::make_unique<Probe>(loop_, dns_));
+    engines_.back()->on_let_go([this](Probe& engine, const ProbeSpec* kept_for) {
+      if (const auto it = kept_.find(kept_for); it != kept_.end() && it->second == &engine) {
+        kept_.erase(it);
+        idle_.push_back(&engine);
+      }
+    });
     return *engines_.back();
   }
   Probe* engine = idle_.back();
@@ -476,19 +485,8 @@ Probe& EnginePool::take(const ProbeSpec* spec) {
 }
 
 void EnginePool::give(Probe& engine) {
-  if (engine.kept_for() != nullptr && kept_.size() >= max_kept_) {
-    // Full: first the engines whose kept connection the server closed meanwhile.
-    for (auto it = kept_.begin(); it != kept_.end();) {
-      if (it->second->kept_for() == nullptr) {
-        idle_.push_back(it->second);
-        it = kept_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (kept_.size() >= max_kept_)
-      engine.cancel();  // no room: this connection closes as any other check's
-  }
+  if (engine.kept_for() != nullptr && kept_.size() >= max_kept_)
+    engine.cancel();  // no room: this connection closes as any other check's
   if (engine.kept_for() != nullptr)
     kept_[engine.kept_for()] = &engine;
   else

@@ -852,6 +852,33 @@ TEST_F(Reuse, NoMoreKeptThanThePoolAllows) {
   EXPECT_EQ(server_b.connections(), 2);
 }
 
+TEST_F(Reuse, AKeptConnectionTheServerClosesLeavesThePoolAtOnce) {
+  pool = std::make_unique<EnginePool>(&loop, *dns, 1);  // room for one
+  ScriptedServer server_a([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(kKeepAlive);  // and closes, which the idle engine hears
+  });
+  ScriptedServer server_b([](ScriptedServer::Connection& c) {
+    for (std::string request = c.read_request(); !request.empty(); request = c.read_request())
+      c.send(kKeepAlive);
+  });
+  const auto a = reusing(server_a.url());
+  EXPECT_TRUE(check(a).ok());
+  EXPECT_EQ(pool->kept(), 1u);
+  net::Timer guard(&loop);
+  bool late = false;
+  guard.start(10000, [&] { late = true; });
+  while (pool->kept() > 0 && !late && uv_run(&loop, UV_RUN_ONCE) != 0) {
+  }
+  guard.stop();
+  EXPECT_EQ(pool->kept(), 0u);  // no check needed to find it dead
+  const auto b = reusing(server_b.url());
+  EXPECT_TRUE(check(b).ok());
+  EXPECT_TRUE(check(b).ok());
+  EXPECT_EQ(pool->kept(), 1u);
+  EXPECT_EQ(server_b.connections(), 1);  // the room a's connection left is b's
+}
+
 TEST_F(Reuse, OffByDefault) {
   ScriptedServer server([&](ScriptedServer::Connection& c) {
     record(c.read_request());
