@@ -28,11 +28,11 @@ class ClientSession;
 class ContextCache;
 }  // namespace tls
 
-// A target compiled for probing, once, at start-up (later also on reload): the parsed
-// URL, the request bytes, what a good answer is, and the TLS context. Immutable and
-// shared by reference (std::shared_ptr<const ProbeSpec>): a probe holds it while it runs
-// and copies nothing of it. Its settings are not copied either: the app's point into the
-// Config (which they keep alive), one copy for 10 000 targets instead of two.
+// A target compiled for probing, once, at start-up (later also on reload): the URL's
+// scheme, host and port, the request bytes, what a good answer is, and the TLS context. Immutable
+// and shared by reference (std::shared_ptr<const ProbeSpec>): a probe holds it while it runs and
+// copies nothing of it. Its settings are not copied either: the app's point into the Config (which
+// they keep alive), one copy for 10 000 targets instead of two.
 struct ProbeSpec {
   std::shared_ptr<const ProbeSettings> settings;
   bool https = false;                           // the URL's scheme
@@ -168,6 +168,9 @@ class EnginePool {
  public:
   EnginePool(uv_loop_t* loop, net::Dns& dns, std::size_t max_kept = 1024)
       : loop_(loop), dns_(dns), max_kept_(max_kept) {}
+  // Its engines call back into it (on_let_go): it stays where it was made.
+  EnginePool(const EnginePool&) = delete;
+  EnginePool& operator=(const EnginePool&) = delete;
   // An engine for a check of `spec`: the one that keeps a connection for it, else an idle
   // one, else a new one.
   Probe& take(const ProbeSpec* spec = nullptr);

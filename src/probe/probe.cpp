@@ -167,11 +167,10 @@ void Probe::drop_connection() {
 }
 
 void Probe::on_idle_event() {
-  const ProbeSpec* spec = kept_spec_.get();
-  kept_spec_.reset();
+  const std::shared_ptr<const ProbeSpec> spec = std::move(kept_spec_);  // alive for the pool
   drop_connection();
   if (spec != nullptr && let_go_)
-    let_go_(*this, spec);  // last: the pool may hand this engine out again
+    let_go_(*this, spec.get());  // last: the pool may hand this engine out again
 }
 
 void Probe::on_resolved() {
@@ -487,10 +486,16 @@ Probe& EnginePool::take(const ProbeSpec* spec) {
 void EnginePool::give(Probe& engine) {
   if (engine.kept_for() != nullptr && kept_.size() >= max_kept_)
     engine.cancel();  // no room: this connection closes as any other check's
-  if (engine.kept_for() != nullptr)
-    kept_[engine.kept_for()] = &engine;
-  else
-    idle_.push_back(&engine);
+  if (engine.kept_for() == nullptr)
+    return idle_.push_back(&engine);
+  Probe*& kept = kept_[engine.kept_for()];
+  if (kept != nullptr && kept != &engine) {
+    // One check of a target at a time should make this impossible: the older connection
+    // closes rather than being lost.
+    kept->cancel();
+    idle_.push_back(kept);
+  }
+  kept = &engine;
 }
 
 void EnginePool::forget(const ProbeSpec* spec) {
