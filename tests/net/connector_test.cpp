@@ -110,6 +110,19 @@ class ConnectorTest : public ::testing::Test {
     uv_run(&loop_, UV_RUN_DEFAULT);
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
+  // Starts `client` with no file descriptor free: the socket cannot even be made.
+  static void start_out_of_descriptors(Client& client, const ConnectTarget& target) {
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const int lowest_free = ::dup(0);
+    ASSERT_GE(lowest_free, 0);
+    ::close(lowest_free);
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(lowest_free);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    client.start(target);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  }
   void run_until_done(Client& client) {
     while (!client.done() && uv_run(&loop_, UV_RUN_ONCE) != 0) {
     }
@@ -179,16 +192,7 @@ TEST_F(ConnectorTest, AFailureAtOnceIsToldOnlyAfterStartReturns) {
   Client client(&loop_, *dns_);
   ConnectTarget target;
   target.set_host("127.0.0.1", server.port());
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  const int lowest_free = ::dup(0);
-  ASSERT_GE(lowest_free, 0);
-  ::close(lowest_free);
-  rlimit low = saved;
-  low.rlim_cur = static_cast<rlim_t>(lowest_free);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  client.start(target);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  start_out_of_descriptors(client, target);
   EXPECT_FALSE(client.stream.is_open());  // it failed at once
   EXPECT_FALSE(client.done());
   EXPECT_FALSE(client.called_in_start);
@@ -202,16 +206,7 @@ TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
   Client client(&loop_, *dns_);
   ConnectTarget target;
   target.set_host("127.0.0.1", 1);
-  rlimit saved{};
-  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  const int lowest_free = ::dup(0);
-  ASSERT_GE(lowest_free, 0);
-  ::close(lowest_free);
-  rlimit low = saved;
-  low.rlim_cur = static_cast<rlim_t>(lowest_free);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  client.start(target);
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  start_out_of_descriptors(client, target);
   client.connector.cancel();
   uv_run(&loop_, UV_RUN_NOWAIT);
   uv_run(&loop_, UV_RUN_NOWAIT);
