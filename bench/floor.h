@@ -55,6 +55,14 @@ static int floor_connect(const char* name, const struct sockaddr_in* addr) {
   return fd;
 }
 
+/* Exits 1 unless the answer's first bytes are a 200's status line. */
+static void floor_expect_200(const char* name, const char* head) {
+  if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
+    fprintf(stderr, "%s: unexpected answer '%s'\n", name, head);
+    exit(1);
+  }
+}
+
 /* Keeps the first bytes of an answer, for its status line. */
 static void floor_keep_head(char* head, size_t size, size_t* got, const char* bytes, size_t n) {
   if (*got < size - 1) {

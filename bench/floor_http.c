@@ -27,10 +27,7 @@ static void probe_once(void* context) {
     floor_keep_head(head, sizeof head, &got, buffer, (size_t)n);
   }
   close(fd);
-  if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
-    fprintf(stderr, "floor_http: unexpected answer '%s'\n", head);
-    exit(1);
-  }
+  floor_expect_200("floor_http", head);
 }
 
 int main(int argc, char** argv) {

@@ -56,10 +56,7 @@ static void probe_once(void* context) {
   SSL_shutdown(ssl);
   SSL_free(ssl);
   close(fd);
-  if (strncmp(head, "HTTP/1.1 200", 12) != 0) {
-    fprintf(stderr, "floor_tls: unexpected answer '%s'\n", head);
-    exit(1);
-  }
+  floor_expect_200("floor_tls", head);
 }
 
 int main(int argc, char** argv) {

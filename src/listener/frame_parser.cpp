@@ -6,13 +6,22 @@
 
 namespace httpok {
 
+namespace {
+
+// Whether a header token is `key:value`.
+bool is_key_of(std::string_view token, std::string_view key) {
+  return token.size() > key.size() && token[key.size()] == ':' && token.starts_with(key);
+}
+
+}  // namespace
+
 std::string_view Event::header(std::string_view key) const {
   std::string_view rest = line;
   while (!rest.empty()) {
     const std::size_t space = rest.find(' ');
     const std::string_view token = rest.substr(0, space);
     rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    if (token.size() > key.size() && token[key.size()] == ':' && token.starts_with(key))
+    if (is_key_of(token, key))
       return token.substr(key.size() + 1);
   }
   return {};
@@ -66,7 +75,7 @@ bool FrameParser::parse_header() {
   std::optional<Event::Span> eventname, serial, len;
   const auto note = [&](std::optional<Event::Span>& span, std::string_view key,
                         std::string_view token, std::size_t at) {
-    if (!span && token.size() > key.size() && token[key.size()] == ':' && token.starts_with(key))
+    if (!span && is_key_of(token, key))
       span = Event::Span{static_cast<std::uint16_t>(at + key.size() + 1),
                          static_cast<std::uint16_t>(token.size() - key.size() - 1)};
   };

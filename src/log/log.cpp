@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <initializer_list>
 #include <string>
 
 namespace httpok::log {
@@ -96,12 +97,19 @@ void add(std::string& out, std::string_view key, std::string_view value) {
   append_json(out, value);
 }
 
-// A text line: the time first when asked.
-std::string text_line(std::string_view text) {
+// A text line of `parts`, in one allocation: the time first when asked.
+std::string text_line(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 32 + 1;  // the time and its space, and the newline
+  for (const std::string_view part : parts)
+    size += part.size();
   std::string out;
-  if (g_timestamps.load(std::memory_order_relaxed))
-    out = timestamp() + " ";
-  out += text;
+  out.reserve(size);
+  if (g_timestamps.load(std::memory_order_relaxed)) {
+    out += timestamp();
+    out += ' ';
+  }
+  for (const std::string_view part : parts)
+    out += part;
   out += '\n';
   return out;
 }
@@ -178,20 +186,9 @@ std::string json_string(std::string_view text) {
 
 std::string format(const Record& record) {
   if (g_format.load(std::memory_order_relaxed) == Format::text) {
-    std::string out;
-    out.reserve(32 + kPrefix.size() + record.target.size() + 2 + record.message.size() + 1);
-    if (g_timestamps.load(std::memory_order_relaxed)) {
-      out += timestamp();
-      out += ' ';
-    }
-    out += kPrefix;
-    if (record.target_in_text && !record.target.empty()) {
-      out += record.target;
-      out += ": ";
-    }
-    out += record.message;
-    out += '\n';
-    return out;
+    if (record.target_in_text && !record.target.empty())
+      return text_line({kPrefix, record.target, ": ", record.message});
+    return text_line({kPrefix, record.message});
   }
   std::string out = object_head(record.level);
   if (!record.target.empty())
@@ -216,7 +213,7 @@ std::string format_block(std::string_view target, std::span<const std::string> l
   if (g_format.load(std::memory_order_relaxed) == Format::text) {
     std::string out;
     for (const std::string& line : lines)
-      out += text_line(line);
+      out += text_line({line});
     return out;
   }
   std::string out = object_head(Level::warning);
@@ -235,7 +232,7 @@ std::string format_block(std::string_view target, std::span<const std::string> l
 
 std::string format_line(std::string_view text, Level level, std::string_view event) {
   if (g_format.load(std::memory_order_relaxed) == Format::text)
-    return text_line(text);
+    return text_line({text});
   if (text.substr(0, kPrefix.size()) == kPrefix)
     text.remove_prefix(kPrefix.size());
   Record record;

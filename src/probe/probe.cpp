@@ -135,8 +135,7 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
 }
 
 void Probe::connect(const net::ConnectTarget& target) {
-  phase_ = spec_->connect.unix_path.empty() && !spec_->connect.is_literal() ? Phase::resolving
-                                                                            : Phase::connecting;
+  phase_ = target.unix_path.empty() && !target.is_literal() ? Phase::resolving : Phase::connecting;
   connector_.start(target);
 }
 
@@ -214,10 +213,7 @@ void Probe::send_request() {
 }
 
 int Probe::send_tls_output() {
-  while (tls_session_->pending_output() > 0) {
-    const std::size_t n = tls_session_->take_output(g_ciphertext, sizeof g_ciphertext);
-    if (n == 0)
-      break;
+  while (const std::size_t n = tls_session_->take_output(g_ciphertext, sizeof g_ciphertext)) {
     if (const int rc = stream_.write(std::string_view(g_ciphertext, n)); rc < 0)
       return rc;
   }

@@ -61,10 +61,11 @@ class Client final : Stream::Handler, Connector::Events {
   }
 };
 
-// A listening socket on loopback (port 0) or at a UNIX path; closed at the end.
+// A listening socket on loopback (port 0) or at a UNIX path; closed at the end. Bound only
+// (`listen` false), a TCP port refuses every connection, and no other can take it.
 class Listening {
  public:
-  explicit Listening(int family, const std::string& path = "") {
+  explicit Listening(int family, const std::string& path = "", bool listen = true) {
     fd_ = ::socket(family, SOCK_STREAM, 0);
     if (family == AF_UNIX) {
       sockaddr_un address{};
@@ -82,7 +83,9 @@ class Listening {
       ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
       port_ = ntohs(address.sin_port);
     }
-    EXPECT_EQ(::listen(fd_, 8), 0);
+    if (listen) {
+      EXPECT_EQ(::listen(fd_, 8), 0);
+    }
   }
   ~Listening() {
     ::close(fd_);
@@ -214,17 +217,10 @@ TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
 }
 
 TEST_F(ConnectorTest, AConnectUnderWayWhenCancelledIsNeverTold) {
-  // A port bound but not listening: the connection is refused, from the loop.
-  const int bound = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(bound, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t size = sizeof address;
-  ::getsockname(bound, reinterpret_cast<sockaddr*>(&address), &size);
+  const Listening refusing(AF_INET, "", false);  // refused, from the loop
   Client client(&loop_, *dns_);
   ConnectTarget target;
-  target.set_host("127.0.0.1", ntohs(address.sin_port));
+  target.set_host("127.0.0.1", refusing.port());
   client.start(target);
   ASSERT_TRUE(client.stream.is_open());
   client.connector.cancel();
@@ -233,7 +229,6 @@ TEST_F(ConnectorTest, AConnectUnderWayWhenCancelledIsNeverTold) {
   EXPECT_TRUE(client.stream_called);  // refused: the stream's callback came
   EXPECT_FALSE(client.done());        // and the connector told nobody
   client.stream.close();
-  ::close(bound);
 }
 
 }  // namespace

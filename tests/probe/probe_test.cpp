@@ -261,6 +261,19 @@ TEST(ProbeSpec, ABadBodyRegexIsRefusedNamingIt) {
   EXPECT_EQ(spec.error(), "bad body_regex '(ok': missing closing parenthesis at offset 3");
 }
 
+TEST(Probe, AFailureNamesTheUrlAsGivenQueryAndFragmentIncluded) {
+  // superlance's text, in the case it is told: a 200 whose body lacks -b's text.
+  ScriptedServer server([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "hello"));
+  });
+  ProbeSettings t = make_target(server.url("/tasty?x=1#frag"));
+  t.body = "goodbye";
+  const ProbeResult r = run_probe(t);
+  EXPECT_EQ(r.failure, ProbeFailure::body);
+  EXPECT_EQ(r.outcome, "status contacting " + server.url("/tasty?x=1#frag") + ": 200 OK");
+}
+
 TEST(Probe, Status500IsAFailure) {
   ScriptedServer server([](ScriptedServer::Connection& c) {
     c.read_request();
