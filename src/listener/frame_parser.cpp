@@ -73,22 +73,23 @@ bool FrameParser::parse_header() {
   current_ = Event{};
   const std::string_view line = line_;
   std::optional<Event::Span> eventname, serial, len;
-  const auto note = [&](std::optional<Event::Span>& span, std::string_view key,
-                        std::string_view token, std::size_t at) {
-    if (!span && is_key_of(token, key))
-      span = Event::Span{static_cast<std::uint16_t>(at + key.size() + 1),
-                         static_cast<std::uint16_t>(token.size() - key.size() - 1)};
-  };
   for (std::size_t at = 0; at < line.size();) {
     const std::size_t space = std::min(line.find(' ', at), line.size());
     const std::string_view token = line.substr(at, space - at);
-    if (!token.empty() && token.find(':') == std::string_view::npos) {
+    const std::size_t colon = token.find(':');
+    if (!token.empty() && colon == std::string_view::npos) {
       error_ = "malformed event header (token without ':'): '" + printable(line_) + "'";
       return false;
     }
-    note(eventname, "eventname", token, at);
-    note(serial, "serial", token, at);
-    note(len, "len", token, at);
+    // The first token of each key the parser notes; the rest are read when asked for.
+    const std::string_view key = token.substr(0, colon);
+    std::optional<Event::Span>* noted = key == "eventname" ? &eventname
+                                        : key == "serial"  ? &serial
+                                        : key == "len"     ? &len
+                                                           : nullptr;
+    if (noted != nullptr && !*noted)
+      *noted = Event::Span{static_cast<std::uint16_t>(at + colon + 1),
+                           static_cast<std::uint16_t>(token.size() - colon - 1)};
     at = space + 1;
   }
   bool have_len = false;
