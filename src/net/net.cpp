@@ -130,6 +130,12 @@ int Stream::connect_tcp(const sockaddr* address) {
   uv_tcp_nodelay(&box_->tcp, 1);
   box_->connect_req.data = box_;
   rc = uv_tcp_connect(&box_->connect_req, &box_->tcp, address, on_connect_cb);
+  // Reading is asked for with the connect: libuv then registers the socket once for both
+  // and turns it to reads alone when it connects (one epoll_ctl), where reading from the
+  // connect callback costs two (libuv forgets a socket it stops watching, and adds it
+  // again). libuv reports the connect before any read.
+  if (rc == 0)
+    rc = start_reading();
   if (rc < 0)
     close();
   return rc;
@@ -157,10 +163,12 @@ void Stream::on_connect_cb(uv_connect_t* req, int status) {
   Stream* self = box->owner;
   if (self == nullptr || status == UV_ECANCELED)
     return;
-  if (status == 0) {
-    const int rc = self->start_reading();
+  if (box->handle.type == UV_NAMED_PIPE && status == 0) {
+    const int rc = self->start_reading();  // a TCP stream reads from its connect on
     if (rc < 0)
       status = rc;
+  } else if (status < 0) {
+    uv_read_stop(&box->stream);  // no read of a socket that did not connect
   }
   self->handler_.on_connect(status);
 }
