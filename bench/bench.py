@@ -156,12 +156,16 @@ def listener_environment():
 
 
 class Listener:
-    """httpok as supervisord runs it: events on stdin, READY/RESULT on stdout."""
+    """httpok as supervisord runs it: events on stdin, READY/RESULT on stdout. With
+    httpok=False, a floor's --listen form, which takes no options and ends its round line
+    with "round of 1 check ended"."""
 
-    def __init__(self, argv, wrapper=()):
+    def __init__(self, argv, wrapper=(), httpok=True):
         env = listener_environment()
         self.started = time.perf_counter()
-        options = ["--log-rounds", "--log-format", "json"]  # how the bench sees a round end
+        self.httpok = httpok
+        # How the bench sees a round end: httpok's round record in JSON.
+        options = ["--log-rounds", "--log-format", "json"] if httpok else []
         self.proc = subprocess.Popen(list(wrapper) + argv[:1] + options + argv[1:],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
@@ -195,15 +199,17 @@ class Listener:
             self._pump(left)
 
     def round(self, timeout=60):
-        """One TICK; returns httpok's own round time in seconds."""
+        """One TICK; returns httpok's own round time in seconds (None for a floor)."""
         self.serial += 1
         self.err = b""
         self.proc.stdin.write(tick(self.serial))
         self.proc.stdin.flush()
-        marker = b'"event":"round"'
+        marker = b'"event":"round"' if self.httpok else b"round of "
         self._wait(lambda: marker in self.err and self.err.endswith(b"\n") and
                    self.out.endswith(b"READY\n"), timeout, "end of round")
         self.out = b""
+        if not self.httpok:
+            return None
         for line in self.err.splitlines():
             if marker in line:
                 return json.loads(line)["duration_seconds"]
@@ -441,16 +447,32 @@ class Bench:
         cpu = listener.cpu_seconds() - before
         elapsed = time.perf_counter() - began
         wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)  # the main thread's
-        rss = listener.rss_mb()
+        rss, private = listener.rss_mb(), listener.status("RssAnon") / 1024.0
         listener.close()
-        # The floor of RSS: the minimal OpenSSL client, after three probes of one target.
-        floor_rss = self.driven([self.args.floor_tls, "--listen", "127.0.0.1",
-                                 str(self.nginx.https_port), "/health", self.pki.ca, "1"], 3)[1]
+        # The floors: the minimal OpenSSL client as an event listener (floor_tls --listen),
+        # from exec to its READY (it loads the CA file first), and its memory after three
+        # probes of one target.
+        floor_argv = [self.args.floor_tls, "--listen", "127.0.0.1", str(self.nginx.https_port),
+                      "/health", self.pki.ca, "1"]
+        floor_starts = []
+        for _ in range(self.n(5, 1)):
+            floor = Listener(floor_argv, httpok=False)
+            floor_starts.append(floor.ready_seconds)
+            floor.close()
+        floor = Listener(floor_argv, httpok=False)
+        for _ in range(3):
+            floor.round()
+        floor_rss, floor_private = floor.rss_mb(), floor.status("RssAnon") / 1024.0
+        floor.close()
         self.add("idle_rss", "MB", rss, floor_rss, target=4.0, kind="bound",
                  note="10 targets, 5 https; floor: floor_tls --listen after 3 probes")
+        self.add("idle_private_rss", "MB", private, floor_private,
+                 note="RssAnon: the part of idle_rss that is the process's own; the rest "
+                      "is shared libraries' pages, which every process that maps them shares")
         self.add("idle_cpu", "ms per 60 s", cpu * 1000 * 60 / elapsed)
         self.add("idle_wakeups_per_tick", "context switches", wakeups)
-        self.add("exec_to_ready", "ms", median(starts) * 1000, target=10.0, kind="bound")
+        self.add("exec_to_ready", "ms", median(starts) * 1000, median(floor_starts) * 1000,
+                 target=10.0, kind="bound", note="floor: floor_tls --listen, exec to READY")
 
     # 6. superlance's httpok, when it is on this machine.
     def superlance(self):
