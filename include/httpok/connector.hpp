@@ -67,7 +67,11 @@ class Connector {
   Connector(const Connector&) = delete;
   Connector& operator=(const Connector&) = delete;
 
-  void start(const ConnectTarget& target);
+  // `early`: the first bytes of the exchange, sent as the connection is made (see
+  // Stream::connect_tcp; not on a UNIX socket), kept alive by the client until
+  // on_connected. True when the connection was made at once and they are sent: then no
+  // on_connected comes.
+  bool start(const ConnectTarget& target, std::string_view early = {});
   // From the client's Stream::Handler::on_connect.
   void on_connect(int status);
   void cancel();
@@ -78,6 +82,7 @@ class Connector {
 
  private:
   void connect_next();
+  int connect_tcp(const sockaddr* address);  // with early_, when there are any
   // An attempt failed (at once, or in its connect callback): the next address, a retry of
   // a refused one, or the failure told.
   void attempt_failed(int status);
@@ -92,6 +97,7 @@ class Connector {
   Timer step_timer_;     // a failure at once reported later, and the retry of a refused one
   Timer attempt_timer_;  // one address's share of the budget
   const ConnectTarget* target_ = nullptr;  // while connecting; the client's
+  std::string_view early_;                 // the client's
   std::vector<sockaddr_storage> addresses_;
   std::size_t next_ = 0;
   int last_error_ = 0;

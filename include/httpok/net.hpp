@@ -55,6 +55,14 @@ class Stream {
 
   // Start connecting; on an error return on_connect is never called. Closes any earlier one.
   int connect_tcp(const sockaddr* address);
+  // The same, sending `early` (the first bytes of the exchange, which the caller keeps
+  // alive until on_connect) as soon as the connection is made. Made at once (a loopback or
+  // local address, as a rule), they are sent at once, and kConnected says so: no
+  // on_connect comes. Else it returns 0, and on_connect comes once they are written, with
+  // the connect's outcome. The wait for the connect, and its cost, is the kernel's then,
+  // not the loop's: no poll for writability first, no SO_ERROR after it.
+  static constexpr int kConnected = 1;
+  int connect_tcp(const sockaddr* address, std::string_view early);
   int connect_unix(const std::string& path);
   // Queues bytes to send (copied unless they can be written at once).
   int write(std::string_view bytes);
@@ -69,6 +77,9 @@ class Stream {
   static void on_connect_cb(uv_connect_t* req, int status);
   static void on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void on_write_cb(uv_write_t* req, int status);
+  static void on_early_written_cb(uv_write_t* req, int status);
+  // Queues bytes for uv_write (copied) with `done` as its callback.
+  int queue_write(std::string_view bytes, uv_write_cb done);
   int start_reading();
 
   uv_loop_t* loop_;

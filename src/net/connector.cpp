@@ -27,9 +27,14 @@ void ConnectTarget::set_host(std::string name, std::uint16_t port_number) {
   literal_address(host, port, literal);
 }
 
-void Connector::start(const ConnectTarget& target) {
+int Connector::connect_tcp(const sockaddr* address) {
+  return early_.empty() ? stream_.connect_tcp(address) : stream_.connect_tcp(address, early_);
+}
+
+bool Connector::start(const ConnectTarget& target, std::string_view early) {
   cancel();
   target_ = &target;
+  early_ = early;
   started_ms_ = uv_now(loop_);
   last_error_ = 0;
   next_ = 0;
@@ -42,11 +47,13 @@ void Connector::start(const ConnectTarget& target) {
     } else {
       addresses_.resize(1);
       std::memcpy(&addresses_[0], &target.literal, sizeof target.literal);
-      rc = stream_.connect_tcp(&target.literal.any);
+      rc = connect_tcp(&target.literal.any);
     }
+    if (rc == Stream::kConnected)
+      return true;
     if (rc < 0)
       step_timer_.start(0, [this, rc] { attempt_failed(rc); });
-    return;
+    return false;
   }
   resolving_ = true;
   resolver_.resolve(
@@ -59,6 +66,7 @@ void Connector::start(const ConnectTarget& target) {
         addresses_ = std::move(addresses);
         connect_next();
       });
+  return false;
 }
 
 void Connector::connect_next() {
@@ -67,7 +75,9 @@ void Connector::connect_next() {
       events_.on_connect_failed(ConnectFailure::connect, last_error_);
     return;
   }
-  const int rc = stream_.connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
+  const int rc = connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
+  if (rc == Stream::kConnected)
+    return events_.on_connected();
   if (rc < 0)
     return attempt_failed(rc);
   const std::size_t left = addresses_.size() - next_;

@@ -1,7 +1,12 @@
 #include "httpok/net.hpp"
 
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -141,6 +146,85 @@ int Stream::connect_tcp(const sockaddr* address) {
   return rc;
 }
 
+int Stream::connect_tcp(const sockaddr* address, std::string_view early) {
+  if (early.empty())
+    return connect_tcp(address);
+  close();
+  const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;  // libuv's codes are negated errno values on Unix
+  const int one = 1;
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const socklen_t length =
+      address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  int rc = 0;
+  do {
+    rc = ::connect(fd, address, length);
+  } while (rc < 0 && errno == EINTR);
+  ssize_t sent = 0;
+  if (rc == 0 || errno == EINPROGRESS) {
+    // A socket still connecting takes nothing (EAGAIN); one that failed to connect says
+    // why (ECONNREFUSED), as SO_ERROR would.
+    do {
+      sent = ::send(fd, early.data(), early.size(), MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && errno == EAGAIN)
+      sent = 0;
+  } else {
+    sent = -1;
+  }
+  if (sent < 0) {
+    const int error = -errno;
+    ::close(fd);
+    return error;
+  }
+  box_ = new Box{};
+  box_->owner = this;
+  rc = uv_tcp_init(loop_, &box_->tcp);
+  if (rc == 0) {
+    box_->handle.data = box_;
+    rc = uv_tcp_open(&box_->tcp, fd);
+    if (rc < 0) {
+      ::close(fd);
+      close();
+      return rc;
+    }
+  } else {
+    ::close(fd);
+    delete box_;
+    box_ = nullptr;
+    return rc;
+  }
+  const auto written = static_cast<std::size_t>(sent);
+  if (written == early.size()) {
+    rc = start_reading();
+    if (rc < 0)
+      close();
+    return rc < 0 ? rc : kConnected;
+  }
+  // Reading starts once the connection is made: libuv would read the failure of a connect
+  // (EPOLLERR) before the write could tell it.
+  rc = queue_write(early.substr(written), on_early_written_cb);
+  if (rc < 0)
+    close();
+  return rc;
+}
+
+void Stream::on_early_written_cb(uv_write_t* req, int status) {
+  auto* w = static_cast<WriteBox*>(req->data);
+  auto* box = static_cast<Box*>(req->handle->data);
+  delete w;
+  if (status == UV_ECANCELED || box == nullptr || box->owner == nullptr)
+    return;
+  Stream* self = box->owner;
+  if (status == 0) {
+    const int rc = self->start_reading();
+    if (rc < 0)
+      status = rc;
+  }
+  self->handler_.on_connect(status);
+}
+
 int Stream::connect_unix(const std::string& path) {
   close();
   box_ = new Box{};
@@ -210,11 +294,15 @@ int Stream::write(std::string_view bytes) {
     return written;
   if (static_cast<std::size_t>(written) == bytes.size())
     return 0;
+  return queue_write(bytes.substr(static_cast<std::size_t>(written)), on_write_cb);
+}
+
+int Stream::queue_write(std::string_view bytes, uv_write_cb done) {
   auto* w = new WriteBox{};
-  w->data.assign(bytes.substr(static_cast<std::size_t>(written)));
+  w->data.assign(bytes);
   w->req.data = w;
-  buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  const int rc = uv_write(&w->req, &box_->stream, &buf, 1, on_write_cb);
+  const uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  const int rc = uv_write(&w->req, &box_->stream, &buf, 1, done);
   if (rc < 0)
     delete w;
   return rc;

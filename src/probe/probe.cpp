@@ -136,7 +136,10 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
 
 void Probe::connect(const net::ConnectTarget& target) {
   phase_ = target.unix_path.empty() && !target.is_literal() ? Phase::resolving : Phase::connecting;
-  connector_.start(target);
+  // Plain HTTP over TCP sends its request as the connection is made (on_connected).
+  const bool early = !spec_->https && target.unix_path.empty();
+  if (connector_.start(target, early ? std::string_view(spec_->request) : std::string_view()))
+    on_connected();
 }
 
 bool Probe::retry_on_a_new_connection() {
@@ -203,7 +206,8 @@ void Probe::on_connected() {
     return;
   }
   phase_ = Phase::exchanging;
-  send_request();
+  if (!spec_->connect.unix_path.empty())
+    send_request();  // over TCP, the connector sent it as it connected
 }
 
 void Probe::send_request() {

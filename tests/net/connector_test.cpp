@@ -1,6 +1,7 @@
 // The connector on a real loop: an IP literal or a UNIX socket is connected at once (no
 // turn of the loop first), a failure that comes back at once is told only after start()
-// returns, and the literal is parsed once, when the target is made.
+// returns, early bytes go with a connection made at once or wait for one that is not,
+// and the literal is parsed once, when the target is made.
 #include "httpok/connector.hpp"
 
 #include <gtest/gtest.h>
@@ -35,10 +36,12 @@ class Client final : Stream::Handler, Connector::Events {
   std::optional<ConnectFailure> failure;
   int status = 0;
 
-  void start(const ConnectTarget& target) {
+  // Returns what the connector's start() does: true when connected at once.
+  bool start(const ConnectTarget& target, std::string_view early = {}) {
     in_start = true;
-    connector.start(target);
+    const bool at_once = connector.start(target, early);
     in_start = false;
+    return at_once;
   }
   bool done() const { return connected || failure.has_value(); }
 
@@ -65,7 +68,8 @@ class Client final : Stream::Handler, Connector::Events {
 // (`listen` false), a TCP port refuses every connection, and no other can take it.
 class Listening {
  public:
-  explicit Listening(int family, const std::string& path = "", bool listen = true) {
+  explicit Listening(int family, const std::string& path = "", bool listen = true,
+                     int backlog = 8) {
     fd_ = ::socket(family, SOCK_STREAM, 0);
     if (family == AF_UNIX) {
       sockaddr_un address{};
@@ -84,8 +88,23 @@ class Listening {
       port_ = ntohs(address.sin_port);
     }
     if (listen) {
-      EXPECT_EQ(::listen(fd_, 8), 0);
+      EXPECT_EQ(::listen(fd_, backlog), 0);
     }
+  }
+  // The bytes that the next connection in the accept queue sent, up to `size` of them.
+  std::string accept_and_read(std::size_t size) const {
+    const int conn = ::accept(fd_, nullptr, nullptr);
+    EXPECT_GE(conn, 0);
+    std::string got;
+    char buf[1024];
+    while (got.size() < size) {
+      const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(conn);
+    return got;
   }
   ~Listening() {
     ::close(fd_);
@@ -161,6 +180,61 @@ TEST_F(ConnectorTest, AnIpLiteralIsConnectedAtOnceWithoutATurnOfTheLoop) {
   EXPECT_FALSE(client.done());
   run_until_done(client);
   EXPECT_TRUE(client.connected);
+  EXPECT_FALSE(client.called_in_start);
+}
+
+TEST_F(ConnectorTest, EarlyBytesOnAConnectionMadeAtOnceAreSentBeforeStartReturns) {
+  Listening server(AF_INET);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", server.port());
+  const std::string request = "GET / HTTP/1.1\r\n\r\n";
+  EXPECT_TRUE(client.start(target, request));  // loopback connects within connect()
+  EXPECT_EQ(server.accept_and_read(request.size()), request);
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_FALSE(client.stream_called);  // start() said it all: no callback comes
+  EXPECT_FALSE(client.done());
+  client.stream.close();
+}
+
+TEST_F(ConnectorTest, EarlyBytesWaitForAConnectionThatIsNotMadeAtOnce) {
+  // An accept queue of one, taken: the kernel drops the next SYN, and the client sends it
+  // again a second later. The request goes once the connection is made, and only then is
+  // the client told.
+  Listening server(AF_INET, "", true, 0);
+  const int filler = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(server.port());
+  ASSERT_EQ(::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", server.port());
+  const std::string request = "GET /slow HTTP/1.1\r\n\r\n";
+  EXPECT_FALSE(client.start(target, request));
+  EXPECT_TRUE(client.stream.is_open());
+  EXPECT_FALSE(client.done());
+  EXPECT_EQ(server.accept_and_read(0), "");  // the filler: the queue has room again
+  ::close(filler);
+  run_until_done(client);
+  EXPECT_TRUE(client.connected);
+  EXPECT_FALSE(client.called_in_start);
+  EXPECT_EQ(server.accept_and_read(request.size()), request);
+  client.stream.close();
+}
+
+TEST_F(ConnectorTest, EarlyBytesToAPortThatRefusesFailAsAConnectDoes) {
+  const Listening refusing(AF_INET, "", false);
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", refusing.port());
+  EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));
+  EXPECT_FALSE(client.done());
+  run_until_done(client);
+  ASSERT_TRUE(client.failure.has_value());
+  EXPECT_EQ(*client.failure, ConnectFailure::connect);
+  EXPECT_EQ(client.status, UV_ECONNREFUSED);
   EXPECT_FALSE(client.called_in_start);
 }
 
