@@ -68,9 +68,9 @@ class Connector {
   Connector& operator=(const Connector&) = delete;
 
   // `early`: the first bytes of the exchange, sent as the connection is made (see
-  // Stream::connect_tcp; not on a UNIX socket), kept alive by the client until
-  // on_connected. True when the connection was made at once and they are sent: then no
-  // on_connected comes.
+  // Stream::connect_tcp; not on a UNIX socket), kept alive by the client until it is
+  // told the outcome (every address and retry sends them). True when the connection was
+  // made at once and they are sent: then nothing more is told.
   bool start(const ConnectTarget& target, std::string_view early = {});
   // From the client's Stream::Handler::on_connect.
   void on_connect(int status);

@@ -55,12 +55,14 @@ class Stream {
 
   // Start connecting; on an error return on_connect is never called. Closes any earlier one.
   int connect_tcp(const sockaddr* address);
-  // The same, sending `early` (the first bytes of the exchange, which the caller keeps
-  // alive until on_connect) as soon as the connection is made. Made at once (a loopback or
-  // local address, as a rule), they are sent at once, and kConnected says so: no
-  // on_connect comes. Else it returns 0, and on_connect comes once they are written, with
-  // the connect's outcome. The wait for the connect, and its cost, is the kernel's then,
-  // not the loop's: no poll for writability first, no SO_ERROR after it.
+  // The same, sending `early` (the first bytes of the exchange; copied when they cannot
+  // go at once) as soon as the connection is made. Made at once (a loopback or local
+  // address, as a rule), they are sent at once, and kConnected says so: no on_connect
+  // comes. Else it returns 0, and on_connect comes once they are written, with the
+  // connect's outcome: a write error then counts as the connect's. On loopback this
+  // saves the loop a poll for writability and the SO_ERROR after it; a connection still
+  // under way costs two failed writes (EAGAIN) more. Linux: send() on a socket still
+  // connecting says EAGAIN there (BSDs say ENOTCONN).
   static constexpr int kConnected = 1;
   int connect_tcp(const sockaddr* address, std::string_view early);
   int connect_unix(const std::string& path);

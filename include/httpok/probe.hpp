@@ -148,6 +148,7 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   bool keep_ = false;
   bool reused_ = false;
   bool retried_ = false;
+  bool request_early_ = false;                  // the connector sends the request with the connect
   std::shared_ptr<const ProbeSpec> kept_spec_;  // idle, with a connection kept for it
   LetGo let_go_;
   std::uint64_t connected_ns_ = 0;        // when the connection was made

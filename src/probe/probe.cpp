@@ -137,8 +137,9 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
 void Probe::connect(const net::ConnectTarget& target) {
   phase_ = target.unix_path.empty() && !target.is_literal() ? Phase::resolving : Phase::connecting;
   // Plain HTTP over TCP sends its request as the connection is made (on_connected).
-  const bool early = !spec_->https && target.unix_path.empty();
-  if (connector_.start(target, early ? std::string_view(spec_->request) : std::string_view()))
+  request_early_ = !spec_->https && target.unix_path.empty();
+  if (connector_.start(target,
+                       request_early_ ? std::string_view(spec_->request) : std::string_view()))
     on_connected();
 }
 
@@ -206,8 +207,8 @@ void Probe::on_connected() {
     return;
   }
   phase_ = Phase::exchanging;
-  if (!spec_->connect.unix_path.empty())
-    send_request();  // over TCP, the connector sent it as it connected
+  if (!request_early_)
+    send_request();  // else the connector sent it as it connected
 }
 
 void Probe::send_request() {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,9 +15,11 @@
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "httpok/dns.hpp"
 #include "httpok/net.hpp"
+#include "support/test_support.hpp"
 
 namespace httpok::net {
 namespace {
@@ -91,10 +94,16 @@ class Listening {
       EXPECT_EQ(::listen(fd_, backlog), 0);
     }
   }
-  // The bytes that the next connection in the accept queue sent, up to `size` of them.
+  // The bytes that the next connection in the accept queue sent, up to `size` of them;
+  // "<none>" when none comes within 5 s.
   std::string accept_and_read(std::size_t size) const {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, 5000) != 1)
+      return "<none>";
     const int conn = ::accept(fd_, nullptr, nullptr);
     EXPECT_GE(conn, 0);
+    const timeval wait{5, 0};
+    ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
     std::string got;
     char buf[1024];
     while (got.size() < size) {
@@ -112,6 +121,7 @@ class Listening {
       ::unlink(path_.c_str());
   }
   std::uint16_t port() const { return port_; }
+  std::vector<int> fill_accept_queue() const { return test::fill_accept_queue(fd_); }
 
  private:
   int fd_ = -1;
@@ -146,8 +156,13 @@ class ConnectorTest : public ::testing::Test {
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   }
   void run_until_done(Client& client) {
-    while (!client.done() && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+    bool late = false;
+    Timer guard(&loop_);
+    guard.start(10000, [&] { late = true; });
+    guard.unref();  // the loop still runs dry (and returns) when nothing else is left
+    while (!client.done() && !late && uv_run(&loop_, UV_RUN_ONCE) != 0) {
     }
+    EXPECT_FALSE(late) << "no outcome within 10 s";
   }
 
   uv_loop_t loop_;
@@ -189,7 +204,7 @@ TEST_F(ConnectorTest, EarlyBytesOnAConnectionMadeAtOnceAreSentBeforeStartReturns
   ConnectTarget target;
   target.set_host("127.0.0.1", server.port());
   const std::string request = "GET / HTTP/1.1\r\n\r\n";
-  EXPECT_TRUE(client.start(target, request));  // loopback connects within connect()
+  ASSERT_TRUE(client.start(target, request));  // loopback connects within connect()
   EXPECT_EQ(server.accept_and_read(request.size()), request);
   uv_run(&loop_, UV_RUN_NOWAIT);
   EXPECT_FALSE(client.stream_called);  // start() said it all: no callback comes
@@ -198,16 +213,11 @@ TEST_F(ConnectorTest, EarlyBytesOnAConnectionMadeAtOnceAreSentBeforeStartReturns
 }
 
 TEST_F(ConnectorTest, EarlyBytesWaitForAConnectionThatIsNotMadeAtOnce) {
-  // An accept queue of one, taken: the kernel drops the next SYN, and the client sends it
-  // again a second later. The request goes once the connection is made, and only then is
-  // the client told.
-  Listening server(AF_INET, "", true, 0);
-  const int filler = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(server.port());
-  ASSERT_EQ(::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  // With the accept queue full the kernel drops the SYN, and the client sends it again a
+  // second later. The request goes once the connection is made, and only then is the
+  // client told.
+  Listening server(AF_INET, "", true, 1);
+  const std::vector<int> fillers = server.fill_accept_queue();
   Client client(&loop_, *dns_);
   ConnectTarget target;
   target.set_host("127.0.0.1", server.port());
@@ -215,8 +225,10 @@ TEST_F(ConnectorTest, EarlyBytesWaitForAConnectionThatIsNotMadeAtOnce) {
   EXPECT_FALSE(client.start(target, request));
   EXPECT_TRUE(client.stream.is_open());
   EXPECT_FALSE(client.done());
-  EXPECT_EQ(server.accept_and_read(0), "");  // the filler: the queue has room again
-  ::close(filler);
+  for (const int fd : fillers) {
+    EXPECT_EQ(server.accept_and_read(0), "");  // room again in the queue
+    ::close(fd);
+  }
   run_until_done(client);
   EXPECT_TRUE(client.connected);
   EXPECT_FALSE(client.called_in_start);
@@ -229,13 +241,31 @@ TEST_F(ConnectorTest, EarlyBytesToAPortThatRefusesFailAsAConnectDoes) {
   Client client(&loop_, *dns_);
   ConnectTarget target;
   target.set_host("127.0.0.1", refusing.port());
-  EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));
+  EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));  // refused within send()
   EXPECT_FALSE(client.done());
   run_until_done(client);
   ASSERT_TRUE(client.failure.has_value());
   EXPECT_EQ(*client.failure, ConnectFailure::connect);
   EXPECT_EQ(client.status, UV_ECONNREFUSED);
   EXPECT_FALSE(client.called_in_start);
+}
+
+TEST_F(ConnectorTest, EarlyBytesWaitingForAConnectionThatIsRefusedFailAsAConnectDoes) {
+  // The SYN is dropped (the accept queue is full), then the port closes: the SYN sent
+  // again a second later is refused, and the write that waited says so.
+  std::optional<Listening> server(std::in_place, AF_INET, "", true, 1);
+  const std::vector<int> fillers = server->fill_accept_queue();
+  Client client(&loop_, *dns_);
+  ConnectTarget target;
+  target.set_host("127.0.0.1", server->port());
+  EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));
+  server.reset();
+  run_until_done(client);
+  ASSERT_TRUE(client.failure.has_value());
+  EXPECT_EQ(*client.failure, ConnectFailure::connect);
+  EXPECT_EQ(client.status, UV_ECONNREFUSED);
+  for (const int fd : fillers)
+    ::close(fd);
 }
 
 TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop) {

@@ -10,12 +10,14 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "httpok/dns.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/tls.hpp"
 #include "scripted_server.hpp"
 #include "support/name_server.hpp"
+#include "support/test_support.hpp"
 
 namespace httpok {
 namespace {
@@ -385,6 +387,65 @@ TEST(Probe, ConnectionRefused) {
   const ProbeResult r = run_probe(make_target(url, 2000ms));  // retry_time 10 s: no room
   EXPECT_EQ(r.failure, ProbeFailure::connect);
   EXPECT_EQ(r.outcome, "error contacting " + url + ":\n\n [Errno 111] Connection refused");
+}
+
+TEST(Probe, ARequestThatWaitsForItsConnectionIsSentOnceWhenItIsMade) {
+  // The accept queue is full when the probe connects: its SYN is dropped and sent again
+  // a second later, so the connection is not made within connect(), and the request
+  // waits for it. The server makes room only once the probe has started.
+  RefusingPort port;
+  ASSERT_EQ(::listen(port.fd, 1), 0);
+  const std::vector<int> fillers = test::fill_accept_queue(port.fd);
+  const auto spec =
+      compiled(make_target("http://127.0.0.1:" + std::to_string(port.port) + "/up", 5000ms));
+  std::string received;
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  std::optional<ProbeResult> result;
+  std::thread server;
+  {
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
+    ASSERT_TRUE(probe.start(spec, [&](const ProbeResult& r) { result = r; }));
+    server = std::thread([&] {
+      for (std::size_t i = 0; i <= fillers.size(); ++i) {
+        pollfd p{port.fd, POLLIN, 0};
+        if (::poll(&p, 1, 10000) != 1)
+          return;
+        const int conn = ::accept(port.fd, nullptr, nullptr);
+        if (i < fillers.size()) {  // a filler: the queue has room again
+          ::close(conn);
+          continue;
+        }
+        const timeval wait{5, 0};
+        ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        char buf[1024];
+        while (received.find("\r\n\r\n") == std::string::npos) {
+          const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+          if (n <= 0)
+            break;
+          received.append(buf, static_cast<std::size_t>(n));
+        }
+        const std::string resp = ScriptedServer::response(200, "OK", "up");
+        (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
+        // Whatever else comes until the probe closes: a second request would show here.
+        for (ssize_t n = 0; (n = ::recv(conn, buf, sizeof buf, 0)) > 0;)
+          received.append(buf, static_cast<std::size_t>(n));
+        ::close(conn);
+      }
+    });
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  server.join();
+  for (const int fd : fillers)
+    ::close(fd);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->ok()) << result->outcome;
+  EXPECT_EQ(test::count_of(received, "GET /up HTTP/1.1"), 1u) << received;
+  EXPECT_GE(result->timings.connected_us, 500'000u);  // by the SYN sent again, not at once
 }
 
 TEST(ProbeSpec, IsCompiledOnceWithItsRequestAndTlsContext) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -259,6 +260,30 @@ std::string exchange_tcp(int port, const std::string& request, std::chrono::mill
 bool tcp_accepts(int port) {
   Fd fd(connect_loopback(port, Clock::now() + std::chrono::seconds(1)));
   return fd.get() >= 0;
+}
+
+std::vector<int> fill_accept_queue(int listening) {
+  sockaddr_in address{};
+  socklen_t size = sizeof address;
+  if (::getsockname(listening, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+    throw system_error("getsockname");
+  std::vector<int> in;
+  while (in.size() < 64) {
+    // Of a listening socket, TCP_INFO gives the accept queue's length and its limit; it
+    // is full (and drops SYNs) past the limit.
+    tcp_info info{};
+    socklen_t length = sizeof info;
+    if (::getsockopt(listening, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
+      throw system_error("getsockopt TCP_INFO");
+    if (info.tcpi_unacked > info.tcpi_sacked)
+      return in;
+    const int fd =
+        connect_loopback(ntohs(address.sin_port), Clock::now() + std::chrono::seconds(5));
+    if (fd < 0)
+      throw std::runtime_error("cannot connect to fill an accept queue");
+    in.push_back(fd);
+  }
+  throw std::runtime_error("an accept queue that never filled");
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {

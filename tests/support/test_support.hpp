@@ -70,6 +70,12 @@ bool is_timestamp(std::string_view text);
 // True when something accepts a TCP connection on 127.0.0.1:port (within 1 s).
 bool tcp_accepts(int port);
 
+// Connects to `listening` (a TCP socket listening on 127.0.0.1) until its accept queue
+// is full, as the kernel counts it: the kernel then drops the next SYN, and its sender
+// sends it again a second later. Returns the connections that got in, for the caller to
+// close once the next connect to the port has been tried.
+std::vector<int> fill_accept_queue(int listening);
+
 // Result of a finished child process run by run_command.
 struct CommandResult {
   int exit_status = -1;  // -1 when killed by a signal or not started
