@@ -568,9 +568,7 @@ def table(results):
     return "\n".join(lines)
 
 
-def compare(old_path, results):
-    with open(old_path) as f:
-        old = json.load(f)
+def compare(old_path, old, results):
     print(f"\nchange against {old_path} ({old.get('date', '?')}):")
     for name, f in results["figures"].items():
         before = old.get("figures", {}).get(name)
@@ -597,6 +595,10 @@ def main():
                              "hung, idle, superlance, instructions, picture); results go to "
                              "only.json")
     args = parser.parse_args()
+    old = None
+    if args.compare:  # read now: it may be the latest.json that this run replaces
+        with open(args.compare) as f:
+            old = json.load(f)
     os.makedirs(args.out_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="httpok-bench-") as work:
         bench = Bench(args, work)
@@ -620,7 +622,7 @@ def main():
     for note in results["notes"]:
         print("note: " + note)
     if args.compare:
-        compare(args.compare, results)
+        compare(args.compare, old, results)
     missed = [n for n, f in results["figures"].items() if f.get("met") is False]
     if missed and not args.smoke:
         print("targets missed: " + ", ".join(missed))
