@@ -155,6 +155,11 @@ class ConnectorTest : public ::testing::Test {
     client.start(target);
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   }
+  static void expect_connect_failure(const Client& client, int status) {
+    ASSERT_TRUE(client.failure.has_value());
+    EXPECT_EQ(*client.failure, ConnectFailure::connect);
+    EXPECT_EQ(client.status, status);
+  }
   void run_until_done(Client& client) {
     bool late = false;
     Timer guard(&loop_);
@@ -244,9 +249,7 @@ TEST_F(ConnectorTest, EarlyBytesToAPortThatRefusesFailAsAConnectDoes) {
   EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));  // refused within send()
   EXPECT_FALSE(client.done());
   run_until_done(client);
-  ASSERT_TRUE(client.failure.has_value());
-  EXPECT_EQ(*client.failure, ConnectFailure::connect);
-  EXPECT_EQ(client.status, UV_ECONNREFUSED);
+  expect_connect_failure(client, UV_ECONNREFUSED);
   EXPECT_FALSE(client.called_in_start);
 }
 
@@ -261,9 +264,7 @@ TEST_F(ConnectorTest, EarlyBytesWaitingForAConnectionThatIsRefusedFailAsAConnect
   EXPECT_FALSE(client.start(target, "GET / HTTP/1.1\r\n\r\n"));
   server.reset();
   run_until_done(client);
-  ASSERT_TRUE(client.failure.has_value());
-  EXPECT_EQ(*client.failure, ConnectFailure::connect);
-  EXPECT_EQ(client.status, UV_ECONNREFUSED);
+  expect_connect_failure(client, UV_ECONNREFUSED);
   for (const int fd : fillers)
     ::close(fd);
 }
@@ -287,9 +288,7 @@ TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop
   client.start(target);
   EXPECT_FALSE(client.done());
   run_until_done(client);
-  ASSERT_TRUE(client.failure.has_value());
-  EXPECT_EQ(*client.failure, ConnectFailure::connect);
-  EXPECT_EQ(client.status, UV_ENOENT);
+  expect_connect_failure(client, UV_ENOENT);
   EXPECT_FALSE(client.called_in_start);
 }
 
