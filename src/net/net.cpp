@@ -181,18 +181,17 @@ int Stream::connect_tcp(const sockaddr* address, std::string_view early) {
   box_ = new Box{};
   box_->owner = this;
   rc = uv_tcp_init(loop_, &box_->tcp);
-  if (rc == 0) {
-    box_->handle.data = box_;
-    rc = uv_tcp_open(&box_->tcp, fd);
-    if (rc < 0) {
-      ::close(fd);
-      close();
-      return rc;
-    }
-  } else {
+  if (rc < 0) {
     ::close(fd);
     delete box_;
     box_ = nullptr;
+    return rc;
+  }
+  box_->handle.data = box_;
+  rc = uv_tcp_open(&box_->tcp, fd);
+  if (rc < 0) {
+    ::close(fd);  // not the handle's: libuv did not take it
+    close();
     return rc;
   }
   const auto written = static_cast<std::size_t>(sent);
