@@ -51,6 +51,13 @@ std::string after_startup(const std::string& err) {
   return last == std::string::npos ? err : err.substr(err.find('\n', last) + 1);
 }
 
+// Waits until httpok has said (log_rounds) that the checks of `rounds` TICKs have ended. A
+// server that has answered is not yet a check that has ended, and a TICK that comes while a
+// check runs starts none.
+bool wait_rounds(Child& child, std::size_t rounds) {
+  return child.wait_for([&] { return count_of(child.err(), "httpok: round of ") >= rounds; }, 10s);
+}
+
 std::string protocol(int acks) {
   std::string s = "READY\n";
   for (int i = 0; i < acks; ++i)
@@ -521,7 +528,8 @@ TEST(Binary, FaultSighupWithABrokenConfigInTheMiddleOfARound) {
   });
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
-  write_file(conf, "[target:a]\nurl = " + slow.url() + "\nprograms = foo\n");
+  write_file(conf, "[httpok]\nlog_rounds = true\n\n[target:a]\nurl = " + slow.url() +
+                       "\nprograms = foo\n");
   ScriptedSupervisord sv;
   Child child({httpok_binary(), "--config", conf}, sv.env());
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
@@ -538,7 +546,7 @@ TEST(Binary, FaultSighupWithABrokenConfigInTheMiddleOfARound) {
       10s))
       << child.err();
   // The round ends as it began, and the next one runs on the same configuration.
-  ASSERT_TRUE(slow.wait_finished(1, 10s));
+  ASSERT_TRUE(wait_rounds(child, 1)) << child.err();
   child.write_stdin(tick(2));
   ASSERT_TRUE(wait_until([&] { return slow.connections() == 2; }, 10s)) << child.err();
   ASSERT_TRUE(slow.wait_finished(2, 10s));
@@ -558,16 +566,20 @@ TEST(Binary, ReuseConnectionChecksOnOneConnection) {
       c.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }
   });
-  Child child({httpok_binary(), "--reuse-connection", server.url()}, kListenerEnv);
+  Child child({httpok_binary(), "--reuse-connection", "--log-rounds", server.url()}, kListenerEnv);
   for (int i = 1; i <= 3; ++i) {
     child.write_stdin(tick(i));
-    ASSERT_TRUE(wait_until([&] { return requests == i; }, 10s)) << child.err();
+    ASSERT_TRUE(wait_rounds(child, static_cast<std::size_t>(i))) << child.err();
+    EXPECT_EQ(requests, i);
   }
   EXPECT_EQ(server.connections(), 1);
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(3); }, 10s));
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
-  EXPECT_EQ(after_startup(child.err()), "");  // three good checks, nothing to say
+  // Three good checks: nothing to say but that each round ended.
+  const std::string said = after_startup(child.err());
+  EXPECT_EQ(count_of(said, "httpok: round of 1 check ended "), 3u) << said;
+  EXPECT_EQ(count_of(said, "\n"), 3u) << said;
 }
 
 TEST(Binary, OnceWithReuseConnectionEndsAtOnce) {
@@ -1403,7 +1415,7 @@ TEST(Binary, WithProcessStateEventsNotEagerAsksSupervisordNoMore) {
     c.send(ScriptedServer::response(200, "OK", "fine"));
   });
   ScriptedSupervisord sv;
-  Child child({httpok_binary(), "-E", "-p", "foo", up.url()}, sv.env());
+  Child child({httpok_binary(), "-E", "--log-rounds", "-p", "foo", up.url()}, sv.env());
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
   // events=TICK_5,PROCESS_STATE: a state change, then one that does not parse.
   child.write_stdin(frame("PROCESS_STATE_RUNNING",
@@ -1411,7 +1423,7 @@ TEST(Binary, WithProcessStateEventsNotEagerAsksSupervisordNoMore) {
   child.write_stdin(frame("PROCESS_STATE_RUNNING", "processname:foo from_state:STARTING", 2));
   for (int serial = 3; serial <= 5; ++serial) {
     child.write_stdin(tick(serial));
-    ASSERT_TRUE(up.wait_finished(serial - 2, 10s)) << child.err();
+    ASSERT_TRUE(wait_rounds(child, static_cast<std::size_t>(serial - 2))) << child.err();
   }
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(5); }, 10s)) << child.out();
   child.close_stdin();
