@@ -71,7 +71,7 @@ class Connector {
   // Stream::connect_tcp; not on a UNIX socket), kept alive by the client until it is
   // told the outcome (every address and retry sends them). True when the connection was
   // made at once and they are sent: then nothing more is told.
-  bool start(const ConnectTarget& target, std::string_view early = {});
+  [[nodiscard]] bool start(const ConnectTarget& target, std::string_view early = {});
   // From the client's Stream::Handler::on_connect.
   void on_connect(int status);
   void cancel();

@@ -54,7 +54,7 @@ class SupervisorClient::Call final : private net::Stream::Handler, private net::
     deadline_.start(static_cast<std::uint64_t>(timeout_.count()), [this] {
       fail("supervisord did not answer " + method_ + " within " + net::duration_text(timeout_));
     });
-    connector_.start(target_);
+    (void)connector_.start(target_);  // no early bytes: always told through Events
   }
 
  private:
