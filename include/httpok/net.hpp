@@ -83,6 +83,9 @@ class Stream {
   // Queues bytes for uv_write (copied) with `done` as its callback.
   int queue_write(std::string_view bytes, uv_write_cb done);
   int start_reading();
+  // Closes what is open and puts a new Box's handle in the loop: a pipe (UV_NAMED_PIPE)
+  // or else TCP. 0, or libuv's error (then nothing is open).
+  int open_box(uv_handle_type type);
 
   uv_loop_t* loop_;
   Handler& handler_;

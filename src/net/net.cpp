@@ -121,19 +121,27 @@ void Stream::close() {
   box_ = nullptr;
 }
 
-int Stream::connect_tcp(const sockaddr* address) {
+int Stream::open_box(uv_handle_type type) {
   close();
-  box_ = new Box{};
-  box_->owner = this;
-  int rc = uv_tcp_init(loop_, &box_->tcp);
+  auto* box = new Box{};
+  const int rc =
+      type == UV_NAMED_PIPE ? uv_pipe_init(loop_, &box->pipe, 0) : uv_tcp_init(loop_, &box->tcp);
   if (rc < 0) {
-    delete box_;
-    box_ = nullptr;
+    delete box;  // not in the loop
     return rc;
   }
-  box_->handle.data = box_;
+  box->owner = this;
+  box->handle.data = box;
+  box->connect_req.data = box;
+  box_ = box;
+  return 0;
+}
+
+int Stream::connect_tcp(const sockaddr* address) {
+  int rc = open_box(UV_TCP);
+  if (rc < 0)
+    return rc;
   uv_tcp_nodelay(&box_->tcp, 1);
-  box_->connect_req.data = box_;
   rc = uv_tcp_connect(&box_->connect_req, &box_->tcp, address, on_connect_cb);
   // Reading is asked for with the connect: libuv then registers the socket once for both
   // and turns it to reads alone when it connects (one epoll_ctl), where reading from the
@@ -149,15 +157,19 @@ int Stream::connect_tcp(const sockaddr* address) {
 int Stream::connect_tcp(const sockaddr* address, std::string_view early) {
   if (early.empty())
     return connect_tcp(address);
-  close();
+  int rc = open_box(UV_TCP);
+  if (rc < 0)
+    return rc;
   const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -errno;  // libuv's codes are negated errno values on Unix
+  if (fd < 0) {
+    rc = -errno;  // libuv's codes are negated errno values on Unix
+    close();
+    return rc;
+  }
   const int one = 1;
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   const socklen_t length =
       address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  int rc = 0;
   do {
     rc = ::connect(fd, address, length);
   } while (rc < 0 && errno == EINTR);
@@ -173,22 +185,7 @@ int Stream::connect_tcp(const sockaddr* address, std::string_view early) {
   } else {
     sent = -1;
   }
-  if (sent < 0) {
-    const int error = -errno;
-    ::close(fd);
-    return error;
-  }
-  box_ = new Box{};
-  box_->owner = this;
-  rc = uv_tcp_init(loop_, &box_->tcp);
-  if (rc < 0) {
-    ::close(fd);
-    delete box_;
-    box_ = nullptr;
-    return rc;
-  }
-  box_->handle.data = box_;
-  rc = uv_tcp_open(&box_->tcp, fd);
+  rc = sent < 0 ? -errno : uv_tcp_open(&box_->tcp, fd);
   if (rc < 0) {
     ::close(fd);  // not the handle's: libuv did not take it
     close();
@@ -225,17 +222,8 @@ void Stream::on_early_written_cb(uv_write_t* req, int status) {
 }
 
 int Stream::connect_unix(const std::string& path) {
-  close();
-  box_ = new Box{};
-  box_->owner = this;
-  const int rc = uv_pipe_init(loop_, &box_->pipe, 0);
-  if (rc < 0) {
-    delete box_;
-    box_ = nullptr;
+  if (const int rc = open_box(UV_NAMED_PIPE); rc < 0)
     return rc;
-  }
-  box_->handle.data = box_;
-  box_->connect_req.data = box_;
   // uv_pipe_connect reports every error through the callback.
   uv_pipe_connect(&box_->connect_req, &box_->pipe, path.c_str(), on_connect_cb);
   return 0;
