@@ -143,7 +143,8 @@ class ConnectorTest : public ::testing::Test {
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
   // Starts `client` with no file descriptor free: the socket cannot even be made.
-  static void start_out_of_descriptors(Client& client, const ConnectTarget& target) {
+  static void start_out_of_descriptors(Client& client, const ConnectTarget& target,
+                                       std::string_view early = {}) {
     rlimit saved{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
     const int lowest_free = ::dup(0);
@@ -152,7 +153,7 @@ class ConnectorTest : public ::testing::Test {
     rlimit low = saved;
     low.rlim_cur = static_cast<rlim_t>(lowest_free);
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-    client.start(target);
+    EXPECT_FALSE(client.start(target, early));
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
   }
   static void expect_connect_failure(const Client& client, int status) {
@@ -293,19 +294,23 @@ TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop
 }
 
 TEST_F(ConnectorTest, AFailureAtOnceIsToldOnlyAfterStartReturns) {
-  // Out of descriptors: the socket cannot even be made, so connect fails inside start().
+  // Out of descriptors: the socket cannot even be made, so connect fails inside start(),
+  // with early bytes (our own socket) or without (libuv's).
   Listening server(AF_INET);
-  Client client(&loop_, *dns_);
   ConnectTarget target;
   target.set_host("127.0.0.1", server.port());
-  start_out_of_descriptors(client, target);
-  EXPECT_FALSE(client.stream.is_open());  // it failed at once
-  EXPECT_FALSE(client.done());
-  EXPECT_FALSE(client.called_in_start);
-  run_until_done(client);
-  ASSERT_TRUE(client.failure.has_value());
-  EXPECT_EQ(*client.failure, ConnectFailure::local);
-  EXPECT_EQ(client.status, UV_EMFILE);
+  for (const std::string_view early : {std::string_view(), std::string_view("GET / HTTP/1.1")}) {
+    SCOPED_TRACE(early.empty() ? "no early bytes" : "early bytes");
+    Client client(&loop_, *dns_);
+    start_out_of_descriptors(client, target, early);
+    EXPECT_FALSE(client.stream.is_open());  // it failed at once
+    EXPECT_FALSE(client.done());
+    EXPECT_FALSE(client.called_in_start);
+    run_until_done(client);
+    ASSERT_TRUE(client.failure.has_value());
+    EXPECT_EQ(*client.failure, ConnectFailure::local);
+    EXPECT_EQ(client.status, UV_EMFILE);
+  }
 }
 
 TEST_F(ConnectorTest, ACancelledFailureAtOnceIsNeverTold) {
