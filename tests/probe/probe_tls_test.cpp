@@ -119,6 +119,35 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_NE(served[0].request.find("Host: localhost:"), std::string::npos);
 }
 
+// TLS 1.2: in a full handshake the client's Finished comes before the server's; in a
+// resumed one it comes after, as the last flight, and goes out with the request.
+TEST_F(ProbeTls, Tls12FullThenResumedEachSendTheRequest) {
+  ServerOptions options;
+  options.identity = leaf_;
+  options.max_version = TLS1_2_VERSION;
+  TestServerContext tls12(options);
+  std::vector<test::TlsServed> served;
+  ScriptedServer server(
+      [&](ScriptedServer::Connection& c) { served.push_back(test::serve_tls(c, tls12, ok_)); });
+  auto probe = make_probe("https://localhost:" + std::to_string(server.port()) + "/", with_ca());
+  const ProbeResult first = run(*probe);
+  EXPECT_TRUE(first.ok()) << first.outcome;
+  EXPECT_EQ(first.tls, TlsHandshake::full);
+  const ProbeResult second = run(*probe);
+  EXPECT_TRUE(second.ok()) << second.outcome;
+  EXPECT_EQ(second.tls, TlsHandshake::resumed);
+  probe.reset();
+  ASSERT_TRUE(server.wait_finished(2, std::chrono::seconds(10)));
+  ASSERT_EQ(served.size(), 2u);
+  for (const test::TlsServed& s : served) {
+    EXPECT_TRUE(s.handshake_done) << s.error;
+    EXPECT_EQ(s.requests, 1);
+    EXPECT_NE(s.request.find("GET / HTTP/1.1\r\n"), std::string::npos) << s.request;
+  }
+  EXPECT_FALSE(served[0].session_reused);
+  EXPECT_TRUE(served[1].session_reused);
+}
+
 // Asked for (metrics, cert_expiry_days), a check reads when the certificates expire: the
 // leaf's (30 days, as the fixture's) and the verified chain's, here the leaf's too.
 TEST_F(ProbeTls, CertificateExpiryIsReadWhenAskedFor) {
