@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -71,6 +72,32 @@ ProbeResult run_probe(const ProbeSettings& target) {
   EXPECT_EQ(uv_loop_close(&loop), 0);
   EXPECT_EQ(calls, 1);
   return result.value_or(ProbeResult{});
+}
+
+// Runs one probe of `spec` on a fresh loop while `serve` runs on a thread of its own,
+// started once the probe has and `first` (when given) has turned the loop as it needs;
+// proves every handle was closed afterwards.
+std::optional<ProbeResult> run_probe_while_serving(
+    const std::shared_ptr<const ProbeSpec>& spec, const std::function<void()>& serve,
+    const std::function<void(uv_loop_t*, const std::optional<ProbeResult>&)>& first = {}) {
+  uv_loop_t loop;
+  EXPECT_EQ(uv_loop_init(&loop), 0);
+  std::optional<ProbeResult> result;
+  std::thread server;
+  {
+    const auto dns = make_dns(&loop);
+    Probe probe(&loop, *dns);
+    EXPECT_TRUE(probe.start(spec, [&](const ProbeResult& r) { result = r; }));
+    if (first)
+      first(&loop, result);
+    server = std::thread(serve);
+    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+    }
+  }
+  server.join();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  EXPECT_EQ(uv_loop_close(&loop), 0);
+  return result;
 }
 
 TEST(Probe, Ok200AndTheRequestIsSuperlances) {
@@ -399,49 +426,35 @@ TEST(Probe, ARequestThatWaitsForItsConnectionIsSentOnceWhenItIsMade) {
   const auto spec =
       compiled(make_target("http://127.0.0.1:" + std::to_string(port.port) + "/up", 5000ms));
   std::string received;
-  uv_loop_t loop;
-  ASSERT_EQ(uv_loop_init(&loop), 0);
-  std::optional<ProbeResult> result;
-  std::thread server;
-  {
-    const auto dns = make_dns(&loop);
-    Probe probe(&loop, *dns);
-    ASSERT_TRUE(probe.start(spec, [&](const ProbeResult& r) { result = r; }));
-    server = std::thread([&] {
-      for (std::size_t i = 0; i <= fillers.size(); ++i) {
-        pollfd p{port.fd, POLLIN, 0};
-        if (::poll(&p, 1, 10000) != 1)
-          return;
-        const int conn = ::accept(port.fd, nullptr, nullptr);
-        if (i < fillers.size()) {  // a filler: the queue has room again
-          ::close(conn);
-          continue;
-        }
-        const timeval wait{5, 0};
-        ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-        char buf[1024];
-        while (received.find("\r\n\r\n") == std::string::npos) {
-          const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
-          if (n <= 0)
-            break;
-          received.append(buf, static_cast<std::size_t>(n));
-        }
-        const std::string resp = ScriptedServer::response(200, "OK", "up");
-        (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
-        // Whatever else comes until the probe closes: a second request would show here.
-        for (ssize_t n = 0; (n = ::recv(conn, buf, sizeof buf, 0)) > 0;)
-          received.append(buf, static_cast<std::size_t>(n));
+  const auto result = run_probe_while_serving(spec, [&] {
+    for (std::size_t i = 0; i <= fillers.size(); ++i) {
+      pollfd p{port.fd, POLLIN, 0};
+      if (::poll(&p, 1, 10000) != 1)
+        return;
+      const int conn = ::accept(port.fd, nullptr, nullptr);
+      if (i < fillers.size()) {  // a filler: the queue has room again
         ::close(conn);
+        continue;
       }
-    });
-    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
+      const timeval wait{5, 0};
+      ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+      char buf[1024];
+      while (received.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+        if (n <= 0)
+          break;
+        received.append(buf, static_cast<std::size_t>(n));
+      }
+      const std::string resp = ScriptedServer::response(200, "OK", "up");
+      (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
+      // Whatever else comes until the probe closes: a second request would show here.
+      for (ssize_t n = 0; (n = ::recv(conn, buf, sizeof buf, 0)) > 0;)
+        received.append(buf, static_cast<std::size_t>(n));
+      ::close(conn);
     }
-  }
-  server.join();
+  });
   for (const int fd : fillers)
     ::close(fd);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  EXPECT_EQ(uv_loop_close(&loop), 0);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->ok()) << result->outcome;
   EXPECT_EQ(test::count_of(received, "GET /up HTTP/1.1"), 1u) << received;
@@ -558,38 +571,27 @@ TEST(Probe, RefusedConnectIsRetriedWithinTheDeadline) {
   const std::string url = "http://127.0.0.1:" + std::to_string(refusing.port) + "/";
   ProbeSettings t = make_target(url, 5000ms);
   t.retry_time = 300ms;
-  uv_loop_t loop;
-  ASSERT_EQ(uv_loop_init(&loop), 0);
-  std::optional<ProbeResult> result;
-  std::thread server;
-  {
-    const auto dns = make_dns(&loop);
-    Probe probe(&loop, *dns);
-    ASSERT_TRUE(probe.start(compiled(t), [&](const ProbeResult& r) { result = r; }));
-    // The first attempt goes out on the first turn of the loop and is refused; the
-    // service comes up 0.1 s later, before the retry.
+  const auto serve = [&] {
+    pollfd p{refusing.fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1)
+      return;
+    const int conn = ::accept(refusing.fd, nullptr, nullptr);
+    char buf[1024];
+    (void)!::recv(conn, buf, sizeof buf, 0);
+    const std::string resp = ScriptedServer::response(200, "OK", "up");
+    (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
+    ::close(conn);
+  };
+  // The first attempt goes out on the first turn of the loop and is refused; the service
+  // comes up 0.1 s later, before the retry.
+  const auto refused_first = [&](uv_loop_t* loop, const std::optional<ProbeResult>& so_far) {
     const auto up_at = std::chrono::steady_clock::now() + 100ms;
     while (std::chrono::steady_clock::now() < up_at)
-      uv_run(&loop, UV_RUN_NOWAIT);
-    ASSERT_FALSE(result.has_value());
-    ASSERT_EQ(::listen(refusing.fd, 8), 0);
-    server = std::thread([&] {
-      pollfd p{refusing.fd, POLLIN, 0};
-      if (::poll(&p, 1, 10000) != 1)
-        return;
-      const int conn = ::accept(refusing.fd, nullptr, nullptr);
-      char buf[1024];
-      (void)!::recv(conn, buf, sizeof buf, 0);
-      const std::string resp = ScriptedServer::response(200, "OK", "up");
-      (void)!::send(conn, resp.data(), resp.size(), MSG_NOSIGNAL);
-      ::close(conn);
-    });
-    while (!result && uv_run(&loop, UV_RUN_ONCE) != 0) {
-    }
-  }
-  server.join();
-  uv_run(&loop, UV_RUN_DEFAULT);
-  EXPECT_EQ(uv_loop_close(&loop), 0);
+      uv_run(loop, UV_RUN_NOWAIT);
+    EXPECT_FALSE(so_far.has_value());
+    EXPECT_EQ(::listen(refusing.fd, 8), 0);
+  };
+  const auto result = run_probe_while_serving(compiled(t), serve, refused_first);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->ok()) << result->outcome;
   // Connected by the retry, 0.3 s after the refusal (the loop's timers count whole
