@@ -109,6 +109,7 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   void send_request();
   // Resolves (unless the host is an address or a UNIX socket) and connects to `target`.
   void connect(const net::ConnectTarget& target);
+  std::string_view make_client_hello();  // into hello_; empty when the session cannot start
   // A request on a kept connection failed before any byte of the answer: the same check
   // again on a new connection, once, within the same deadline. False when it may not.
   bool retry_on_a_new_connection();
@@ -148,7 +149,8 @@ class Probe final : private net::Stream::Handler, private net::Connector::Events
   bool keep_ = false;
   bool reused_ = false;
   bool retried_ = false;
-  bool request_early_ = false;                  // the connector sends the request with the connect
+  bool request_early_ = false;  // the connector sends the request with the connect
+  std::string hello_;  // the ClientHello the connector sends with the connect (its room reused)
   std::shared_ptr<const ProbeSpec> kept_spec_;  // idle, with a connection kept for it
   LetGo let_go_;
   std::uint64_t connected_ns_ = 0;        // when the connection was made

@@ -31,6 +31,10 @@ struct ProbeTimings {
   std::uint64_t tls_done_us = 0;
   std::uint64_t first_byte_us = 0;
   std::uint64_t total_us = 0;
+  // https over TCP: how long the ClientHello took to make. It is made before the connect,
+  // to go out with it, so it ran inside the first phase (resolve or connect); once the
+  // connection is made it is counted as tls, not there.
+  std::uint64_t tls_hello_us = 0;
   // A check that failed before its response was complete: the phase it was in, which
   // ran from the end of the last phase to total_us.
   enum class Unfinished : std::uint8_t { none, resolve, connect, tls, processing, transfer };

@@ -48,12 +48,15 @@ ProbeFailure classify_response(int status, const std::vector<int>& codes, bool b
 
 std::vector<ProbePhase> probe_phases(const ProbeTimings& t) {
   std::vector<ProbePhase> phases;
+  // The ClientHello, made before the connect, is TLS work: it moves from the first phase
+  // to tls once there is a connection to shake hands on.
+  const std::uint64_t hello = t.connected_us != 0 ? t.tls_hello_us : 0;
   if (t.resolved_us != 0)
-    phases.push_back({"resolve", t.resolved_us});
+    phases.push_back({"resolve", t.resolved_us - hello});
   if (t.connected_us != 0)
-    phases.push_back({"connect", t.connected_us - t.resolved_us});
+    phases.push_back({"connect", t.connected_us - t.resolved_us - (t.resolved_us ? 0 : hello)});
   if (t.tls_done_us != 0)
-    phases.push_back({"tls", t.tls_done_us - t.connected_us});
+    phases.push_back({"tls", t.tls_done_us - t.connected_us + hello});
   const std::uint64_t sent = t.tls_done_us != 0 ? t.tls_done_us : t.connected_us;
   if (t.first_byte_us != 0 && (sent != 0 || t.reused))
     phases.push_back({"processing", t.first_byte_us - sent});

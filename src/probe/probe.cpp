@@ -136,11 +136,29 @@ bool Probe::start(std::shared_ptr<const ProbeSpec> spec, Callback done) {
 
 void Probe::connect(const net::ConnectTarget& target) {
   phase_ = target.unix_path.empty() && !target.is_literal() ? Phase::resolving : Phase::connecting;
-  // Plain HTTP over TCP sends its request as the connection is made (on_connected).
+  // Over TCP, the first bytes go out as the connection is made: plain HTTP's request, or
+  // https's ClientHello (one turn of the loop less: no wait to learn the socket connected).
   request_early_ = !spec_->https && target.unix_path.empty();
-  if (connector_.start(target,
-                       request_early_ ? std::string_view(spec_->request) : std::string_view()))
+  std::string_view early = request_early_ ? std::string_view(spec_->request) : std::string_view();
+  if (spec_->https) {
+    tls_session_ = std::make_unique<tls::ClientSession>(
+        spec_->tls, spec_->connect.host, spec_->connect.port, spec_->settings->tls_server_name);
+    if (target.unix_path.empty())
+      early = make_client_hello();
+  }
+  if (connector_.start(target, early))
     on_connected();
+}
+
+std::string_view Probe::make_client_hello() {
+  // A session that cannot start says why once connected, as it did before (drive_tls).
+  const std::uint64_t began = elapsed_us();
+  if (tls_session_->handshake() != tls::Status::want_more)
+    return {};
+  hello_.resize(tls_session_->take_output(g_ciphertext, sizeof g_ciphertext));
+  std::memcpy(hello_.data(), g_ciphertext, hello_.size());
+  result_.timings.tls_hello_us = elapsed_us() - began;
+  return hello_;
 }
 
 bool Probe::retry_on_a_new_connection() {
@@ -201,9 +219,7 @@ void Probe::on_connected() {
   connected_ns_ = started_ns_ + result_.timings.connected_us * 1000;
   if (spec_->https) {
     phase_ = Phase::tls_handshake;
-    tls_session_ = std::make_unique<tls::ClientSession>(
-        spec_->tls, spec_->connect.host, spec_->connect.port, spec_->settings->tls_server_name);
-    drive_tls();
+    drive_tls();  // the session is connect()'s
     return;
   }
   phase_ = Phase::exchanging;

@@ -54,6 +54,32 @@ TEST(ProbeOutcome, PhasesAreTheOnesThatHappened) {
   EXPECT_EQ(phases[0].us, 200u);
 }
 
+TEST(ProbeOutcome, TheClientHelloMadeBeforeTheConnectCountsAsTls) {
+  using U = ProbeTimings::Unfinished;
+  ProbeTimings literal;  // an IP address: the ClientHello ran inside the connect interval
+  literal.tls_hello_us = 100;
+  literal.connected_us = 300;
+  literal.tls_done_us = 3400;
+  literal.first_byte_us = 4400;
+  literal.total_us = 4400;
+  EXPECT_EQ(phases_text(literal), "connect 0.2 ms, tls 3.2 ms, processing 1.0 ms, transfer 0.0 ms");
+  ProbeTimings named = literal;  // a name: it ran before the lookup, inside resolve
+  named.resolved_us = 200;
+  EXPECT_EQ(phases_text(named),
+            "resolve 0.1 ms, connect 0.1 ms, tls 3.2 ms, processing 1.0 ms, transfer 0.0 ms");
+  ProbeTimings handshake;  // connected, the handshake never ended: it is handshaking's
+  handshake.tls_hello_us = 100;
+  handshake.connected_us = 300;
+  handshake.total_us = 800;
+  handshake.unfinished = U::tls;
+  EXPECT_EQ(phases_text(handshake), "connect 0.2 ms, handshaking 0.6 ms");
+  ProbeTimings refused;  // no connection, no handshake: the time stays connecting's
+  refused.tls_hello_us = 100;
+  refused.total_us = 500;
+  refused.unfinished = U::connect;
+  EXPECT_EQ(phases_text(refused), "connecting 0.5 ms");
+}
+
 TEST(ProbeOutcome, AFailedCheckEndsWithWhatItWasDoingUntilTheEnd) {
   using U = ProbeTimings::Unfinished;
   ProbeTimings silent;  // resolved, connected, then no answer until the deadline

@@ -94,6 +94,9 @@ TEST_F(ProbeTls, VerifiedWithCafileAndSessionResumed) {
   EXPECT_TRUE(first.ok()) << first.outcome;
   EXPECT_FALSE(probe->last_tls_resumed());
   EXPECT_GT(first.timings.tls_done_us, first.timings.connected_us);
+  // The ClientHello was made before the connect, to go out with it.
+  EXPECT_GT(first.timings.tls_hello_us, 0u);
+  EXPECT_LT(first.timings.tls_hello_us, first.timings.connected_us);
   EXPECT_EQ(first.tls, TlsHandshake::full);
   EXPECT_EQ(first.cert_not_after, 0);  // not asked for: not read
   // The phases add up to the total, tls among them (a name was looked up as well).
