@@ -155,8 +155,8 @@ std::string_view Probe::make_client_hello() {
   const std::uint64_t began = elapsed_us();
   if (tls_session_->handshake() != tls::Status::want_more)
     return {};
-  hello_.resize(tls_session_->take_output(g_ciphertext, sizeof g_ciphertext));
-  std::memcpy(hello_.data(), g_ciphertext, hello_.size());
+  hello_.resize(tls_session_->pending_output());
+  hello_.resize(tls_session_->take_output(hello_.data(), hello_.size()));
   result_.timings.tls_hello_us = elapsed_us() - began;
   return hello_;
 }
