@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "httpok/config.hpp"
@@ -31,10 +32,24 @@ std::optional<std::string> directory_problem(const std::string& dir);
 std::vector<std::string> unknown_programs(const std::vector<std::string>& programs,
                                           const std::vector<ProcessInfo>& infos);
 
-// The warnings about the sendmail and gcore programs, the core directory and TLS keys
-// that anyone can read (local checks, no supervisord needed), each a whole log line.
-// `path` is the PATH value.
-std::vector<std::string> local_warnings(const Config& config, std::string_view path);
+// What the local checks (no supervisord needed) look at: the sendmail and gcore programs
+// and the core directory when they will be used, and the TLS keys. Decided from the
+// configuration alone, with no I/O; empty when there is nothing to look at, and then
+// nothing needs the thread pool at start.
+struct LocalChecks {
+  std::optional<std::string> sendmail;  // the -s command, when some target mails
+  std::optional<std::string> gcore;     // the -g command, when core files are on (-d)
+  std::optional<std::string> coredir;
+  // Each TLS key file once, with the "target: " its warning starts with (or nothing).
+  std::vector<std::pair<std::string, std::string>> keys;
+  bool empty() const noexcept { return !sendmail && !gcore && !coredir && keys.empty(); }
+};
+LocalChecks local_checks(const Config& config);
+
+// The warnings of those checks, each a whole log line: a program that cannot run, a core
+// directory that cannot be written, a TLS key that anyone can read. `path` is the PATH
+// value. Looks at the file system, which can block.
+std::vector<std::string> local_warnings(const LocalChecks& checks, std::string_view path);
 
 // The warnings after supervisord listed its processes: -p names that match none.
 std::vector<std::string> process_warnings(const Config& config,

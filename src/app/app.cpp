@@ -263,32 +263,40 @@ class App final : private EventListener::Handler {
     return std::nullopt;
   }
 
-  // SIGTERM and SIGINT (supervisord stops a listener with a signal) end httpok as EOF
-  // does. Then the start-up checks, and READY once they are done.
   // The start-up checks, then READY once they are done. Two run side by side, each within
   // kStartupCheckTimeout: one getAllProcessInfo (is supervisord there, does it take our
   // credentials, does every -p name a process) and the local checks of the sendmail and
-  // gcore programs and the core directory, on libuv's thread pool since a hung file system
-  // can block stat() for good. Their lines are written in that order, then one line per
+  // gcore programs, the core directory and the TLS keys, on libuv's thread pool since a hung
+  // file system can block stat() for good. When the configuration names none of those, no
+  // job runs and no thread starts. Their lines are written in that order, then one line per
   // target says what httpok watches.
   void start() {
-    const char* path = std::getenv("PATH");
-    local_checks_ = new LocalChecks(this, config_, path != nullptr ? path : kDefaultPath);
-    if (uv_queue_work(loop_, &local_checks_->request, &LocalChecks::run, &LocalChecks::done) < 0) {
-      delete local_checks_;
-      local_checks_ = nullptr;
+    startup::LocalChecks checks = startup::local_checks(*config_);
+    if (checks.empty()) {
       local_done_ = true;
+    } else {
+      const char* path = std::getenv("PATH");
+      local_checks_ =
+          new LocalCheckJob(this, std::move(checks), path != nullptr ? path : kDefaultPath);
+      if (uv_queue_work(loop_, &local_checks_->request, &LocalCheckJob::run, &LocalCheckJob::done) <
+          0) {
+        delete local_checks_;
+        local_checks_ = nullptr;
+        local_done_ = true;
+      }
     }
     // The RPC has its own deadline; this one is for the local checks.
-    startup_deadline_.start(static_cast<std::uint64_t>(kStartupCheckTimeout.count()), [this] {
-      if (local_done_)
-        return;
-      forget_local_checks();
-      on_local_checks(
-          {"httpok: warning: the checks of the sendmail and gcore programs and the "
-           "core directory did not end within " +
-           net::duration_text(kStartupCheckTimeout) + " (a file system that hangs?)"});
-    });
+    if (!local_done_) {
+      startup_deadline_.start(static_cast<std::uint64_t>(kStartupCheckTimeout.count()), [this] {
+        if (local_done_)
+          return;
+        forget_local_checks();
+        on_local_checks(
+            {"httpok: warning: the checks of the sendmail and gcore programs and the "
+             "core directory did not end within " +
+             net::duration_text(kStartupCheckTimeout) + " (a file system that hangs?)"});
+      });
+    }
     rpc_->get_all_process_info(std::min(config_->rpc_timeout, kStartupCheckTimeout),
                                [this](RpcResult<std::vector<ProcessInfo>> infos) {
                                  on_startup_processes(std::move(infos));
@@ -305,28 +313,27 @@ class App final : private EventListener::Handler {
   }
 
  private:
-  // The local checks as one work request of the thread pool: they read the configuration
-  // (shared, immutable; a reload waits for start-up to end) and fill `lines`. Owned by itself:
-  // deleted in done(), on the loop, which hands the lines to the app unless it stopped waiting
-  // (owner null).
-  struct LocalChecks {
-    LocalChecks(App* app, std::shared_ptr<const Config> config_in, std::string path_in)
-        : owner(app), config(std::move(config_in)), path(std::move(path_in)) {
+  // The local checks as one work request of the thread pool: they look at what `checks`
+  // names and fill `lines`. Owned by itself: deleted in done(), on the loop, which hands the
+  // lines to the app unless it stopped waiting (owner null).
+  struct LocalCheckJob {
+    LocalCheckJob(App* app, startup::LocalChecks checks_in, std::string path_in)
+        : owner(app), checks(std::move(checks_in)), path(std::move(path_in)) {
       request.data = this;
     }
     static void run(uv_work_t* req) {
-      auto* self = static_cast<LocalChecks*>(req->data);
-      self->lines = startup::local_warnings(*self->config, self->path);
+      auto* self = static_cast<LocalCheckJob*>(req->data);
+      self->lines = startup::local_warnings(self->checks, self->path);
     }
     static void done(uv_work_t* req, int) {
-      auto* self = static_cast<LocalChecks*>(req->data);
+      auto* self = static_cast<LocalCheckJob*>(req->data);
       if (self->owner != nullptr)
         self->owner->on_local_checks(std::move(self->lines));
       delete self;
     }
     uv_work_t request{};
     App* owner;
-    std::shared_ptr<const Config> config;
+    startup::LocalChecks checks;
     std::string path;
     std::vector<std::string> lines;
   };
@@ -1394,8 +1401,8 @@ class App final : private EventListener::Handler {
   net::Timer grace_;
   net::Timer watchdog_;  // unreferenced; armed at shutdown only
   net::Timer startup_deadline_;
-  net::Timer due_timer_;                 // the one timer of the interval targets
-  LocalChecks* local_checks_ = nullptr;  // while the local checks run
+  net::Timer due_timer_;                   // the one timer of the interval targets
+  LocalCheckJob* local_checks_ = nullptr;  // while the local checks run
   bool local_done_ = false;
   bool rpc_done_ = false;
   bool started_ = false;  // READY was written (or the listener failed to start)

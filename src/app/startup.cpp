@@ -100,7 +100,30 @@ std::vector<std::string> unknown_programs(const std::vector<std::string>& progra
   return unknown;
 }
 
-std::vector<std::string> local_warnings(const Config& config, std::string_view path) {
+LocalChecks local_checks(const Config& config) {
+  LocalChecks checks;
+  const bool mails = std::any_of(config.targets.begin(), config.targets.end(),
+                                 [&](const Target& t) {
+                                   return t.email ? !t.email->empty() : config.email.has_value();
+                                 }) ||
+                     (config.targets.empty() && config.email);
+  if (mails)
+    checks.sendmail = config.sendmail;
+  for (const Target& target : config.targets) {
+    const std::string& key = target.probe.tls.client_key;
+    if (key.empty() || std::any_of(checks.keys.begin(), checks.keys.end(),
+                                   [&](const auto& k) { return k.first == key; }))
+      continue;
+    checks.keys.emplace_back(key, config.targets.size() > 1 ? target.name + ": " : "");
+  }
+  if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {
+    checks.gcore = config.gcore;
+    checks.coredir = config.coredir;
+  }
+  return checks;
+}
+
+std::vector<std::string> local_warnings(const LocalChecks& checks, std::string_view path) {
   std::vector<std::string> lines;
   auto check_program = [&](const std::string& command, const char* option, const char* what) {
     if (const auto program = first_program(command)) {
@@ -110,33 +133,22 @@ std::vector<std::string> local_warnings(const Config& config, std::string_view p
       }
     }
   };
-  const bool mails = std::any_of(config.targets.begin(), config.targets.end(),
-                                 [&](const Target& t) {
-                                   return t.email ? !t.email->empty() : config.email.has_value();
-                                 }) ||
-                     (config.targets.empty() && config.email);
-  if (mails)
-    check_program(config.sendmail, "-s", "mail");
+  if (checks.sendmail)
+    check_program(*checks.sendmail, "-s", "mail");
   // A private key that anyone may read is no longer private; said once per file.
-  std::vector<const std::string*> keys;
-  for (const Target& target : config.targets) {
-    const std::string& key = target.probe.tls.client_key;
-    if (key.empty() ||
-        std::any_of(keys.begin(), keys.end(), [&](const std::string* k) { return *k == key; }))
-      continue;
-    keys.push_back(&key);
+  for (const auto& [key, who] : checks.keys) {
     struct stat st {};
     if (::stat(key.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-      const std::string who = config.targets.size() > 1 ? target.name + ": " : "";
       lines.push_back("httpok: " + who + "warning: anyone can read the TLS key " +
                       python_repr(key) + " (mode " + mode + "); chmod o-r it");
     }
   }
-  if (config.coredir && !config.coredir->empty() && !config.gcore.empty()) {
-    check_program(config.gcore, "-g", "core files");
-    if (const auto problem = directory_problem(*config.coredir))
+  if (checks.gcore)
+    check_program(*checks.gcore, "-g", "core files");
+  if (checks.coredir) {
+    if (const auto problem = directory_problem(*checks.coredir))
       lines.push_back("httpok: warning: core files will fail: the core directory " + *problem +
                       " (-d)");
   }

@@ -110,17 +110,38 @@ Config one_target(std::vector<std::string> programs) {
   return config;
 }
 
+TEST(LocalChecks, NoneWithoutMailCoreFilesOrTlsKeys) {
+  Config config = one_target({"web"});
+  EXPECT_TRUE(startup::local_checks(config).empty());  // then no thread pool at start
+  config.email = "ops@example.com";
+  EXPECT_EQ(startup::local_checks(config).sendmail, config.sendmail);
+  config.email.reset();
+  config.coredir = "/var/tmp";
+  const startup::LocalChecks cores = startup::local_checks(config);
+  EXPECT_EQ(cores.gcore, config.gcore);
+  EXPECT_EQ(cores.coredir, "/var/tmp");
+  config.coredir.reset();
+  config.targets[0].probe.tls.client_key = "/etc/httpok/client.key";
+  config.targets.push_back(config.targets[0]);
+  config.targets[1].name = "other";
+  const startup::LocalChecks keys = startup::local_checks(config);
+  ASSERT_EQ(keys.keys.size(), 1U);  // one file, checked once
+  EXPECT_EQ(keys.keys[0].first, "/etc/httpok/client.key");
+  EXPECT_EQ(keys.keys[0].second, config.targets[0].name + ": ");
+  EXPECT_FALSE(keys.sendmail || keys.gcore || keys.coredir);
+}
+
 TEST(LocalWarnings, OnlyForWhatIsUsed) {
   TempDir dir;
   Config config = one_target({"web"});
   config.sendmail = "/nonexistent/sendmail -t -i";
   config.gcore = "/nonexistent/gcore -o";
   // No -m and no -d: neither program is ever run, so neither is checked.
-  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+  EXPECT_TRUE(startup::local_warnings(startup::local_checks(config), "/usr/bin:/bin").empty());
 
   config.email = "ops@example.com";
   config.coredir = (dir / "cores").string();
-  EXPECT_EQ(startup::local_warnings(config, "/usr/bin:/bin"),
+  EXPECT_EQ(startup::local_warnings(startup::local_checks(config), "/usr/bin:/bin"),
             (std::vector<std::string>{
                 "httpok: warning: mail will fail: '/nonexistent/sendmail' does not exist (-s "
                 "'/nonexistent/sendmail -t -i')",
@@ -132,7 +153,7 @@ TEST(LocalWarnings, OnlyForWhatIsUsed) {
   config.sendmail = "cat >/dev/null";
   config.gcore = "sh -c 'echo core'";
   std::filesystem::create_directories(dir / "cores");
-  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+  EXPECT_TRUE(startup::local_warnings(startup::local_checks(config), "/usr/bin:/bin").empty());
 }
 
 TEST(LocalWarnings, ATlsKeyThatAnyoneCanReadOncePerFile) {
@@ -145,10 +166,10 @@ TEST(LocalWarnings, ATlsKeyThatAnyoneCanReadOncePerFile) {
   config.targets[1].name = "other";
   std::filesystem::permissions(
       key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  EXPECT_TRUE(startup::local_warnings(config, "/usr/bin:/bin").empty());
+  EXPECT_TRUE(startup::local_warnings(startup::local_checks(config), "/usr/bin:/bin").empty());
   std::filesystem::permissions(key, std::filesystem::perms::others_read,
                                std::filesystem::perm_options::add);
-  EXPECT_EQ(startup::local_warnings(config, "/usr/bin:/bin"),
+  EXPECT_EQ(startup::local_warnings(startup::local_checks(config), "/usr/bin:/bin"),
             std::vector<std::string>{"httpok: " + config.targets[0].name +
                                      ": warning: anyone can read the TLS key '" + key +
                                      "' (mode 0604); chmod o-r it"});
