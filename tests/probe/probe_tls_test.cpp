@@ -1,6 +1,7 @@
 // HTTPS probes against a real TLS server on a loopback port, certificates made at run time.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <poll.h>
 #include <ctime>
 
@@ -9,6 +10,7 @@
 #include "httpok/dns.hpp"
 #include "httpok/probe.hpp"
 #include "httpok/tls.hpp"
+#include "support/name_server.hpp"
 #include "tls_serve.hpp"
 
 namespace httpok {
@@ -216,6 +218,79 @@ TEST_F(ProbeTls, ReuseConnectionGoesOnWithoutAHandshake) {
   ASSERT_EQ(served.size(), 1u);
   EXPECT_EQ(served[0].requests, 3);
   EXPECT_EQ(served[0].request.find("Connection:"), std::string::npos);
+}
+
+// A server that asks for a client certificate: given (--client-cert, --client-key), the
+// probe passes and the server saw it; without one, TLS 1.3 finishes the client's handshake
+// first, and the server's refusal arrives as an alert while the response is awaited.
+TEST_F(ProbeTls, ClientCertificateAskedForByTheServer) {
+  ServerOptions options;
+  options.identity = leaf_;
+  options.client_ca_file = pki_.ca_file();
+  TestServerContext asking(options);
+  std::vector<test::TlsServed> served;
+  ScriptedServer server(
+      [&](ScriptedServer::Connection& c) { served.push_back(test::serve_tls(c, asking, ok_)); });
+  const std::string url = "https://localhost:" + std::to_string(server.port()) + "/";
+  CertSpec spec;
+  spec.dns_names = {"client.example"};
+  const tls::testing::CertFiles client = pki_.issue("client", spec);
+  TlsOptions with_cert = with_ca();
+  with_cert.client_cert = client.cert;
+  with_cert.client_key = client.key;
+  auto probe = make_probe(url, with_cert);
+  const ProbeResult given = run(*probe);
+  EXPECT_TRUE(given.ok()) << given.outcome;
+  auto without = make_probe(url, with_ca());
+  const ProbeResult missing = run(*without);
+  EXPECT_EQ(missing.failure, ProbeFailure::tls) << missing.outcome;
+  EXPECT_NE(missing.outcome.find("certificate required"), std::string::npos) << missing.outcome;
+  probe.reset();
+  without.reset();
+  ASSERT_TRUE(server.wait_finished(2, 10s));
+  ASSERT_EQ(served.size(), 2u);
+  EXPECT_TRUE(served[0].client_certificate);
+  EXPECT_NE(served[0].request.find("GET / HTTP/1.1"), std::string::npos);
+  EXPECT_FALSE(served[1].client_certificate);
+  EXPECT_EQ(served[1].request, "");
+}
+
+// A name with two addresses, the first refusing: the ClientHello, which goes with the
+// connect, goes again with the connect to the second, and the handshake is made there.
+TEST_F(ProbeTls, TheClientHelloGoesAgainToTheNextAddress) {
+  std::vector<test::TlsServed> served;
+  ScriptedServer server(  // on 127.0.0.1 only: 127.0.0.2 refuses the same port
+      [&](ScriptedServer::Connection& c) { served.push_back(test::serve_tls(c, *context_, ok_)); });
+  test::TestNameServer names(
+      std::map<std::string, std::string>{{"app.test", "127.0.0.2,127.0.0.1"}});
+  auto dns = net::Dns::create(&loop_, names.servers());
+  ASSERT_TRUE(dns.ok()) << dns.error();
+  // The premise: the refusing address comes first, as the name server gave them.
+  std::vector<std::string> order;
+  net::Resolver resolver(*dns.value());
+  resolver.resolve("app.test", 443, [&](int, std::vector<sockaddr_storage> found) {
+    for (const sockaddr_storage& a : found)
+      order.push_back(::inet_ntoa(reinterpret_cast<const sockaddr_in&>(a).sin_addr));
+    order.emplace_back("done");
+  });
+  while (order.empty() && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+  }
+  ASSERT_EQ(order, (std::vector<std::string>{"127.0.0.2", "127.0.0.1", "done"}));
+  // The certificate is for localhost: the probe checks that name (tls_server_name).
+  auto probe = make_probe("https://app.test:" + std::to_string(server.port()) + "/", with_ca(), 5s,
+                          "localhost");
+  probe->engine = std::make_unique<Probe>(&loop_, *dns.value());
+  const ProbeResult r = run(*probe);
+  EXPECT_TRUE(r.ok()) << r.outcome;
+  EXPECT_EQ(r.tls, TlsHandshake::full);
+  EXPECT_EQ(names.asked().front(), "app.test");
+  probe.reset();
+  ASSERT_TRUE(server.wait_finished(1, 10s));
+  EXPECT_EQ(server.connections(), 1);
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_TRUE(served[0].handshake_done);
+  EXPECT_EQ(served[0].server_name, "localhost");
+  EXPECT_NE(served[0].request.find("Host: app.test:"), std::string::npos);
 }
 
 TEST_F(ProbeTls, SelfSignedPassesWithInsecure) {

@@ -15,6 +15,7 @@ namespace httpok::test {
 struct TlsServed {
   bool handshake_done = false;
   bool session_reused = false;
+  bool client_certificate = false;  // the client sent one
   std::string server_name;
   std::string request;  // the last one
   int requests = 0;     // answered on this connection
@@ -62,6 +63,7 @@ inline TlsServed serve_tls(ScriptedServer::Connection& c,
         continue;
       served.handshake_done = true;
       served.session_reused = server.session_reused();
+      served.client_certificate = server.client_sent_certificate();
       served.server_name = server.server_name();
     }
     pending += server.read_available();

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -82,12 +83,20 @@ void TestNameServer::serve() {
     answer[4] = 0;
     answer[5] = 1;  // one question
     answer[8] = answer[9] = answer[10] = answer[11] = 0;
-    in_addr ip{};
-    const bool with_record = known != names_.end() && qtype == 1 &&
-                             ::inet_pton(AF_INET, known->second.c_str(), &ip) == 1;
+    // The name's addresses, in the order given ("127.0.0.2,127.0.0.1"): A queries only.
+    std::vector<in_addr> ips;
+    if (known != names_.end() && qtype == 1) {
+      for (std::size_t begin = 0; begin <= known->second.size();) {
+        const std::size_t end = std::min(known->second.find(',', begin), known->second.size());
+        in_addr ip{};
+        if (::inet_pton(AF_INET, known->second.substr(begin, end - begin).c_str(), &ip) == 1)
+          ips.push_back(ip);
+        begin = end + 1;
+      }
+    }
     answer[6] = 0;
-    answer[7] = with_record ? 1 : 0;
-    if (with_record) {
+    answer[7] = static_cast<char>(ips.size());
+    for (const in_addr& ip : ips) {
       const unsigned char record[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
       answer.append(reinterpret_cast<const char*>(record), sizeof record);
       answer.append(reinterpret_cast<const char*>(&ip), 4);

@@ -1,8 +1,8 @@
 // A name server on 127.0.0.1 (UDP, port 0) for the lookup tests: it answers A queries of
-// the names it is given, NXDOMAIN for others, no address for AAAA; or, silent, it never
-// answers at all. A fake, because a real one cannot be pointed at loopback names without
-// changing the machine's configuration; httpok is told to use it through
-// HTTPOK_DNS_SERVERS (servers()).
+// the names it is given (one address or several, in order), NXDOMAIN for others, no
+// address for AAAA; or, silent, it never answers at all. A fake, because a real one cannot be
+// pointed at loopback names without changing the machine's configuration; httpok is told to use it
+// through HTTPOK_DNS_SERVERS (servers()).
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,8 @@ namespace httpok::test {
 
 class TestNameServer {
  public:
-  // names: host name -> IPv4 address ("127.0.0.1"); silent: never answer.
+  // names: host name -> IPv4 address ("127.0.0.1") or addresses ("127.0.0.2,127.0.0.1");
+  // silent: never answer.
   explicit TestNameServer(std::map<std::string, std::string> names = {}, bool silent = false);
   ~TestNameServer();
   TestNameServer(const TestNameServer&) = delete;
