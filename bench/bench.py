@@ -302,12 +302,19 @@ class Bench:
         """httpok (`ours`, with --log-rounds added), the floor and the floor inside the event
         protocol (`listener`: the floor's own probe, one per TICK) in turns. The machine's
         noise drifts, and the three of a turn share it: each figure is a median of the
-        turns, and a ratio is the median of the turns' ratios."""
+        turns, and a ratio is the median of the turns' ratios. Many short turns rather than
+        a few long ones, and each turn starts with the next of the three, so that neither a
+        drift nor a place in the turn favours one of them."""
         runs = {"httpok": [], "floor": [], "listener": []}
-        for _ in range(self.n(5, 1)):
-            runs["httpok"].append(self.driven(ours[:1] + ["--log-rounds"] + ours[1:], probes)[0])
-            runs["floor"].append(self.floor(floor))
-            runs["listener"].append(self.driven(listener, probes)[0])
+        measure = {
+            "httpok": lambda: self.driven(ours[:1] + ["--log-rounds"] + ours[1:], probes)[0],
+            "floor": lambda: self.floor(floor),
+            "listener": lambda: self.driven(listener, probes)[0],
+        }
+        order = list(measure)
+        for turn in range(self.n(11, 1)):
+            for who in order[turn % 3:] + order[:turn % 3]:
+                runs[who].append(measure[who]())
         self.add(name, "us", median(runs["httpok"]) * 1e6, median(runs["floor"]) * 1e6, target,
                  ratio=median([o / f for o, f in zip(runs["httpok"], runs["floor"])]))
         self.figures[name]["listener"] = median(runs["listener"]) * 1e6
@@ -331,7 +338,7 @@ class Bench:
 
     # 1. CPU per plain-HTTP probe, one target, one TICK per probe.
     def http_probe(self):
-        probes = self.n(3000, 20)
+        probes = self.n(1500, 20)
         where = ["127.0.0.1", str(self.nginx.http_port), "/health"]
         self.one_tick_per_probe("http_probe_cpu", [self.httpok, self.nginx.url()],
                                 [self.args.floor_http] + where + [str(probes)],
@@ -362,7 +369,7 @@ class Bench:
 
     # 2. CPU per HTTPS probe, full handshake and resumed.
     def https_probe(self):
-        probes = self.n(1000, 10)
+        probes = self.n(500, 10)
         where = ["127.0.0.1", str(self.nginx.https_port), "/health"]
         for name, resume, options in (("https_full_probe_cpu", 0, ["--no-session-resumption"]),
                                       ("https_resumed_probe_cpu", 1, [])):
@@ -428,11 +435,17 @@ class Bench:
         urls = [self.nginx.url(f"/i{i}") for i in range(5)]
         urls += [self.nginx.https_url(f"/i{i}") for i in range(5)]
         write_config(conf, urls, target_extra=f"cafile = {self.pki.ca}\n")
-        starts = []
-        for _ in range(self.n(5, 1)):
-            listener = Listener([self.httpok, "--config", conf])
-            starts.append(listener.ready_seconds)
-            listener.close()
+        # The floor: the minimal OpenSSL client as an event listener (floor_tls --listen),
+        # from exec to its READY (it loads the CA file first). Started in turns with httpok.
+        floor_argv = [self.args.floor_tls, "--listen", "127.0.0.1", str(self.nginx.https_port),
+                      "/health", self.pki.ca, "1"]
+        starts, floor_starts = [], []
+        for _ in range(self.n(11, 1)):
+            for argv, times, ours in (([self.httpok, "--config", conf], starts, True),
+                                      (floor_argv, floor_starts, False)):
+                started = Listener(argv, httpok=ours)
+                times.append(started.ready_seconds)
+                started.close()
         listener = Listener([self.httpok, "--config", conf])
         seconds, period = self.n(60, 1), self.n(5.0, 0.5)
         before = listener.cpu_seconds()
@@ -449,16 +462,7 @@ class Bench:
         wakeups = (listener.wakeups() - wake_before) / max(ticks, 1)  # the main thread's
         rss, private = listener.rss_mb(), listener.status("RssAnon") / 1024.0
         listener.close()
-        # The floors: the minimal OpenSSL client as an event listener (floor_tls --listen),
-        # from exec to its READY (it loads the CA file first), and its memory after three
-        # probes of one target.
-        floor_argv = [self.args.floor_tls, "--listen", "127.0.0.1", str(self.nginx.https_port),
-                      "/health", self.pki.ca, "1"]
-        floor_starts = []
-        for _ in range(self.n(5, 1)):
-            floor = Listener(floor_argv, httpok=False)
-            floor_starts.append(floor.ready_seconds)
-            floor.close()
+        # The floor's memory after three probes of one target.
         floor = Listener(floor_argv, httpok=False)
         for _ in range(3):
             floor.round()
