@@ -34,8 +34,7 @@ std::vector<std::string> unknown_programs(const std::vector<std::string>& progra
 
 // What the local checks (no supervisord needed) look at: the sendmail and gcore programs
 // and the core directory when they will be used, and the TLS keys. Decided from the
-// configuration alone, with no I/O; empty when there is nothing to look at, and then
-// nothing needs the thread pool at start.
+// configuration alone, with no I/O.
 struct LocalChecks {
   std::optional<std::string> sendmail;  // the -s command, when some target mails
   std::optional<std::string> gcore;     // the -g command, when core files are on (-d)
@@ -43,6 +42,13 @@ struct LocalChecks {
   // Each TLS key file once, with the "target: " its warning starts with (or nothing).
   std::vector<std::pair<std::string, std::string>> keys;
   bool empty() const noexcept { return !sendmail && !gcore && !coredir && keys.empty(); }
+  // Whether looking may block, so that it needs the thread pool: the programs and the core
+  // directory may be on a file system that hangs. The TLS keys were read when the targets'
+  // TLS contexts were made, before the checks, so a stat() of them waits on nothing new.
+  bool may_block() const noexcept { return sendmail || gcore || coredir; }
+  // What they look at, for the warning when they do not end in time: "the sendmail
+  // program, the TLS keys, the gcore program and the core directory".
+  std::string what() const;
 };
 LocalChecks local_checks(const Config& config);
 

@@ -267,35 +267,38 @@ class App final : private EventListener::Handler {
   // kStartupCheckTimeout: one getAllProcessInfo (is supervisord there, does it take our
   // credentials, does every -p name a process) and the local checks of the sendmail and
   // gcore programs, the core directory and the TLS keys, on libuv's thread pool since a hung
-  // file system can block stat() for good. When the configuration names none of those, no
-  // job runs and no thread starts. Their lines are written in that order, then one line per
-  // target says what httpok watches.
+  // file system can block stat() for good. When the configuration names none of the
+  // programs or the core directory, no job runs and no thread starts: the TLS keys alone
+  // are looked at here (see LocalChecks::may_block). Their lines are written in that order,
+  // then one line per target says what httpok watches.
   void start() {
     startup::LocalChecks checks = startup::local_checks(*config_);
-    if (checks.empty()) {
-      local_done_ = true;
+    const char* path_env = std::getenv("PATH");
+    std::string path = path_env != nullptr ? path_env : kDefaultPath;
+    local_done_ = true;
+    if (!checks.may_block()) {
+      local_lines_ = startup::local_warnings(checks, path);
     } else {
-      const char* path = std::getenv("PATH");
-      local_checks_ =
-          new LocalCheckJob(this, std::move(checks), path != nullptr ? path : kDefaultPath);
+      std::string what = checks.what();
+      local_checks_ = new LocalCheckJob(this, std::move(checks), std::move(path));
       if (uv_queue_work(loop_, &local_checks_->request, &LocalCheckJob::run, &LocalCheckJob::done) <
           0) {
         delete local_checks_;
         local_checks_ = nullptr;
-        local_done_ = true;
+      } else {
+        local_done_ = false;
+        // The RPC has its own deadline; this one is for the local checks.
+        startup_deadline_.start(
+            static_cast<std::uint64_t>(kStartupCheckTimeout.count()),
+            [this, what = std::move(what)] {
+              if (local_done_)
+                return;
+              forget_local_checks();
+              on_local_checks({"httpok: warning: the checks of " + what + " did not end within " +
+                               net::duration_text(kStartupCheckTimeout) +
+                               " (a file system that hangs?)"});
+            });
       }
-    }
-    // The RPC has its own deadline; this one is for the local checks.
-    if (!local_done_) {
-      startup_deadline_.start(static_cast<std::uint64_t>(kStartupCheckTimeout.count()), [this] {
-        if (local_done_)
-          return;
-        forget_local_checks();
-        on_local_checks(
-            {"httpok: warning: the checks of the sendmail and gcore programs and the "
-             "core directory did not end within " +
-             net::duration_text(kStartupCheckTimeout) + " (a file system that hangs?)"});
-      });
     }
     rpc_->get_all_process_info(std::min(config_->rpc_timeout, kStartupCheckTimeout),
                                [this](RpcResult<std::vector<ProcessInfo>> infos) {

@@ -123,6 +123,25 @@ LocalChecks local_checks(const Config& config) {
   return checks;
 }
 
+std::string LocalChecks::what() const {
+  std::vector<std::string_view> parts;
+  if (sendmail)
+    parts.emplace_back("the sendmail program");
+  if (!keys.empty())
+    parts.emplace_back(keys.size() == 1 ? "the TLS key" : "the TLS keys");
+  if (gcore)
+    parts.emplace_back("the gcore program");
+  if (coredir)
+    parts.emplace_back("the core directory");
+  std::string text;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0)
+      text += i + 1 == parts.size() ? " and " : ", ";
+    text += parts[i];
+  }
+  return text;
+}
+
 std::vector<std::string> local_warnings(const LocalChecks& checks, std::string_view path) {
   std::vector<std::string> lines;
   auto check_program = [&](const std::string& command, const char* option, const char* what) {

@@ -131,6 +131,28 @@ TEST(LocalChecks, NoneWithoutMailCoreFilesOrTlsKeys) {
   EXPECT_FALSE(keys.sendmail || keys.gcore || keys.coredir);
 }
 
+TEST(LocalChecks, OnlyProgramsAndTheCoreDirectoryNeedTheThreadPool) {
+  startup::LocalChecks checks;
+  checks.keys.emplace_back("/etc/httpok/client.key", "");
+  // Read already, when the TLS context was made: looked at on the loop, no thread.
+  EXPECT_FALSE(checks.may_block());
+  EXPECT_EQ(checks.what(), "the TLS key");
+  checks.keys.emplace_back("/etc/httpok/other.key", "other: ");
+  EXPECT_EQ(checks.what(), "the TLS keys");
+  checks.gcore = "gcore -o";
+  checks.coredir = "/var/tmp";
+  EXPECT_TRUE(checks.may_block());
+  EXPECT_EQ(checks.what(), "the TLS keys, the gcore program and the core directory");
+  checks.sendmail = "/usr/sbin/sendmail -t -i";
+  EXPECT_EQ(checks.what(),
+            "the sendmail program, the TLS keys, the gcore program and the core directory");
+  checks.keys.clear();
+  checks.gcore.reset();
+  checks.coredir.reset();
+  EXPECT_TRUE(checks.may_block());
+  EXPECT_EQ(checks.what(), "the sendmail program");
+}
+
 TEST(LocalWarnings, OnlyForWhatIsUsed) {
   TempDir dir;
   Config config = one_target({"web"});

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "child.hpp"
@@ -151,6 +153,35 @@ TEST_F(BinaryTls, ACertificateThatExpiresInTwoDaysIsWarnedOfOnceNotEveryTick) {
     const double value = std::stod(text.substr(text.find("} ", at) + 2));
     EXPECT_NEAR(value, static_cast<double>(expires), 5.0) << name;
   }
+}
+
+// The Threads: line of /proc/PID/status.
+int threads_of(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoi(line.substr(8));
+  return -1;
+}
+
+TEST_F(BinaryTls, AClientKeyThatAnyoneCanReadIsWarnedOfBeforeReadyWithNoThreadStarted) {
+  CertSpec spec;
+  spec.dns_names = {"client.example"};
+  const tls::testing::CertFiles client = pki_.issue("client", spec);
+  std::filesystem::permissions(client.key, std::filesystem::perms(0644));
+  Child child({httpok_binary(), "--cafile", pki_.ca_file(), "--client-cert", client.cert,
+               "--client-key", client.key, url_},
+              kEnv);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == "READY\n"; }, 10s)) << child.err();
+  EXPECT_NE(child.err().find("httpok: warning: anyone can read the TLS key '" + client.key +
+                             "' (mode 0644); chmod o-r it\n"),
+            std::string::npos)
+      << child.err();
+  // The key was read when its TLS context was made: looked at again on the loop, with no
+  // thread pool started for it.
+  EXPECT_EQ(threads_of(child.pid()), 1);
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
 TEST_F(BinaryTls, UnreadableCafileIsAStartUpError) {
