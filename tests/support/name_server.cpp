@@ -89,8 +89,9 @@ void TestNameServer::serve() {
       for (std::size_t begin = 0; begin <= known->second.size();) {
         const std::size_t end = std::min(known->second.find(',', begin), known->second.size());
         in_addr ip{};
-        if (::inet_pton(AF_INET, known->second.substr(begin, end - begin).c_str(), &ip) == 1)
-          ips.push_back(ip);
+        if (ips.size() < 255 &&
+            ::inet_pton(AF_INET, known->second.substr(begin, end - begin).c_str(), &ip) == 1)
+          ips.push_back(ip);  // the count below is one byte
         begin = end + 1;
       }
     }
