@@ -39,12 +39,14 @@ struct LocalChecks {
   std::optional<std::string> sendmail;  // the -s command, when some target mails
   std::optional<std::string> gcore;     // the -g command, when core files are on (-d)
   std::optional<std::string> coredir;
-  // Each TLS key file once, with the "target: " its warning starts with (or nothing).
+  // Each TLS key file of an https target once, with the "target: " its warning starts
+  // with (or nothing).
   std::vector<std::pair<std::string, std::string>> keys;
   bool empty() const noexcept { return !sendmail && !gcore && !coredir && keys.empty(); }
   // Whether looking may block, so that it needs the thread pool: the programs and the core
-  // directory may be on a file system that hangs. The TLS keys were read when the targets'
-  // TLS contexts were made, before the checks, so a stat() of them waits on nothing new.
+  // directory may be on a file system that hangs. The TLS keys were read when their
+  // targets' TLS contexts were made, before the checks, so a stat() of them waits on
+  // nothing new.
   bool may_block() const noexcept { return sendmail || gcore || coredir; }
   // What they look at, for the warning when they do not end in time: "the sendmail
   // program, the TLS keys, the gcore program and the core directory".

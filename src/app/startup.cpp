@@ -110,9 +110,12 @@ LocalChecks local_checks(const Config& config) {
   if (mails)
     checks.sendmail = config.sendmail;
   for (const Target& target : config.targets) {
+    // Only the keys httpok uses: an http target's (from [httpok], say) is never read.
     const std::string& key = target.probe.tls.client_key;
     if (key.empty() || std::any_of(checks.keys.begin(), checks.keys.end(),
                                    [&](const auto& k) { return k.first == key; }))
+      continue;
+    if (const auto url = parse_url(target.probe.url); !url || !url.value().https())
       continue;
     checks.keys.emplace_back(key, config.targets.size() > 1 ? target.name + ": " : "");
   }

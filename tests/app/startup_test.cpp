@@ -122,6 +122,9 @@ TEST(LocalChecks, NoneWithoutMailCoreFilesOrTlsKeys) {
   EXPECT_EQ(cores.coredir, "/var/tmp");
   config.coredir.reset();
   config.targets[0].probe.tls.client_key = "/etc/httpok/client.key";
+  // An http target never reads its key (set in [httpok] for all, say): not looked at.
+  EXPECT_TRUE(startup::local_checks(config).empty());
+  config.targets[0].probe.url = "https://127.0.0.1:8443/health";
   config.targets.push_back(config.targets[0]);
   config.targets[1].name = "other";
   const startup::LocalChecks keys = startup::local_checks(config);
@@ -183,6 +186,7 @@ TEST(LocalWarnings, ATlsKeyThatAnyoneCanReadOncePerFile) {
   const std::string key = (dir / "client.key").string();
   write_file(key, "not really a key\n");
   Config config = one_target({"web"});
+  config.targets[0].probe.url = "https://127.0.0.1:8443/health";
   config.targets[0].probe.tls.client_key = key;
   config.targets.push_back(config.targets[0]);
   config.targets[1].name = "other";
