@@ -26,7 +26,10 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
   const std::string webapp = "python3 " + (support_dir() / "webapp.py").string() + " ";
   const std::string base = "http://127.0.0.1:";
   write_file(dir / "httpok.conf",
-             "[httpok]\ntimeout = 5\n\n"
+             // Each target checks once, at start, and not again for an hour: a second
+             // round (a TICK_5 that came before httpok was stopped, once) would restart the
+             // failing targets' programs again.
+             "[httpok]\ntimeout = 5\ninterval = 3600\n\n"
              "[target:site]\nurl = " +
                  base + std::to_string(front_port) +
                  "/\nprograms = front\n\n"
@@ -35,10 +38,7 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
                  "/status/500\nprograms = api, workers:*\n\n"
                  "[target:jobs]\nurl = " +
                  base + std::to_string(api_port) + "/status/503\nprograms = workers:worker2\n");
-  // startsecs=0: a restart does not wait a second for RUNNING, so the first round's four
-  // restarts end seconds before the next TICK_5 and httpok is stopped before a second
-  // round, which would restart the failing targets' programs again.
-  const std::string program = "\nstartsecs=0\nstopwaitsecs=2\nautorestart=false\n\n";
+  const std::string program = "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n";
   sv.start("[program:front]\ncommand=" + webapp + std::to_string(front_port) + program +
            "[program:api]\ncommand=" + webapp + std::to_string(api_port) + program +
            "[program:worker1]\ncommand=sleep 1000" + program +
@@ -58,8 +58,8 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
   ASSERT_TRUE(sv.wait_for_state("httpok", "RUNNING", 20s)) << started << sv.log();
 
   auto err = [&] { return read_file_or_empty(dir / "httpok.err"); };
-  // Both failing targets' blocks of the first round, whichever came first: the second
-  // one ends with the line that skips worker2 (the last process of either block).
+  // Both failing targets' blocks, whichever came first: the second one ends with the line
+  // that skips worker2 (the last process of either block).
   const std::string not_again =
       "workers:worker2 was restarted for api after this check began, "
       "NOT restarting again\n";
@@ -69,7 +69,7 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
       },
       40s))
       << err() << sv.log();
-  sv.ctl({"stop", "httpok"});  // no second round
+  sv.ctl({"stop", "httpok"});
   ASSERT_TRUE(sv.wait_for_state("httpok", "STOPPED", 10s)) << sv.log();
   const std::string log = without_timings(err());
   const std::size_t api_block = log.find("Restarting selected processes ['api', 'workers:*']\n");
