@@ -312,7 +312,7 @@ class Bench:
             "listener": lambda: self.driven(listener, probes)[0],
         }
         order = list(measure)
-        for turn in range(self.n(11, 1)):
+        for turn in range(self.n(12, 1)):  # each of the three goes first 4 times
             for who in order[turn % 3:] + order[:turn % 3]:
                 runs[who].append(measure[who]())
         self.add(name, "us", median(runs["httpok"]) * 1e6, median(runs["floor"]) * 1e6, target,
@@ -443,7 +443,7 @@ class Bench:
                       "/health", self.pki.ca, "1"]
         starts, floor_starts = [], []
         pair = [([self.httpok, "--config", conf], starts, True), (floor_argv, floor_starts, False)]
-        for turn in range(self.n(11, 1)):
+        for turn in range(self.n(12, 1)):  # even: each of the two goes first as often
             for argv, times, ours in pair if turn % 2 == 0 else pair[::-1]:
                 started = Listener(argv, httpok=ours)
                 times.append(started.ready_seconds)
