@@ -437,7 +437,7 @@ class Bench:
         write_config(conf, urls, target_extra=f"cafile = {self.pki.ca}\n")
         # The floor: the minimal OpenSSL client as an event listener (floor_tls --listen),
         # from exec to its READY (it loads the CA file first). Started in turns with httpok,
-        # each turn starting with the other of the two than the last; the ratio is the
+        # which of the two goes first alternating from turn to turn; the ratio is the
         # median of the turns' ratios.
         floor_argv = [self.args.floor_tls, "--listen", "127.0.0.1", str(self.nginx.https_port),
                       "/health", self.pki.ca, "1"]

@@ -112,7 +112,7 @@ Config one_target(std::vector<std::string> programs) {
 
 TEST(LocalChecks, NoneWithoutMailCoreFilesOrTlsKeys) {
   Config config = one_target({"web"});
-  EXPECT_TRUE(startup::local_checks(config).empty());  // then no thread pool at start
+  EXPECT_TRUE(startup::local_checks(config).empty());  // nothing to look at, on no thread
   config.email = "ops@example.com";
   EXPECT_EQ(startup::local_checks(config).sendmail, config.sendmail);
   config.email.reset();
