@@ -85,6 +85,11 @@ class RestartLimit {
   Decision check(const std::string& namespec, const std::string& target,
                  const PolicySettings& settings);
   void restarted(const std::string& namespec);
+  // check() said `decision`, but the run did not act on it or say it (another target
+  // restarted the program first): undo what it recorded, so that the next check decides,
+  // and says, it again (a give-up is not kept unsaid, a resume not lost unsaid).
+  void revert(const std::string& namespec, const std::string& target,
+              const PolicySettings& settings, const Decision& decision);
   // Whether some target gave up on `namespec` and its limit still holds now (the restarts
   // within its window still reach it): by the clock, not only when it checks again.
   bool gave_up(const std::string& namespec) const;

@@ -357,6 +357,9 @@ struct ActionRun::Impl {
         }
         const std::string namespec = current_namespec();
         if (const auto by = restarted_by_another(namespec)) {
+          // plan() decided the limit before that restart: what it recorded goes unsaid.
+          if (settings.limit != nullptr)
+            settings.limit->revert(namespec, settings.target, settings.policy, limits[index]);
           ++index;
           return write(namespec + " was restarted for " + *by +
                            " after this check began, NOT restarting again",

@@ -114,6 +114,20 @@ RestartLimit::Decision RestartLimit::check(const std::string& namespec, const st
   return decision;
 }
 
+void RestartLimit::revert(const std::string& namespec, const std::string& target,
+                          const PolicySettings& settings, const Decision& decision) {
+  const auto it = programs_.find(namespec);
+  if (it == programs_.end())
+    return;
+  std::vector<GaveUp>& gave_up = it->second.gave_up;
+  const auto mine = std::find_if(gave_up.begin(), gave_up.end(),
+                                 [&](const GaveUp& g) { return g.target == target; });
+  if (decision.kind == Decision::Kind::give_up && mine != gave_up.end())
+    gave_up.erase(mine);
+  else if (decision.kind == Decision::Kind::resume && mine == gave_up.end())
+    gave_up.push_back(GaveUp{target, settings});
+}
+
 bool RestartLimit::gave_up(const std::string& namespec) const {
   const auto it = programs_.find(namespec);
   if (it == programs_.end())

@@ -80,6 +80,8 @@ class FakeSupervisor : public SupervisorApi {
 
   void stop_process(const std::string& namespec, BoolCallback done) override {
     events_.push_back("stopProcess " + namespec);
+    if (on_stop)
+      on_stop(namespec);
     RpcResult<bool> result;
     if (auto it = stop_errors.find(namespec); it != stop_errors.end()) {
       result.error = it->second;
@@ -122,6 +124,8 @@ class FakeSupervisor : public SupervisorApi {
   std::map<std::string, RpcError> stop_errors;
   std::map<std::string, RpcError> start_errors;
   bool answer_twice = false;
+  // What else happens while a process is being stopped (another target's restart).
+  std::function<void(const std::string&)> on_stop;
 
  private:
   void answer(std::function<void()> f) {
@@ -930,6 +934,59 @@ TEST_P(ActionsTest, MaxRestartsGivesUpOnceInTheBlockThenStaysQuietThenResumes) {
             "web restarted\n"
             "Mailed:\n\n" +
                 mailed() + "\n");
+}
+
+// plan() decides the limit of every process up front. When another target restarts one of
+// them before its turn, that decision goes unsaid, so it is not kept: the next check gives
+// up, and says so, rather than staying quiet about a give-up no block ever named.
+TEST_P(ActionsTest, AGiveUpOvertakenByAnotherTargetsRestartIsSaidByTheNextCheck) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  RestartLedger ledger([&] { return now; });
+  ActionSettings settings = superlance_settings({"api", "web"});
+  settings.email.reset();
+  settings.limit = &limit;
+  settings.ledger = &ledger;
+  settings.target = "front";
+  settings.policy.max_restarts = 1;
+  settings.policy.restart_window = std::chrono::seconds(100);
+  // web was restarted once already (the limit of "front"); api never was.
+  PolicySettings lenient;
+  lenient.max_restarts = 5;
+  lenient.restart_window = settings.policy.restart_window;
+  ASSERT_EQ(limit.check("web", "back", lenient).kind, RestartLimit::Decision::Kind::restart);
+  limit.restarted("web");
+  now += std::chrono::seconds(1);
+  settings.check_began = now;
+  rpc_.infos = {{"api", "api", "RUNNING", kStateRunning, 11},
+                {"web", "web", "RUNNING", kStateRunning, 12}};
+  // While api is stopped, the other target ("back", a higher limit) restarts web.
+  rpc_.on_stop = [&](const std::string& namespec) {
+    if (namespec != "api")
+      return;
+    now += std::chrono::seconds(1);
+    limit.restarted("web");
+    ledger.record("web", "back");
+  };
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['api', 'web']\n"
+            "api is in RUNNING state, restarting\n"
+            "api restarted\n"
+            "web was restarted for back after this check began, NOT restarting again\n");
+  EXPECT_FALSE(limit.gave_up("web"));  // no block said it
+
+  // The next check of "front", begun after that restart: it gives up on web, and says so.
+  rpc_.on_stop = nullptr;
+  stderr_.clear();
+  done_calls_ = 0;
+  now += std::chrono::seconds(1);
+  settings.check_began = now;
+  settings.programs = {"web"};
+  rpc_.infos = {{"web", "web", "RUNNING", kStateRunning, 13}};
+  EXPECT_EQ(act(settings),
+            "Restarting selected processes ['web']\n"
+            "giving up on web: 2 restarts within 100 s\n");
+  EXPECT_TRUE(limit.gave_up("web"));
 }
 
 TEST_P(ActionsTest, ReviveStartsAFatalOrExitedProcessButNeverAStoppedOne) {

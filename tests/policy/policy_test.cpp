@@ -221,6 +221,33 @@ TEST(RestartLimit, TargetsWithTheirOwnLimitsOnOneProgramEachSayItOnce) {
   EXPECT_EQ(limit.check("web", "long", long_window).kind, Limit::give_up);  // 3 in an hour
 }
 
+TEST(RestartLimit, ARevertedDecisionIsDecidedAndSaidAgainByTheNextCheck) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  PolicySettings s;
+  s.max_restarts = 1;
+  s.restart_window = 100s;
+  limit.revert("web", "api", s, {Limit::give_up, 1});  // nothing known of web: no effect
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::restart);
+  limit.restarted("web");
+  const auto give_up = limit.check("web", "api", s);
+  ASSERT_EQ(give_up.kind, Limit::give_up);
+  limit.revert("web", "api", s, give_up);  // not said: said by the next check
+  EXPECT_FALSE(limit.gave_up("web"));
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::give_up);
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::given_up);
+  now += 100s;
+  const auto resume = limit.check("web", "api", s);
+  ASSERT_EQ(resume.kind, Limit::resume);
+  limit.revert("web", "api", s, resume);  // not said either: still given up
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::resume);
+  // A reverted restart, or another target's decision, changes nothing of this one's.
+  limit.revert("web", "api", s, {Limit::restart, 0});
+  limit.revert("web", "deep", s, {Limit::give_up, 1});
+  limit.restarted("web");
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::give_up);
+}
+
 TEST(GraceReason, AYoungOrStartingProcessOfTheTargetPutsItsFailureInGrace) {
   RestartSettings restart;
   restart.programs = {"web", "workers:*"};
