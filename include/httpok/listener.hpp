@@ -33,6 +33,7 @@ struct Event {
   std::string_view header(std::string_view key) const;
   std::string_view eventname() const { return value(eventname_value); }
   std::optional<std::uint64_t> serial() const;
+  std::optional<std::uint64_t> pool_serial() const;  // read from the line when asked for
   bool is_tick() const { return eventname().starts_with("TICK"); }
   bool operator==(const Event& other) const {
     return line == other.line && payload == other.payload;
@@ -88,6 +89,24 @@ class SerialWindow {
   std::size_t count_ = 0;
   std::size_t next_ = 0;
   std::uint64_t highest_ = 0;  // of every serial seen: one above it is new, with no search
+};
+
+// supervisord numbers the events of a listener's pool as it takes them in (poolserial) and,
+// when the pool's buffer (buffer_size) is full, drops the oldest: a number skipped is an
+// event that never comes. Fed the poolserial of each new event, in order. Pure.
+class PoolSerials {
+ public:
+  // Whether events may be missing before the one numbered `serial`: after the first, any
+  // number but the next; the first, any number but 0 (a pool's first event), since the
+  // pool may have dropped events before this process read any (or an earlier instance of
+  // the listener read them: it cannot be told apart).
+  bool missed(std::uint64_t serial);
+  // The number before the last missed() call; none for the first event.
+  std::optional<std::uint64_t> previous() const { return previous_; }
+
+ private:
+  std::optional<std::uint64_t> previous_;
+  std::optional<std::uint64_t> last_;
 };
 
 // The protocol bytes httpok writes: nothing else may ever reach stdout.

@@ -362,7 +362,7 @@ class App final : private EventListener::Handler {
           infos.error.describe()};
     } else {
       rpc_lines_ = startup::process_warnings(*config_, *infos.value);
-      remember_processes(*infos.value);
+      remember_processes(*infos.value, table_changes_);  // no event comes before READY
     }
     rpc_done_ = true;
     finish_startup();
@@ -421,6 +421,8 @@ class App final : private EventListener::Handler {
   void on_event(const Event& event) override {
     if (metrics_file_ != nullptr)
       count_event(event.eventname());  // written with the round's results
+    if (const auto serial = event.pool_serial(); serial && pool_serials_.missed(*serial))
+      on_events_missed(*serial);
     if (event.eventname().starts_with("PROCESS_STATE_"))
       return on_process_state(event);
     if (!event.is_tick() || stopping_ || draining_)
@@ -595,11 +597,38 @@ class App final : private EventListener::Handler {
   }
 
   // The process table: seeded by a getAllProcessInfo (at start, and by any later one),
-  // kept up to date by PROCESS_STATE events once they come.
-  void remember_processes(const std::vector<ProcessInfo>& infos) {
-    if (state_events_ && table_.value)
+  // kept up to date by PROCESS_STATE events once they come. `asked` is table_changes_ when
+  // the answer was asked for: once events come, only an answer asked for after the last of
+  // them seeds an empty table (one that came since may be newer than the answer).
+  void remember_processes(const std::vector<ProcessInfo>& infos, std::uint64_t asked) {
+    if (state_events_ && (table_.value || asked != table_changes_))
       return;  // the events are newer than any answer
     table_.value = infos;
+  }
+
+  // Events that never came, by the pool's numbers: supervisord drops the oldest of a
+  // listener's buffer when it is full (a burst of PROCESS_STATE events from a group that
+  // starts or stops). A PROCESS_STATE event among them would leave the table behind for
+  // good, so it is emptied: -E and --grace ask supervisord again, and its answer seeds it.
+  // The first event may follow lost ones too (its number is not the pool's first), but
+  // that is also what an earlier httpok that read them leaves: emptied without a word.
+  // Without PROCESS_STATE events nothing is said either: nothing is lost but a TICK, as
+  // superlance would not say.
+  void on_events_missed(std::uint64_t serial) {
+    table_.value.reset();
+    ++table_changes_;
+    const auto previous = pool_serials_.previous();
+    if (!previous || !state_events_)
+      return;
+    own_line(nullptr,
+             "httpok: warning: event " + std::to_string(serial) +
+                 " of this listener's pool came after " + std::to_string(*previous) + ": " +
+                 (serial > *previous
+                      ? "supervisord dropped the " + std::to_string(serial - *previous - 1) +
+                            " between (the listener's buffer_size was full)"
+                      : "the numbers went back") +
+                 "; the process states are read from supervisord again",
+             log::Level::warning, "events_missed");
   }
 
   // PROCESS_STATE_*: the listener is subscribed to them, so the table is current and
@@ -616,6 +645,7 @@ class App final : private EventListener::Handler {
     }
     const ProcessStateEvent& change = parsed.value();
     state_events_ = true;
+    ++table_changes_;
     ProcessInfo seen;
     seen.name = change.name;
     seen.group = change.group;
@@ -662,11 +692,11 @@ class App final : private EventListener::Handler {
     query->waiting.emplace_back(state.id, std::move(then));
     if (!state.target->interval)
       query_ = query;
-    rpc_->get_all_process_info([this, query](ProcessAnswer infos) {
+    rpc_->get_all_process_info([this, query, asked = table_changes_](ProcessAnswer infos) {
       if (stopping_ || draining_)
         return;
       if (infos.ok())
-        remember_processes(*infos.value);
+        remember_processes(*infos.value, asked);
       query->answer = std::move(infos);
       for (auto& [id, waiting] : std::exchange(query->waiting, {}))
         waiting(id, *query->answer);
@@ -1389,7 +1419,9 @@ class App final : private EventListener::Handler {
   // The process table, as an answer: seeded by a getAllProcessInfo, kept current by
   // PROCESS_STATE events; -E and --grace read it in place.
   ProcessAnswer table_;
-  bool state_events_ = false;  // PROCESS_STATE events come
+  bool state_events_ = false;        // PROCESS_STATE events come
+  std::uint64_t table_changes_ = 0;  // PROCESS_STATE events and gaps, one each
+  PoolSerials pool_serials_;
   Scheduler scheduler_{SchedulerSettings{config_->max_concurrent, config_->jitter},
                        [engine = std::mt19937_64(std::random_device{}())]() mutable {
                          return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

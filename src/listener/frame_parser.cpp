@@ -27,13 +27,24 @@ std::string_view Event::header(std::string_view key) const {
   return {};
 }
 
-std::optional<std::uint64_t> Event::serial() const {
-  const std::string_view text = value(serial_value);
+namespace {
+
+std::optional<std::uint64_t> number(std::string_view text) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
     return std::nullopt;
   return value;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> Event::serial() const {
+  return number(value(serial_value));
+}
+
+std::optional<std::uint64_t> Event::pool_serial() const {
+  return number(header("poolserial"));
 }
 
 namespace {
@@ -186,6 +197,16 @@ bool SerialWindow::seen(std::uint64_t serial) {
   if (count_ < kSize)
     ++count_;
   return false;
+}
+
+bool PoolSerials::missed(std::uint64_t serial) {
+  previous_ = last_;
+  last_ = serial;
+  // supervisord's counter wraps to 0 after the largest Python int it allows (sys.maxsize).
+  constexpr std::uint64_t kLargest = INT64_MAX;
+  if (!previous_)
+    return serial != 0;
+  return serial != (*previous_ == kLargest ? 0 : *previous_ + 1);
 }
 
 }  // namespace httpok

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -42,6 +43,14 @@ std::string frame(const std::string& eventname, const std::string& payload, int 
 }
 std::string tick(int serial) {
   return frame("TICK_5", "when:1700000000", serial);
+}
+// An event with its own number in the pool (poolserial), where frame() gives the serial.
+std::string pool_frame(const std::string& eventname, const std::string& payload, int serial,
+                       int poolserial) {
+  std::string event = frame(eventname, payload, serial);
+  const std::string from = " poolserial:" + std::to_string(serial) + " ";
+  return event.replace(event.find(from), from.size(),
+                       " poolserial:" + std::to_string(poolserial) + " ");
 }
 
 // What httpok wrote after its start-up lines (the warnings and the "watching" lines, all
@@ -1417,12 +1426,14 @@ TEST(Binary, WithProcessStateEventsNotEagerAsksSupervisordNoMore) {
   ScriptedSupervisord sv;
   Child child({httpok_binary(), "-E", "--log-rounds", "-p", "foo", up.url()}, sv.env());
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
-  // events=TICK_5,PROCESS_STATE: a state change, then one that does not parse.
-  child.write_stdin(frame("PROCESS_STATE_RUNNING",
-                          "processname:foo groupname:foo from_state:STARTING pid:4242", 1));
-  child.write_stdin(frame("PROCESS_STATE_RUNNING", "processname:foo from_state:STARTING", 2));
+  // events=TICK_5,PROCESS_STATE: a state change, then one that does not parse; the pool's
+  // first events (poolserial from 0), so none were lost before them.
+  child.write_stdin(pool_frame("PROCESS_STATE_RUNNING",
+                               "processname:foo groupname:foo from_state:STARTING pid:4242", 1, 0));
+  child.write_stdin(
+      pool_frame("PROCESS_STATE_RUNNING", "processname:foo from_state:STARTING", 2, 1));
   for (int serial = 3; serial <= 5; ++serial) {
-    child.write_stdin(tick(serial));
+    child.write_stdin(pool_frame("TICK_5", "when:1700000000", serial, serial - 1));
     ASSERT_TRUE(wait_rounds(child, static_cast<std::size_t>(serial - 2))) << child.err();
   }
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(5); }, 10s)) << child.out();
@@ -1434,6 +1445,93 @@ TEST(Binary, WithProcessStateEventsNotEagerAsksSupervisordNoMore) {
                              "no groupname\n"),
             std::string::npos)
       << child.err();
+}
+
+// supervisord drops the oldest events of a full buffer (a burst from a group that starts
+// or stops): a PROCESS_STATE event lost would leave the table behind for good (foo seen
+// STOPPED, never checked again while it runs hung). A number skipped in the pool's events
+// sends -E to supervisord again, and its answer seeds the table again.
+TEST(Binary, EventsThatNeverCameSendNotEagerToSupervisordAgain) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedSupervisord sv;  // lists foo RUNNING
+  Child child({httpok_binary(), "-E", "--log-rounds", "-p", "foo", up.url()}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  // The first event is the pool's 7th: the ones before may have been lost (or read by an
+  // httpok before this one), so the table is read again, without a word.
+  child.write_stdin(pool_frame("PROCESS_STATE_STOPPED",
+                               "processname:foo groupname:foo from_state:STOPPING", 1, 7));
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 2, 8));
+  ASSERT_TRUE(wait_rounds(child, 1)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 2);
+  EXPECT_EQ(up.connections(), 1);  // supervisord said RUNNING
+  child.write_stdin(pool_frame("PROCESS_STATE_STOPPED",
+                               "processname:foo groupname:foo from_state:STOPPING", 3, 9));
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 4, 10));
+  ASSERT_TRUE(wait_rounds(child, 2)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 2);  // the table: STOPPED, not checked
+  EXPECT_EQ(up.connections(), 1);
+  // 11 to 14 never came (foo's STARTING and RUNNING among them).
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 5, 15));
+  ASSERT_TRUE(wait_rounds(child, 3)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 3);
+  EXPECT_EQ(up.connections(), 2);
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 6, 16));
+  ASSERT_TRUE(wait_rounds(child, 4)) << child.err();
+  EXPECT_EQ(sv.rpc.connections(), 3);  // seeded again by that answer
+  EXPECT_EQ(up.connections(), 3);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(6); }, 10s)) << child.out();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(count_of(child.err(), "httpok: warning: event "), 1u) << child.err();
+  EXPECT_NE(child.err().find("httpok: warning: event 15 of this listener's pool came after 10: "
+                             "supervisord dropped the 4 between (the listener's buffer_size was "
+                             "full); the process states are read from supervisord again\n"),
+            std::string::npos)
+      << child.err();
+}
+
+// An answer asked for before an event came may be older than the event: it does not seed
+// the table (the event would be lost under it), and the next check asks again.
+TEST(Binary, AnEventThatCameWhileSupervisordWasAskedIsNotLostUnderItsAnswer) {
+  ScriptedServer up([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
+  std::atomic<int> calls{0};
+  ScriptedServer rpc([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    if (++calls == 2)  // the question after the gap waits for the test
+      opened.wait_for(10s);
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));  // foo RUNNING
+  });
+  const std::map<std::string, std::string> env = {
+      {"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+      {"SUPERVISOR_GROUP_NAME", "httpok"},
+      {"SUPERVISOR_PROCESS_NAME", "httpok"}};
+  Child child({httpok_binary(), "-E", "--log-rounds", "-p", "foo", up.url()}, env);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(pool_frame("PROCESS_STATE_RUNNING",
+                               "processname:foo groupname:foo from_state:STARTING pid:1", 1, 0));
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 2, 5));  // 1 to 4 never came
+  ASSERT_TRUE(child.wait_for([&] { return rpc.connections() == 2; }, 10s)) << child.err();
+  // While supervisord is being asked, foo stops.
+  child.write_stdin(pool_frame("PROCESS_STATE_STOPPED",
+                               "processname:foo groupname:foo from_state:STOPPING", 3, 6));
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(3); }, 10s)) << child.out();
+  gate.set_value();
+  ASSERT_TRUE(wait_rounds(child, 1)) << child.err();
+  EXPECT_EQ(up.connections(), 1);  // the answer decided this check
+  child.write_stdin(pool_frame("TICK_5", "when:1700000000", 4, 7));
+  ASSERT_TRUE(wait_rounds(child, 2)) << child.err();
+  EXPECT_EQ(rpc.connections(), 3);  // asked again: the table was not seeded by that answer
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(4); }, 10s)) << child.out();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
 TEST(Binary, NotEagerSkipsTheCheckWhenNothingWatchedRuns) {

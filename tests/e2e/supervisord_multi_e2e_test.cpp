@@ -1,5 +1,6 @@
 // Many targets in one httpok under a real supervisord: each failing target restarts its own
 // programs and nothing else, and a program two failing targets share is restarted once.
+// Many programs: a group that restarts overflows the listener's event buffer.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -110,6 +111,51 @@ TEST(ManyTargets, EachRestartsOnlyItsProgramsAndASharedOneOnce) {
   EXPECT_NE(sv.pid_of("workers:worker1"), worker1_pid);
   EXPECT_NE(sv.pid_of("workers:worker2"), worker2_pid);
   EXPECT_EQ(sv.log().find("stopped: front "), std::string::npos) << sv.log();
+}
+
+// A group of 15 programs restarts: 60 PROCESS_STATE events at once overflow the default
+// buffer_size (10), and supervisord drops the oldest, web's among them. httpok sees the
+// gap in the pool's numbers and asks supervisord again, so -E still checks web, and its
+// hang is restarted (with the events lost under a stale table, web was never checked
+// again).
+TEST(ManyPrograms, AGroupRestartThatOverflowsTheEventBufferStillRestartsAHungProgram) {
+  if (!Supervisord::available())
+    GTEST_SKIP() << "supervisord is not installed";
+  Supervisord sv;
+  const int port = free_tcp_port();
+  const auto dir = sv.dir();
+  const std::string hang = (dir / "hang").string();
+  std::string programs = "web";
+  std::string sleepers;
+  for (int i = 1; i <= 14; ++i) {
+    programs += ",p" + std::to_string(i);
+    sleepers += "[program:p" + std::to_string(i) +
+                "]\ncommand=sleep 1000\nstartsecs=1\nstopwaitsecs=1\nautorestart=false\n\n";
+  }
+  sv.start("[group:pool]\nprograms=" + programs + "\n\n[program:web]\ncommand=python3 " +
+           (support_dir() / "webapp.py").string() + " " + std::to_string(port) + " " + hang +
+           "\nstartsecs=1\nstopwaitsecs=2\nautorestart=false\n\n" + sleepers +
+           "[eventlistener:httpok]\ncommand=" + httpok_binary() + " -E -p pool:web -t 2 " +
+           "http://127.0.0.1:" + std::to_string(port) +
+           "/\nevents=TICK_5,PROCESS_STATE\nstartsecs=0\nautostart=false\nstderr_logfile=" +
+           (dir / "httpok.err").string() + "\n");
+  ASSERT_TRUE(sv.wait_for_state("pool:web", "RUNNING", 20s)) << sv.log();
+  sv.ctl({"start", "httpok"});
+  ASSERT_TRUE(sv.wait_for_state("httpok", "RUNNING", 20s)) << sv.log();
+  sv.ctl({"restart", "pool:*"});
+  ASSERT_TRUE(sv.wait_for_state("pool:web", "RUNNING", 20s)) << sv.log();
+  ASSERT_TRUE(wait_until([&] { return tcp_accepts(port); }, 20s));
+  write_file(hang, "");  // web hangs from now on
+  auto err = [&] { return without_timings(read_file_or_empty(dir / "httpok.err")); };
+  const bool restarted =
+      wait_until([&] { return err().find("pool:web restarted\n") != std::string::npos; }, 40s);
+  sv.ctl({"stop", "httpok"});
+  std::filesystem::remove(hang);
+  const std::string log = err();
+  EXPECT_TRUE(restarted) << log << sv.log();
+  EXPECT_NE(sv.log().find("event buffer overflowed"), std::string::npos) << sv.log();
+  EXPECT_NE(log.find("supervisord dropped the "), std::string::npos) << log;
+  EXPECT_NE(log.find("timed out after 2 s"), std::string::npos) << log;
 }
 
 }  // namespace

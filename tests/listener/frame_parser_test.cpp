@@ -178,6 +178,34 @@ TEST(FrameParser, IdleOnlyBetweenFrames) {
   EXPECT_TRUE(parser.idle());
 }
 
+TEST(PoolSerials, ANumberSkippedIsAnEventThatNeverCame) {
+  PoolSerials pool;
+  EXPECT_FALSE(pool.missed(0));  // the pool's first event
+  EXPECT_FALSE(pool.previous());
+  EXPECT_FALSE(pool.missed(1));
+  EXPECT_FALSE(pool.missed(2));
+  EXPECT_TRUE(pool.missed(7));  // 3 to 6 were dropped
+  EXPECT_EQ(pool.previous(), 2u);
+  EXPECT_FALSE(pool.missed(8));  // in order again
+  EXPECT_TRUE(pool.missed(3));   // going back is no order either
+  EXPECT_EQ(pool.previous(), 8u);
+}
+
+TEST(PoolSerials, AFirstEventOtherThanThePoolsFirstMayFollowLostOnes) {
+  PoolSerials restarted;
+  EXPECT_TRUE(restarted.missed(41));  // an earlier listener read 0 to 40, or they were lost
+  EXPECT_FALSE(restarted.previous());
+  EXPECT_FALSE(restarted.missed(42));
+}
+
+TEST(PoolSerials, SupervisordsCounterWrapsToZero) {
+  PoolSerials pool;
+  pool.missed(INT64_MAX - 1);
+  EXPECT_FALSE(pool.missed(INT64_MAX));
+  EXPECT_FALSE(pool.missed(0));
+  EXPECT_FALSE(pool.missed(1));
+}
+
 TEST(SerialWindow, RemembersRecentSerials) {
   SerialWindow window;
   EXPECT_FALSE(window.seen(5));
