@@ -19,7 +19,9 @@
 namespace httpok::net {
 
 // Whether a libuv error is this machine's, not the peer's: EMFILE, ENFILE, ENOMEM,
-// ENOBUFS, EADDRNOTAVAIL (out of descriptors, memory or local ports).
+// ENOBUFS, EADDRNOTAVAIL (out of descriptors, memory or local ports). The connector
+// takes EADDRNOTAVAIL as one address's failure (a family the host cannot use gives it
+// too), and this machine's only when every address gives it.
 bool is_local_error(int uv_status) noexcept;
 
 enum class ConnectFailure {
@@ -101,6 +103,7 @@ class Connector {
   std::vector<sockaddr_storage> addresses_;
   std::size_t next_ = 0;
   int last_error_ = 0;
+  bool refused_ = false;  // an address of this pass refused the connection
   std::uint64_t started_ms_ = 0;
   bool resolving_ = false;
 };

@@ -37,6 +37,7 @@ bool Connector::start(const ConnectTarget& target, std::string_view early) {
   early_ = early;
   started_ms_ = uv_now(loop_);
   last_error_ = 0;
+  refused_ = false;
   next_ = 0;
   if (!target.unix_path.empty() || target.is_literal()) {
     // Connect at once. A failure that comes back at once is reported on the next turn of
@@ -71,8 +72,13 @@ bool Connector::start(const ConnectTarget& target, std::string_view early) {
 
 void Connector::connect_next() {
   if (next_ >= addresses_.size()) {  // every address failed
-    if (!retry_later(last_error_))
-      events_.on_connect_failed(ConnectFailure::connect, last_error_);
+    // What the peer said counts most: a refusal from any address (nobody listens, and it
+    // may be starting: tried again), then the last other error; EADDRNOTAVAIL only when
+    // every address said it (out of local ports: this machine's).
+    const int status = refused_ ? UV_ECONNREFUSED : last_error_;
+    if (!retry_later(status))
+      events_.on_connect_failed(
+          status == UV_EADDRNOTAVAIL ? ConnectFailure::local : ConnectFailure::connect, status);
     return;
   }
   const int rc = connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
@@ -95,11 +101,15 @@ void Connector::connect_next() {
 }
 
 void Connector::attempt_failed(int status) {
-  if (is_local_error(status)) {
+  if (is_local_error(status) && status != UV_EADDRNOTAVAIL) {
     // No socket to try with: every other address would fail the same way.
     return events_.on_connect_failed(ConnectFailure::local, status);
   }
-  last_error_ = status;
+  // EADDRNOTAVAIL is one address's: out of local ports, or a family this host cannot use
+  // (::1 where IPv6 is turned off) while the next address, 127.0.0.1, answers.
+  if (status != UV_EADDRNOTAVAIL || last_error_ == 0 || last_error_ == UV_EADDRNOTAVAIL)
+    last_error_ = status;
+  refused_ = refused_ || status == UV_ECONNREFUSED;
   if (!target_->unix_path.empty()) {
     if (!retry_later(status))
       events_.on_connect_failed(ConnectFailure::connect, status);
@@ -124,6 +134,7 @@ bool Connector::retry_later(int status) {
       return;
     }
     next_ = 0;
+    refused_ = false;
     connect_next();
   });
   return true;

@@ -113,6 +113,37 @@ TEST(Binary, EofExitsWithinASecondEvenDuringAHostNameLookup) {
   EXPECT_EQ(after_startup(child.err()), "");
 }
 
+// Where IPv6 is turned off but /etc/hosts still names ::1 localhost (RHEL's and Docker's
+// default), a connect to ::1 fails with EADDRNOTAVAIL. That is one address's failure, not
+// this machine's: 127.0.0.1 refusing is what counts, a failure that restarts (were it a
+// local error, a service that is down would never be restarted). Run in a network and
+// mount namespace of its own: IPv6 off on its loopback, its own /etc/hosts.
+TEST(Binary, AnAddressTheHostCannotUseIsThatAddressesFailureNotALocalError) {
+  TempDir dir;
+  if (std::system("PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/bin/unshare -n -m sh -c "
+                  "'ip link set lo up' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no network and mount namespaces here (unshare -n -m, ip)";
+  const std::string port = std::to_string(free_tcp_port());
+  for (const std::string order :
+       {"::1 localhost\n127.0.0.1 localhost\n", "127.0.0.1 localhost\n::1 localhost\n"}) {
+    const std::string hosts = (dir / "hosts").string();
+    write_file(hosts, order);
+    const std::string script =
+        "ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6 && "
+        "mount --bind " +
+        hosts + " /etc/hosts && exec " + httpok_binary() + " --once -t 3 http://localhost:" + port +
+        "/";
+    Child child({"/usr/bin/unshare", "-n", "-m", "sh", "-c", script},
+                {{"PATH", "/usr/sbin:/usr/bin:/sbin:/bin"}});
+    EXPECT_EQ(child.wait_exit(10s), 1) << child.out() << child.err();
+    EXPECT_EQ(child.out().rfind("default  FAIL  error contacting http://localhost:" + port +
+                                    "/: [Errno 111] Connection refused  (",
+                                0),
+              0u)
+        << order << child.out() << child.err();
+  }
+}
+
 TEST(Binary, TargetsOfOneHostNameShareOneLookup) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();

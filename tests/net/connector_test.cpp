@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "httpok/dns.hpp"
 #include "httpok/net.hpp"
+#include "support/name_server.hpp"
 #include "support/test_support.hpp"
 
 namespace httpok::net {
@@ -268,6 +270,29 @@ TEST_F(ConnectorTest, EarlyBytesWaitingForAConnectionThatIsRefusedFailAsAConnect
   expect_connect_failure(client, UV_ECONNREFUSED);
   for (const int fd : fillers)
     ::close(fd);
+}
+
+// A name whose first address refuses (nobody listens yet) and whose last cannot be reached
+// at all: the refusal is what counts, so it is tried again while the budget leaves room,
+// and the failure told is the refusal, not the last address's error.
+TEST_F(ConnectorTest, ARefusalFromAnyAddressIsTriedAgainAndIsWhatIsTold) {
+  const Listening refusing(AF_INET, "", false);
+  test::TestNameServer names(
+      std::map<std::string, std::string>{{"app.test", "127.0.0.1,255.255.255.255"}});
+  auto created = Dns::create(&loop_, names.servers());
+  ASSERT_TRUE(created.ok());
+  std::unique_ptr<Dns> dns = std::move(created).value();
+  Client client(&loop_, *dns);
+  ConnectTarget target;
+  target.set_host("app.test", refusing.port());
+  target.budget = std::chrono::milliseconds(400);
+  target.retry_refused = std::chrono::milliseconds(100);
+  EXPECT_FALSE(client.start(target));
+  run_until_done(client);
+  expect_connect_failure(client, UV_ECONNREFUSED);
+  EXPECT_EQ(names.queries(), 2);  // one lookup (A and AAAA): the retries need none
+  client.connector.cancel();
+  dns.reset();
 }
 
 TEST_F(ConnectorTest, AUnixSocketIsConnectedAtOnceAndAMissingOneFailsFromTheLoop) {
