@@ -1067,6 +1067,14 @@ class App final : private EventListener::Handler {
             on_restart(found->counters);
             restarted_elsewhere(found, found->action->restarted());
           }
+        } else if (run != nullptr) {
+          // A reload replaced the target: the replacement, of the same name, was held back
+          // (see reload_config) and may be checked from now on; the programs restarted
+          // start the count of every target that watches them again, its own too.
+          if (TargetState* replacement = target_named(run_target_))
+            replacement->acting = false;
+          if (!run->restarted().empty())
+            restarted_elsewhere(nullptr, run->restarted());
         }
         if (--actions_running_ > 0)
           return;
@@ -1151,7 +1159,14 @@ class App final : private EventListener::Handler {
     return std::shared_ptr<const ProbeSettings>(config, &target.probe);
   }
 
-  void add_target(const Target& target, std::shared_ptr<const ProbeSpec> spec) {
+  TargetState* target_named(std::string_view name) {
+    for (auto& slot : states_)
+      if (slot != nullptr && slot->target->name == name)
+        return slot.get();
+    return nullptr;
+  }
+
+  TargetState& add_target(const Target& target, std::shared_ptr<const ProbeSpec> spec) {
     auto state = std::make_unique<TargetState>();
     state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
     state->target = &target;
@@ -1160,7 +1175,7 @@ class App final : private EventListener::Handler {
       state->metrics = std::make_unique<TargetMetrics>();
     if (states_.size() <= state->id.index)
       states_.resize(state->id.index + 1);
-    states_[state->id.index] = std::move(state);
+    return *(states_[state->id.index] = std::move(state));
   }
 
   // A target that a reload removed (or replaced): a probe under way is cancelled, a restart
@@ -1286,7 +1301,12 @@ class App final : private EventListener::Handler {
       const Target& target = next->targets[i];
       if (!changed_names.contains(target.name))
         added.push_back(target.name);
-      add_target(target, specs[i]);
+      // The restart of the target it replaces goes on (remove_target): until it ends, the
+      // replacement is not checked, as a target whose restart is under way is not. Checked
+      // now, its failure, seen before that restart, would restart the program again: the
+      // ledger takes a run of the same name for the target's own.
+      add_target(target, specs[i]).acting =
+          actions_running_ > 0 && retired_action_ != nullptr && run_target_ == target.name;
     }
     const auto names = [](const std::vector<std::string>& list) {
       std::string out;

@@ -1166,6 +1166,63 @@ TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
+// A reload that changes a target whose restart is under way: the run goes on, and the
+// replacement, of the same name, is not checked until it ends. Checked at once, its
+// failure (seen before that restart) restarted foo a second time: the restart ledger took
+// the old run, of the same name, for its own.
+TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  GatedSendmail sendmail;  // the restart is surely under way when the reload comes
+  const auto target_a = [&](int timeout) {
+    return "[target:a]\nurl = " + app.url() +
+           "\nprograms = foo\ntimeout = " + std::to_string(timeout) + "\n\n";
+  };
+  write_file(conf, "[httpok]\nemail = ops@example.com\n\n" + target_a(5));
+  std::map<std::string, std::string> env = sv.env();
+  env["FAKE_SENDMAIL_OUT"] = sendmail.out;
+  Child child({httpok_binary(), "--config", conf, "-s", sendmail.command}, env);
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
+  // a changes (its timeout); a new target on its own clock checks at once: its probe shows
+  // the reload is done (httpok's own lines wait for the end of the block).
+  ScriptedServer sentinel([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  write_file(conf, "[httpok]\nemail = ops@example.com\n\n" + target_a(6) +
+                       "[target:sentinel]\nurl = " + sentinel.url() +
+                       "\ninterval = 60\nprograms = bar\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for([&] { return sentinel.connections() == 1; }, 10s)) << child.err();
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(2); }, 10s)) << child.out();
+  sendmail.open();
+  const std::string under_way = "httpok: a: the restart for " + app.url() +
+                                " is still under way; this tick starts no check\n";
+  ASSERT_TRUE(child.wait_for([&] { return child.err().find(under_way) != std::string::npos; }, 10s))
+      << child.err();
+  EXPECT_EQ(app.connections(), 1);
+  // Once the restart is over, a is checked again (and, failing still, restarts foo again).
+  child.write_stdin(tick(3));
+  ASSERT_TRUE(child.wait_for([&] { return app.connections() == 2; }, 10s)) << child.err();
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "\nMailed:\n") == 2; }, 10s))
+      << child.err();
+  EXPECT_EQ(child.err().find("NOT restarting again"), std::string::npos) << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = child.err();
+  // Two restarts, each in its block and its mail, the second after tick 3's check.
+  EXPECT_EQ(count_of(err, "foo is in RUNNING state, restarting\n"), 4u) << err;
+  EXPECT_LT(err.find(under_way), err.rfind("Restarting selected processes ['foo']")) << err;
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
