@@ -7,6 +7,7 @@
 // decides. The defaults (1, 1, no grace, no limit) are superlance's: act on every failure.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -84,6 +85,12 @@ class RestartLimit {
   // Whether `target` may restart `namespec` now under its `settings` (no limit: always).
   Decision check(const std::string& namespec, const std::string& target,
                  const PolicySettings& settings);
+  // A target with this window may check: restarts are counted from now on, whoever makes
+  // them (a target with no limit too). Called for each target that has a limit as it is
+  // set up; before the first, nothing is kept.
+  void keep_for(std::chrono::seconds window) {
+    largest_window_ = std::max(largest_window_, window);
+  }
   void restarted(const std::string& namespec);
   // check() said `decision`, but the run did not act on it or say it (another target
   // restarted the program first): undo what it recorded, so that the next check decides,

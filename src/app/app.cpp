@@ -1167,6 +1167,8 @@ class App final : private EventListener::Handler {
   }
 
   TargetState& add_target(const Target& target, std::shared_ptr<const ProbeSpec> spec) {
+    if (target.restart.policy.max_restarts > 0)  // counts the restarts of the others too
+      restart_limit_.keep_for(target.restart.policy.restart_window);
     auto state = std::make_unique<TargetState>();
     state->id = scheduler_.add(target.interval, Scheduler::Clock::now());
     state->target = &target;

@@ -95,7 +95,7 @@ RestartLimit::Decision RestartLimit::check(const std::string& namespec, const st
   Decision decision;
   if (settings.max_restarts == 0)
     return decision;
-  largest_window_ = std::max(largest_window_, settings.restart_window);
+  keep_for(settings.restart_window);
   Program& program = programs_[namespec];
   decision.count = count_within(program, settings.restart_window);
   const auto gave_up = std::find_if(program.gave_up.begin(), program.gave_up.end(),

@@ -1223,6 +1223,45 @@ TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) 
   EXPECT_LT(err.find(under_way), err.rfind("Restarting selected processes ['foo']")) << err;
 }
 
+// --max-restarts counts the restarts of a program by every target, one with no limit of
+// its own too, from the start: b, which may restart foo once in 600 s, gives up on it
+// after a restarted it.
+TEST(Binary, MaxRestartsCountsTheRestartsOfATargetWithNoLimit) {
+  std::atomic<int> a_checks{0};
+  std::atomic<int> b_checks{0};
+  ScriptedServer a([&](ScriptedServer::Connection& c) {  // fails once, then is well
+    c.read_request();
+    c.send(++a_checks == 1 ? ScriptedServer::response(500, "Internal Server Error", "")
+                           : ScriptedServer::response(200, "OK", "fine"));
+  });
+  ScriptedServer b([&](ScriptedServer::Connection& c) {  // well once, then fails
+    c.read_request();
+    c.send(++b_checks == 1 ? ScriptedServer::response(200, "OK", "fine")
+                           : ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[target:a]\nurl = " + a.url() + "\nprograms = foo\n\n[target:b]\nurl = " +
+                       b.url() + "\nprograms = foo\nmax_restarts = 1\nrestart_window = 600\n");
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(
+      child.wait_for([&] { return child.err().find("foo restarted\n") != std::string::npos; }, 10s))
+      << child.err();
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find("giving up on foo: 1 restart within 600 s\n") != std::string::npos;
+      },
+      10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(count_of(child.err(), "foo restarted\n"), 1u) << child.err();
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();

@@ -221,6 +221,23 @@ TEST(RestartLimit, TargetsWithTheirOwnLimitsOnOneProgramEachSayItOnce) {
   EXPECT_EQ(limit.check("web", "long", long_window).kind, Limit::give_up);  // 3 in an hour
 }
 
+TEST(RestartLimit, OnceATargetWithALimitIsSetUpEveryTargetsRestartsCount) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  PolicySettings s;
+  s.max_restarts = 2;
+  s.restart_window = 100s;
+  limit.restarted("web");  // no target has a limit yet: nothing is kept
+  limit.keep_for(s.restart_window);
+  limit.restarted("web");  // by a target with no limit, before any check of this one
+  now += 1s;
+  EXPECT_EQ(limit.check("web", "api", s).kind, Limit::restart);  // 1 of 2
+  limit.restarted("web");
+  const auto give_up = limit.check("web", "api", s);
+  EXPECT_EQ(give_up.kind, Limit::give_up);
+  EXPECT_EQ(give_up.count, 2u);
+}
+
 TEST(RestartLimit, ARevertedDecisionIsDecidedAndSaidAgainByTheNextCheck) {
   RestartLimit::Clock::time_point now{};
   RestartLimit limit([&] { return now; });
