@@ -128,6 +128,9 @@ class ClientSession {
   void close() noexcept;
 
   bool handshake_done() const noexcept;
+  // True once a read has met the end of the session (close_notify, the TCP close or an
+  // error), even when it still handed out plaintext that came before it.
+  bool ended() const noexcept;
   // True once the handshake resumed a cached session.
   bool session_reused() const noexcept;
   // "TLSv1.3", "TLSv1.2", ... once the handshake is done; empty before.

@@ -409,7 +409,10 @@ void Probe::on_response_complete() {
   // Only a failure is told (the mail's first line): a good check builds no text.
   if (result_.failure != ProbeFailure::none)
     result_.outcome = status_outcome(shown_url(*spec_->settings), result_.status, result_.reason);
-  keep_ = spec_->settings->reuse_connection && parser_.keep_alive();
+  // Not a TLS session the server ended with the answer (close_notify in the same read): the
+  // next request on it would wait for an answer that never comes.
+  keep_ = spec_->settings->reuse_connection && parser_.keep_alive() &&
+          (tls_session_ == nullptr || !tls_session_->ended());
   finish();
 }
 

@@ -754,6 +754,10 @@ void ClientSession::close() noexcept {
   clear_errors();
 }
 
+bool ClientSession::ended() const noexcept {
+  return impl_->terminal.has_value();
+}
+
 bool ClientSession::handshake_done() const noexcept {
   return impl_->ssl && SSL_is_init_finished(impl_->ssl.get());
 }

@@ -416,6 +416,57 @@ TEST_F(ProbeTls, ServerRenegotiationAfterTheRequest) {
   EXPECT_EQ(gets, 1u) << requests;
 }
 
+// A server that ends the TLS session with its keep-alive answer (close_notify in the same
+// flight) and then answers nothing more, nor closes: that connection is not kept, or the
+// next check would send its request into a dead session and time out on a healthy server.
+TEST_F(ProbeTls, AnAnswerThatComesWithCloseNotifyDoesNotKeepTheConnection) {
+  const std::string keep_alive = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ScriptedServer server([&](ScriptedServer::Connection& c) {
+    tls::testing::TestServer s(*context_);
+    std::string request;
+    while (request.find("\r\n\r\n") == std::string::npos) {
+      pollfd p{c.fd(), POLLIN, 0};
+      char buf[16384];
+      if (::poll(&p, 1, 10000) != 1)
+        return;
+      const ssize_t n = ::recv(c.fd(), buf, sizeof buf, 0);
+      if (n <= 0)
+        return;
+      s.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      if (s.accept() < 0)
+        return;
+      if (s.handshake_done())
+        request += s.read_available();
+      const std::string out = s.take_output();
+      if (!out.empty())
+        c.send(out);
+    }
+    s.write(keep_alive);
+    s.shutdown();
+    c.send(s.take_output());  // the answer and close_notify together
+    // Answers nothing more and keeps the connection open until the client closes it
+    // (what it sends is read and dropped: one connection at a time on this thread).
+    pollfd p{c.fd(), POLLIN, 0};
+    char buf[16384];
+    while (::poll(&p, 1, 10000) == 1 && ::recv(c.fd(), buf, sizeof buf, 0) > 0) {
+    }
+  });
+  ProbeSettings t;
+  t.url = "https://localhost:" + std::to_string(server.port()) + "/";
+  t.timeout = 2s;
+  t.tls = with_ca();
+  t.reuse_connection = true;
+  auto spec = compile_probe_spec(t, cache_, false);
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  Probed probe{spec.value(), std::make_unique<Probe>(&loop_, *dns_)};
+  for (int i = 0; i < 2; ++i) {
+    const ProbeResult r = run(probe);
+    EXPECT_TRUE(r.ok()) << i << ": " << r.outcome;
+    EXPECT_NE(r.tls, TlsHandshake::kept) << i;
+  }
+  EXPECT_EQ(server.connections(), 2);
+}
+
 // A corrupt record and then a reset: OpenSSL's alert cannot be sent any more. The probe
 // must fail cleanly (no use of the freed session; checked by the sanitizer build).
 TEST_F(ProbeTls, BadRecordThenReset) {
