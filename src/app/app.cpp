@@ -621,8 +621,8 @@ class App final : private EventListener::Handler {
     if (!previous || !state_events_)
       return;
     own_line(nullptr,
-             "httpok: warning: event " + std::to_string(serial) +
-                 " of this listener's pool came after " + std::to_string(*previous) + ": " +
+             "warning: event " + std::to_string(serial) + " of this listener's pool came after " +
+                 std::to_string(*previous) + ": " +
                  (serial > *previous
                       ? "supervisord dropped the " + std::to_string(serial - *previous - 1) +
                             " between (the listener's buffer_size was full)"
