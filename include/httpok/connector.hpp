@@ -88,6 +88,8 @@ class Connector {
   // An attempt failed (at once, or in its connect callback): the next address, a retry of
   // a refused one, or the failure told.
   void attempt_failed(int status);
+  // Every address of this pass failed (or the UNIX socket did): a retry, or the failure told.
+  void pass_failed();
   // Tries again after retry_refused when the budget leaves room; false when it does not.
   bool retry_later(int status);
   std::uint64_t elapsed_ms() const;

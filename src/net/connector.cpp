@@ -71,16 +71,8 @@ bool Connector::start(const ConnectTarget& target, std::string_view early) {
 }
 
 void Connector::connect_next() {
-  if (next_ >= addresses_.size()) {  // every address failed
-    // What the peer said counts most: a refusal from any address (nobody listens, and it
-    // may be starting: tried again), then the last other error; EADDRNOTAVAIL only when
-    // every address said it (out of local ports: this machine's).
-    const int status = refused_ ? UV_ECONNREFUSED : last_error_;
-    if (!retry_later(status))
-      events_.on_connect_failed(
-          status == UV_EADDRNOTAVAIL ? ConnectFailure::local : ConnectFailure::connect, status);
-    return;
-  }
+  if (next_ >= addresses_.size())  // every address failed
+    return pass_failed();
   const int rc = connect_tcp(reinterpret_cast<const sockaddr*>(&addresses_[next_]));
   if (rc == Stream::kConnected)
     return events_.on_connected();
@@ -110,13 +102,20 @@ void Connector::attempt_failed(int status) {
   if (status != UV_EADDRNOTAVAIL || last_error_ == 0 || last_error_ == UV_EADDRNOTAVAIL)
     last_error_ = status;
   refused_ = refused_ || status == UV_ECONNREFUSED;
-  if (!target_->unix_path.empty()) {
-    if (!retry_later(status))
-      events_.on_connect_failed(ConnectFailure::connect, status);
-    return;
-  }
+  if (!target_->unix_path.empty())
+    return pass_failed();  // its only address
   ++next_;
   connect_next();
+}
+
+void Connector::pass_failed() {
+  // What the peer said counts most: a refusal from any address (nobody listens, and it
+  // may be starting: tried again), then the last other error; EADDRNOTAVAIL only when
+  // every address said it (out of local ports: this machine's).
+  const int status = refused_ ? UV_ECONNREFUSED : last_error_;
+  if (!retry_later(status))
+    events_.on_connect_failed(
+        status == UV_EADDRNOTAVAIL ? ConnectFailure::local : ConnectFailure::connect, status);
 }
 
 bool Connector::retry_later(int status) {
@@ -127,6 +126,7 @@ bool Connector::retry_later(int status) {
     return false;
   stream_.close();
   step_timer_.start(retry, [this] {
+    refused_ = false;
     if (!target_->unix_path.empty()) {
       const int rc = stream_.connect_unix(target_->unix_path);
       if (rc < 0)
@@ -134,7 +134,6 @@ bool Connector::retry_later(int status) {
       return;
     }
     next_ = 0;
-    refused_ = false;
     connect_next();
   });
   return true;
