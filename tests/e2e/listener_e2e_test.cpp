@@ -1125,23 +1125,42 @@ TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
   EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
 }
 
+// httpok on a config file, with a scripted supervisord and a gated sendmail: the restart
+// of the first failure is surely under way (in its mail) until sendmail.open().
+struct HeldRestart {
+  explicit HeldRestart(const std::string& conf)
+      : child({httpok_binary(), "--config", conf, "-s", sendmail.command}, env()) {}
+  std::map<std::string, std::string> env() const {
+    std::map<std::string, std::string> e = sv.env();
+    e["FAKE_SENDMAIL_OUT"] = sendmail.out;
+    return e;
+  }
+  // READY, then TICK 1, whose failure's restart is in its mail when this returns true.
+  bool first_restart_held() {
+    if (!child.wait_for([&] { return child.out() == protocol(0); }, 10s))
+      return false;
+    child.write_stdin(tick(1));
+    return child.wait_for([&] { return sendmail.started(); }, 10s);
+  }
+
+  ScriptedSupervisord sv;
+  GatedSendmail sendmail;
+  Child child;
+};
+
 TEST(Binary, ARestartUnderWayForARemovedTargetGoesOnToItsEnd) {
   ScriptedServer app([](ScriptedServer::Connection& c) {
     c.read_request();
     c.send(ScriptedServer::response(500, "Internal Server Error", ""));
   });
-  ScriptedSupervisord sv;
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
-  GatedSendmail sendmail;  // the restart is surely under way when the reload comes
   write_file(conf, "[httpok]\nemail = ops@example.com\n\n[target:a]\nurl = " + app.url() +
                        "\nprograms = foo\n");
-  std::map<std::string, std::string> env = sv.env();
-  env["FAKE_SENDMAIL_OUT"] = sendmail.out;
-  Child child({httpok_binary(), "--config", conf, "-s", sendmail.command}, env);
-  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
-  child.write_stdin(tick(1));
-  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
+  HeldRestart held(conf);  // the restart is surely under way when the reload comes
+  Child& child = held.child;
+  const GatedSendmail& sendmail = held.sendmail;
+  ASSERT_TRUE(held.first_restart_held()) << child.err();
   // The new target b checks on its own clock, at once: its probe shows the reload is done
   // (httpok's own "reloaded" line waits for the end of the block).
   ScriptedServer b_app([](ScriptedServer::Connection& c) {
@@ -1175,29 +1194,31 @@ TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) 
     c.read_request();
     c.send(ScriptedServer::response(500, "Internal Server Error", ""));
   });
-  ScriptedSupervisord sv;
+  // b watches foo too and restarts only on its third failure in a row: unchanged by the
+  // reload, its count starts again when the restart of the replaced a ends.
+  ScriptedServer b_app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
-  GatedSendmail sendmail;  // the restart is surely under way when the reload comes
-  const auto target_a = [&](int timeout) {
-    return "[target:a]\nurl = " + app.url() +
-           "\nprograms = foo\ntimeout = " + std::to_string(timeout) + "\n\n";
+  const auto targets = [&](int a_timeout) {
+    return "[httpok]\nemail = ops@example.com\n\n[target:a]\nurl = " + app.url() +
+           "\nprograms = foo\ntimeout = " + std::to_string(a_timeout) +
+           "\n\n[target:b]\nurl = " + b_app.url() + "\nprograms = foo\nfails = 3\n\n";
   };
-  write_file(conf, "[httpok]\nemail = ops@example.com\n\n" + target_a(5));
-  std::map<std::string, std::string> env = sv.env();
-  env["FAKE_SENDMAIL_OUT"] = sendmail.out;
-  Child child({httpok_binary(), "--config", conf, "-s", sendmail.command}, env);
-  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
-  child.write_stdin(tick(1));
-  ASSERT_TRUE(child.wait_for([&] { return sendmail.started(); }, 10s)) << child.err();
+  write_file(conf, targets(5));
+  HeldRestart held(conf);  // the restart is surely under way when the reload comes
+  Child& child = held.child;
+  const GatedSendmail& sendmail = held.sendmail;
+  ASSERT_TRUE(held.first_restart_held()) << child.err();
   // a changes (its timeout); a new target on its own clock checks at once: its probe shows
   // the reload is done (httpok's own lines wait for the end of the block).
   ScriptedServer sentinel([](ScriptedServer::Connection& c) {
     c.read_request();
     c.send(ScriptedServer::response(200, "OK", "fine"));
   });
-  write_file(conf, "[httpok]\nemail = ops@example.com\n\n" + target_a(6) +
-                       "[target:sentinel]\nurl = " + sentinel.url() +
+  write_file(conf, targets(6) + "[target:sentinel]\nurl = " + sentinel.url() +
                        "\ninterval = 60\nprograms = bar\n");
   ::kill(child.pid(), SIGHUP);
   ASSERT_TRUE(child.wait_for([&] { return sentinel.connections() == 1; }, 10s)) << child.err();
@@ -1214,6 +1235,9 @@ TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) 
   ASSERT_TRUE(child.wait_for([&] { return app.connections() == 2; }, 10s)) << child.err();
   ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "\nMailed:\n") == 2; }, 10s))
       << child.err();
+  ASSERT_TRUE(
+      child.wait_for([&] { return count_of(child.err(), "httpok: b: status failure ") == 3; }, 10s))
+      << child.err();
   EXPECT_EQ(child.err().find("NOT restarting again"), std::string::npos) << child.err();
   child.close_stdin();
   EXPECT_EQ(child.wait_exit(5s), 0);
@@ -1221,6 +1245,9 @@ TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) 
   // Two restarts, each in its block and its mail, the second after tick 3's check.
   EXPECT_EQ(count_of(err, "foo is in RUNNING state, restarting\n"), 4u) << err;
   EXPECT_LT(err.find(under_way), err.rfind("Restarting selected processes ['foo']")) << err;
+  // b: 1 and 2 of 3 before the first restart ended, 1 of 3 again after it.
+  EXPECT_EQ(count_of(err, "httpok: b: status failure 1 of 3: "), 2u) << err;
+  EXPECT_EQ(count_of(err, "httpok: b: status failure 2 of 3: "), 1u) << err;
 }
 
 // --max-restarts counts the restarts of a program by every target, one with no limit of
