@@ -17,7 +17,7 @@ namespace httpok {
 // One event as supervisord sent it: its header line (space-separated key:value tokens,
 // each checked by the parser) and its payload. The tokens are read from the line when
 // asked for, so an event costs one string beyond its payload; the parser notes where the
-// two that every event is asked for are.
+// three that every event is asked for are.
 struct Event {
   // Where a value lies in `line`.
   struct Span {
@@ -26,14 +26,15 @@ struct Event {
   };
   std::string line;  // without its newline
   std::string payload;
-  Span eventname_value;  // set by FrameParser
-  Span serial_value;     // set by FrameParser; empty when there is no serial
+  Span eventname_value;    // set by FrameParser
+  Span serial_value;       // set by FrameParser; empty when there is no serial
+  Span pool_serial_value;  // set by FrameParser; empty when there is no poolserial
 
   // The value of the first header token with this key, or an empty view when absent.
   std::string_view header(std::string_view key) const;
   std::string_view eventname() const { return value(eventname_value); }
   std::optional<std::uint64_t> serial() const;
-  std::optional<std::uint64_t> pool_serial() const;  // read from the line when asked for
+  std::optional<std::uint64_t> pool_serial() const;
   bool is_tick() const { return eventname().starts_with("TICK"); }
   bool operator==(const Event& other) const {
     return line == other.line && payload == other.payload;

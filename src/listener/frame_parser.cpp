@@ -44,7 +44,7 @@ std::optional<std::uint64_t> Event::serial() const {
 }
 
 std::optional<std::uint64_t> Event::pool_serial() const {
-  return number(header("poolserial"));
+  return number(value(pool_serial_value));
 }
 
 namespace {
@@ -83,7 +83,7 @@ bool FrameParser::parse_header() {
   static_assert(kMaxHeaderLine <= UINT16_MAX, "an Event::Span holds an offset in the line");
   current_ = Event{};
   const std::string_view line = line_;
-  std::optional<Event::Span> eventname, serial, len;
+  std::optional<Event::Span> eventname, serial, pool_serial, len;
   for (std::size_t at = 0; at < line.size();) {
     const std::size_t space = std::min(line.find(' ', at), line.size());
     const std::string_view token = line.substr(at, space - at);
@@ -94,10 +94,11 @@ bool FrameParser::parse_header() {
     }
     // The first token of each key the parser notes; the rest are read when asked for.
     const std::string_view key = token.substr(0, colon);
-    std::optional<Event::Span>* noted = key == "eventname" ? &eventname
-                                        : key == "serial"  ? &serial
-                                        : key == "len"     ? &len
-                                                           : nullptr;
+    std::optional<Event::Span>* noted = key == "eventname"    ? &eventname
+                                        : key == "serial"     ? &serial
+                                        : key == "poolserial" ? &pool_serial
+                                        : key == "len"        ? &len
+                                                              : nullptr;
     if (noted != nullptr && !*noted)
       *noted = Event::Span{static_cast<std::uint16_t>(at + colon + 1),
                            static_cast<std::uint16_t>(token.size() - colon - 1)};
@@ -125,6 +126,7 @@ bool FrameParser::parse_header() {
   current_.line = line_;
   current_.eventname_value = *eventname;
   current_.serial_value = serial.value_or(Event::Span{});
+  current_.pool_serial_value = pool_serial.value_or(Event::Span{});
   line_.clear();
   return true;
 }

@@ -28,6 +28,7 @@ TEST(FrameParser, ParsesOneTick) {
   EXPECT_TRUE(out[0].is_tick());
   EXPECT_EQ(out[0].payload, "when:1700000000");
   EXPECT_EQ(out[0].serial(), 7u);
+  EXPECT_EQ(out[0].pool_serial(), 7u);
   EXPECT_EQ(out[0].header("pool"), "httpok");
   EXPECT_TRUE(parser.idle());
 }
@@ -112,12 +113,14 @@ TEST(FrameParser, TheFirstTokenOfAKeyIsItsValue) {
   FrameParser parser;
   std::deque<Event> out;
   ASSERT_TRUE(parser.feed(
-      "ver:3.0 eventname:TICK_5 eventname:PROCESS_STATE_RUNNING serial:9 serial:1 len:0 len:5\n",
+      "ver:3.0 eventname:TICK_5 eventname:PROCESS_STATE_RUNNING serial:9 serial:1 len:0 len:5"
+      " poolserial:4 poolserial:2\n",
       out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].eventname(), "TICK_5");
   EXPECT_EQ(out[0].header("eventname"), "TICK_5");
   EXPECT_EQ(out[0].serial(), 9u);
+  EXPECT_EQ(out[0].pool_serial(), 4u);
   EXPECT_EQ(out[0].payload, "");
   EXPECT_TRUE(parser.idle());
 }
@@ -125,9 +128,10 @@ TEST(FrameParser, TheFirstTokenOfAKeyIsItsValue) {
 TEST(FrameParser, AnEventWithoutASerialHasNone) {
   FrameParser parser;
   std::deque<Event> out;
-  ASSERT_TRUE(parser.feed("ver:3.0 serialx:4 eventname:TICK_60 len:0\n", out));
+  ASSERT_TRUE(parser.feed("ver:3.0 serialx:4 poolserialx:5 eventname:TICK_60 len:0\n", out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].serial(), std::nullopt);
+  EXPECT_EQ(out[0].pool_serial(), std::nullopt);
   EXPECT_EQ(out[0].header("serial"), "");
   EXPECT_EQ(out[0].header("serialx"), "4");
   EXPECT_EQ(out[0].eventname(), "TICK_60");
