@@ -515,6 +515,11 @@ Result<Config> resolve_config(const CliResult& cli) {
   Config config = std::move(loaded).value();
   const Config& given = cli.config;
   for (const std::string& name : cli.globals_given) {
+    // The file's value, and so its %(ENV_X)s, no longer counts.
+    std::string key = name;
+    std::replace(key.begin(), key.end(), '-', '_');
+    std::erase_if(config.from_environment,
+                  [&](const EnvironmentValue& e) { return e.section == "httpok" && e.key == key; });
     if (name == "sendmail_program")
       config.sendmail = given.sendmail;
     else if (name == "email")

@@ -5,6 +5,7 @@
 #include <glob.h>
 #include <ini.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <algorithm>
 #include <array>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -37,6 +39,8 @@ using namespace config_detail;
 
 constexpr int kMaxIncludeDepth = 8;
 constexpr int kMaxLine = 64 * 1024;  // libinih's buffer: a line, its CR LF and a NUL
+// libinih keeps 49 bytes of a section's name (MAX_SECTION in ini.c), "target:" included.
+constexpr std::size_t kMaxTargetName = 42;
 
 // Where a value came from, for error lines: "httpok.conf:6".
 struct Place {
@@ -92,6 +96,9 @@ std::string directory_of(const std::string& path) {
 class Loader {
  public:
   explicit Loader(const EnvLookup& env) : env_(env) {}
+  ~Loader() { std::free(line_); }
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
 
   Result<Config> load(const std::string& path) {
     if (!read_file(path, 0))
@@ -106,8 +113,7 @@ class Loader {
   struct FileState {
     Loader* loader;
     std::FILE* file;
-    Place place;  // file and the line being read
-    bool at_line_start = true;
+    Place place;          // file and the line being read
     std::string section;  // the current [section], as the reader saw its header
     std::string here;     // %(here)s
     int depth;
@@ -119,35 +125,49 @@ class Loader {
     return false;
   }
 
-  // fgets for libinih, counting lines and noting section headers (libinih calls the
-  // handler only for keys, so an empty or misspelt section would otherwise go unseen).
+  // fgets for libinih. It reads whole lines (getline), counts them, and refuses what
+  // libinih would read otherwise than a reader of the file expects: a line too long for
+  // its buffer (which it would split), a NUL byte (where it would stop), an indented line
+  // (a key of its own to libinih, the value continued to supervisord). It also notes the
+  // section headers: libinih calls the handler only for keys, so an empty or misspelt
+  // section would otherwise go unseen.
   static char* reader(char* buffer, int size, void* stream) {
     auto* state = static_cast<FileState*>(stream);
-    char* got = std::fgets(buffer, size, state->file);
-    if (got == nullptr)
-      return nullptr;
-    const std::size_t length = std::strlen(buffer);
-    if (length + 1 == static_cast<std::size_t>(size) && buffer[length - 1] != '\n' &&
-        !std::feof(state->file)) {
-      // libinih would read the rest as a line of its own.
-      state->loader->fail(Place{state->place.file, state->place.line + 1},
-                          "line longer than " + std::to_string(kMaxLine - 3) + " bytes");
+    Loader& loader = *state->loader;
+    const ssize_t got = ::getline(&loader.line_, &loader.line_capacity_, state->file);
+    if (got < 0) {
+      if (std::ferror(state->file) != 0)
+        loader.fail(Place{state->place.file, state->place.line + 1},
+                    std::string("cannot read this line: ") + std::strerror(errno));
       return nullptr;
     }
-    if (state->at_line_start) {
-      ++state->place.line;
-      std::string_view line(buffer);
-      if (state->place.line == 1 && line.starts_with("\xEF\xBB\xBF"))
-        line.remove_prefix(3);  // a UTF-8 byte order mark, which libinih skips too
-      const std::size_t start = line.find_first_not_of(" \t");
-      if (start != std::string_view::npos && line[start] == '[') {
-        const std::size_t end = line.find(']', start);
-        if (end != std::string_view::npos)
-          state->loader->on_section(*state, std::string(line.substr(start + 1, end - start - 1)));
-      }
+    ++state->place.line;
+    const std::string_view whole(loader.line_, static_cast<std::size_t>(got));
+    std::string_view line = whole.substr(0, whole.find_last_not_of("\r\n") + 1);
+    if (line.size() > kMaxLine - 3 || whole.size() >= static_cast<std::size_t>(size)) {
+      loader.fail(state->place, "line longer than " + std::to_string(kMaxLine - 3) + " bytes");
+      return nullptr;
     }
-    state->at_line_start = length > 0 && buffer[length - 1] == '\n';
-    return got;
+    if (line.find('\0') != std::string_view::npos) {
+      loader.fail(state->place, "a NUL byte in this line");
+      return nullptr;
+    }
+    if (state->place.line == 1 && line.starts_with("\xEF\xBB\xBF"))
+      line.remove_prefix(3);  // a UTF-8 byte order mark, which libinih skips too
+    const std::size_t start = line.find_first_not_of(" \t\r\f\v");
+    if (start != std::string_view::npos && start > 0 && line[start] != ';' && line[start] != '#') {
+      loader.fail(state->place,
+                  "an indented line (a value does not continue on the next line: remove the "
+                  "indent)");
+      return nullptr;
+    }
+    if (start == 0 && line[0] == '[') {
+      const std::size_t end = line.find(']');
+      if (end != std::string_view::npos)
+        loader.on_section(*state, std::string(line.substr(1, end - 1)));
+    }
+    std::memcpy(buffer, whole.data(), whole.size() + 1);
+    return buffer;
   }
 
   static int handler(void* user, const char* section, const char* name, const char* value) {
@@ -193,8 +213,7 @@ class Loader {
     ini_allow_multiline = false;
     std::error_code ec;
     const std::string here = std::filesystem::absolute(directory_of(path), ec).lexically_normal();
-    FileState state{this, file.get(), Place{path, 0}, true, "", ec ? directory_of(path) : here,
-                    depth};
+    FileState state{this, file.get(), Place{path, 0}, "", ec ? directory_of(path) : here, depth};
     const int rc = ini_parse_stream(&Loader::reader, &state, &Loader::handler, &state);
     if (!error_.empty())
       return false;
@@ -224,6 +243,11 @@ class Loader {
         fail(state.place, "invalid target name in [" + name +
                               "]: expected letters, digits or "
                               "punctuation, no spaces");
+        return;
+      }
+      if (target.size() > kMaxTargetName) {
+        fail(state.place, "invalid target name in [" + name + "]: longer than " +
+                              std::to_string(kMaxTargetName) + " characters");
         return;
       }
       const auto [at, added] = target_index_.emplace(target, targets_.size());
@@ -293,21 +317,17 @@ class Loader {
     return out;
   }
 
-  // Remembers how a setting of `section` was written when it came from the environment,
-  // for --check-config. A later setting of the key replaces the earlier one (a target's
-  // own over a default of [httpok]), but for the header lines, which add up.
-  void note_environment(const std::string& section, const std::string& key,
-                        const std::string& value, const std::string& written) {
-    auto& all = config_.from_environment;
-    if (key != "header") {
-      all.erase(std::remove_if(all.begin(), all.end(),
-                               [&](const EnvironmentValue& e) {
-                                 return e.section == section && e.key == key;
-                               }),
-                all.end());
-    }
+  // Remembers, in `noted` (the entries of `section` so far), how a setting of `section` was
+  // written when it came from the environment, for --check-config. A later setting of the
+  // key replaces the earlier one (a target's own over a default of [httpok]), but for the
+  // header lines, which add up.
+  static void note_environment(std::vector<EnvironmentValue>& noted, const std::string& section,
+                               const std::string& key, const std::string& value,
+                               const std::string& written) {
+    if (key != "header")
+      std::erase_if(noted, [&](const EnvironmentValue& e) { return e.key == key; });
     if (!written.empty())
-      all.push_back(EnvironmentValue{section, key, value, written});
+      noted.push_back(EnvironmentValue{section, key, value, written});
   }
 
   bool on_key(FileState& state, const char* section_c, const char* name_c, const char* value_c) {
@@ -336,7 +356,8 @@ class Loader {
       if (key == "url")
         return fail(state.place, "key 'url' in [httpok]: a URL belongs to a [target:NAME]");
       if (among(kGlobalKeys, key)) {
-        note_environment("httpok", key, *value, written);
+        // Only [httpok]'s are noted until finish(), which adds the targets'.
+        note_environment(config_.from_environment, "httpok", key, *value, written);
         return global(state, key, written.empty() ? *value : written, *value);
       }
       if (among(kTargetKeys, key)) {
@@ -449,7 +470,9 @@ class Loader {
   }
 
   // One setting of a target (its own, or a default from [httpok]).
-  bool apply(Target& target, const Setting& s, const std::string& section) {
+  // `noted`: the target's values from the environment so far.
+  bool apply(Target& target, const Setting& s, const std::string& section,
+             std::vector<EnvironmentValue>& noted) {
     // A value from the environment is quoted as written: it may hold a secret.
     const std::string& shown = s.written.empty() ? s.value : s.written;
     const auto bad = [&](const std::string& expected) {
@@ -459,8 +482,8 @@ class Loader {
     ProbeSettings& probe = target.probe;
     const std::string& key = s.key;
     const std::string& value = s.value;
-    if (!s.written.empty() || !config_.from_environment.empty())
-      note_environment("target:" + target.name, key, value, s.written);
+    if (!s.written.empty() || !noted.empty())
+      note_environment(noted, "target:" + target.name, key, value, s.written);
     if (key == "url") {
       if (auto url = parse_url(value); !url) {
         // Where the URL holds a password or a value from the environment, parse_url's
@@ -580,19 +603,31 @@ class Loader {
   }
 
   bool finish() {
+    std::vector<EnvironmentValue> noted;
+    if (targets_.empty()) {
+      // Checked even when no target takes them (a file of globals, its URL on the
+      // command line): every mistake is a start-up error.
+      Target scratch;
+      for (const Setting& s : defaults_) {
+        if (!apply(scratch, s, "httpok", noted))
+          return false;
+      }
+    }
     config_.targets.reserve(targets_.size());  // no growth that holds two copies at once
     for (const TargetSection& section : targets_) {
       Target target;
       target.name = section.name;
       const std::string name = "target:" + section.name;
+      noted.clear();
       for (const Setting& s : defaults_) {
-        if (!apply(target, s, "httpok"))
+        if (!apply(target, s, "httpok", noted))
           return false;
       }
       for (const Setting& s : section.settings) {
-        if (!apply(target, s, name))
+        if (!apply(target, s, name, noted))
           return false;
       }
+      std::move(noted.begin(), noted.end(), std::back_inserter(config_.from_environment));
       if (target.probe.url.empty())
         return fail(section.place, "[" + name + "] has no url");
       const TlsOptions& tls = target.probe.tls;
@@ -615,6 +650,8 @@ class Loader {
   // proportion to them.
   std::unordered_map<std::string, std::size_t> target_index_;
   std::string error_;
+  char* line_ = nullptr;  // getline's buffer, for every file read
+  std::size_t line_capacity_ = 0;
 };
 
 }  // namespace

@@ -2,6 +2,9 @@
 // the secrets masked.
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "httpok/config.hpp"
 #include "httpok/http.hpp"
@@ -62,16 +65,29 @@ std::string written_url_text(const std::string& text) {
 
 std::string describe_config(const Config& config) {
   std::string out = "[httpok]\n";
-  std::string section = "httpok";
+  // The values from the environment by section: a section's are few, the file's may be
+  // many (a header of [httpok] from the environment is one for every target).
+  std::unordered_map<std::string_view, std::vector<const EnvironmentValue*>> by_section;
+  for (const EnvironmentValue& env : config.from_environment)
+    by_section[env.section].push_back(&env);
+  const std::vector<const EnvironmentValue*> none;
+  const std::vector<const EnvironmentValue*>* section = &none;
+  const auto enter = [&](const std::string& name) {
+    const auto found = by_section.find(name);
+    section = found == by_section.end() ? &none : &found->second;
+  };
+  enter("httpok");
   // A value as the file must hold it: a percent sign doubled, or it would read as an
-  // expansion when the output is loaded again; a value of `section` that came from the
-  // environment as it was written, %(ENV_X)s; `shown` instead of a secret.
+  // expansion when the output is loaded again; a value of the section that came from the
+  // environment as it was written, %(ENV_X)s (the setting of the key that counts, whose
+  // value may print otherwise: 2xx as 200-299; of the header lines, the one of the same
+  // value); `shown` instead of a secret.
   const auto line = [&](std::string& to, const std::string& key, const std::string& value,
                         const std::string* shown = nullptr) {
     to += key + " = ";
-    for (const EnvironmentValue& env : config.from_environment) {
-      if (env.section == section && env.key == key && env.value == value) {
-        to += (key == "url" ? written_url_text(env.text) : env.text) + "\n";
+    for (const EnvironmentValue* env : *section) {
+      if (env->key == key && (key != "header" || env->value == value)) {
+        to += (key == "url" ? written_url_text(env->text) : env->text) + "\n";
         return;
       }
     }
@@ -105,8 +121,9 @@ std::string describe_config(const Config& config) {
     line(out, "log_rounds", "true");
   for (const Target& target : config.targets) {
     const ProbeSettings& probe = target.probe;
-    section = "target:" + target.name;
-    out += "\n[" + section + "]\n";
+    const std::string name = "target:" + target.name;
+    enter(name);
+    out += "\n[" + name + "]\n";
     const std::string url = redact_password(probe.url);
     line(out, "url", probe.url, &url);
     if (!probe.unix_socket.empty())

@@ -2,6 +2,7 @@
 // how it combines with the command line. Real files in a temp dir; the environment of
 // %(ENV_X)s is injected.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <map>
@@ -222,6 +223,33 @@ TEST_F(ConfigFile, HeaderLinesAddUpAndMethodIsChecked) {
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
 }
 
+TEST_F(ConfigFile, ANulByteIsAnError) {
+  // libinih would stop at the NUL, and the next line's header would be seen by no one.
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of("[target:a]\nurl = http://a/\nbody = x\0junk\n[target:a]\n"s),
+            "httpok: httpok.conf:3: a NUL byte in this line");
+}
+
+TEST_F(ConfigFile, IndentedCommentsAndBlankLinesAreNoValues) {
+  auto result = load(
+      "[target:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nurl = http://a/\n  ; a comment\n"
+      "\t# another\n   \ntimeout = 3\n");
+  ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(result.value().targets[0].name, std::string(42, 'a'));
+  EXPECT_EQ(result.value().targets[0].probe.timeout, 3s);
+}
+
+TEST_F(ConfigFile, TheDefaultsAreCheckedWhenNoTargetTakesThem) {
+  const std::string path = write("globals.conf", "[httpok]\nname = web\ntimeout = abc\n");
+  const CliResult cli = parse_command_line({"--config", path, "http://127.0.0.1:1/"});
+  ASSERT_EQ(cli.action, CliAction::run) << cli.error;
+  const auto resolved = resolve_config(cli);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_EQ(resolved.error(), "httpok: " + path +
+                                  ":3: invalid value for timeout in [httpok]: 'abc' (expected a "
+                                  "whole number of seconds, 1 or more)");
+}
+
 TEST_F(ConfigFile, DefaultsAfterATargetSectionStillCount) {
   auto result = load("[target:a]\nurl = http://a/\n\n[httpok]\ntimeout = 3\n");
   ASSERT_TRUE(result.ok()) << result.error();
@@ -351,8 +379,23 @@ TEST_F(ConfigFile, ErrorsNameTheFileTheLineTheKeyAndTheValue) {
                 "httpok: httpok.conf:3: invalid value for header in [target:a]: 'no colon' "
                 "(expected a header line Name: value, not no name before a colon)"},
            Case{"[target:a]\nurl = http://a/\n  continued\n",
-                "httpok: httpok.conf:3: cannot parse this line (expected [section], key = value "
-                "or a comment)"},
+                "httpok: httpok.conf:3: an indented line (a value does not continue on the next "
+                "line: remove the indent)"},
+           // libinih would take it as a key of its own, supervisord as the value continued.
+           Case{"[target:a]\nurl = http://a/\n  timeout = 5\n",
+                "httpok: httpok.conf:3: an indented line (a value does not continue on the next "
+                "line: remove the indent)"},
+           Case{"[target:a]\nurl = http://a/\n\f[target:a]\n",
+                "httpok: httpok.conf:3: an indented line (a value does not continue on the next "
+                "line: remove the indent)"},
+           Case{"[target:a]\nurl = http://a/\nbody = x\n\n[target:a]\n",
+                "httpok: httpok.conf:5: duplicate target name 'a' (first defined at "
+                "httpok.conf:1)"},
+           // libinih keeps 49 bytes of a section name: a longer one would be another's.
+           Case{"[target:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nurl = http://a/\n",
+                "httpok: httpok.conf:1: invalid target name in "
+                "[target:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]: longer than 42 "
+                "characters"},
            Case{"[target:a b]\nurl = http://a/\n",
                 "httpok: httpok.conf:1: invalid target name in [target:a b]: expected letters, "
                 "digits or punctuation, no spaces"},
@@ -391,6 +434,15 @@ TEST_F(ConfigFile, LongLinesAreReadAndTooLongOnesRefused) {
   EXPECT_EQ(
       error_of("[target:a]\nurl = http://a/?token=" + std::string(70000, 't') + "\ntimeout = zz\n"),
       "httpok: httpok.conf:2: line longer than 65533 bytes");
+  // 65533 bytes, whatever the line end; one more is too many.
+  const std::string longest = "body = " + std::string(65533 - 7, 'b');
+  for (const char* end : {"\n", "\r\n", ""}) {
+    result = load("[target:a]\nurl = http://a/\n" + longest + end);
+    ASSERT_TRUE(result.ok()) << result.error();
+    EXPECT_EQ(result.value().targets[0].probe.body, std::string(65533 - 7, 'b'));
+    EXPECT_EQ(error_of("[target:a]\nurl = http://a/\n" + longest + "b" + end),
+              "httpok: httpok.conf:3: line longer than 65533 bytes");
+  }
 }
 
 TEST_F(ConfigFile, AByteOrderMarkIsSkipped) {
@@ -513,6 +565,33 @@ TEST_F(ConfigFile, AValueFromTheEnvironmentPrintsAsWrittenOnlyWhereItWasWritten)
   for (const char* name : {"a", "b", "c"})
     EXPECT_NE(section(name).find("header = X-Key: %(ENV_API_TOKEN)s\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+}
+
+TEST_F(ConfigFile, AValueFromTheEnvironmentPrintsAsWrittenHoweverItsValuePrints) {
+  // resolve_config reads the process's own environment.
+  const std::map<std::string, std::string> vars{{"HTTPOK_TEST_C", "2xx"},
+                                                {"HTTPOK_TEST_T", "05"},
+                                                {"HTTPOK_TEST_YES", "yes"},
+                                                {"HTTPOK_TEST_M", "env@example.com"}};
+  for (const auto& [name, value] : vars)
+    ::setenv(name.c_str(), value.c_str(), 1);
+  const std::string path =
+      write("httpok.conf",
+            "[httpok]\nemail = %(ENV_HTTPOK_TEST_M)s\nname = %(ENV_HTTPOK_TEST_T)s\n\n"
+            "[target:a]\nurl = https://a/\ncodes = %(ENV_HTTPOK_TEST_C)s\n"
+            "timeout = %(ENV_HTTPOK_TEST_T)s\ninsecure = %(ENV_HTTPOK_TEST_YES)s\n");
+  const CliResult cli = parse_command_line({"--config", path, "-m", "cli@example.com"});
+  ASSERT_EQ(cli.action, CliAction::run) << cli.error;
+  const auto resolved = resolve_config(cli);
+  for (const auto& [name, value] : vars)
+    ::unsetenv(name.c_str());
+  ASSERT_TRUE(resolved.ok()) << resolved.error();
+  const std::string text = describe_config(resolved.value());
+  // 2xx prints as 200-299, 05 as 5, yes as true; -m's address is not the file's.
+  for (const char* line : {"codes = %(ENV_HTTPOK_TEST_C)s\n", "timeout = %(ENV_HTTPOK_TEST_T)s\n",
+                           "insecure = %(ENV_HTTPOK_TEST_YES)s\n", "name = %(ENV_HTTPOK_TEST_T)s\n",
+                           "email = cli@example.com\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
 }
 
 TEST_F(ConfigFile, AnErrorQuotesAValueFromTheEnvironmentAsWritten) {
