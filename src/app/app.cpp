@@ -999,7 +999,7 @@ class App final : private EventListener::Handler {
     own_line(&state, line, log::Level::warning, "probe_failed", ResultFields(state, result).get());
     state.acting = true;
     pending_actions_.push_back(PendingAction{
-        state.id,
+        state.id, state.target->name,
         (state.target->restart.dry_run ? "[dry run] " : "") +
             format_subject(config_->name,
                            failure_subject(shown_url(state.target->probe), result.failure)),
@@ -1259,12 +1259,10 @@ class App final : private EventListener::Handler {
       round_left_ = 0;  // the round under way ends unsaid
     if (next->core_interval != previous->core_interval)
       core_limit_ = CoreLimit(next->core_interval);
-    if (next->max_concurrent != previous->max_concurrent || next->jitter != previous->jitter ||
-        next->rpc_timeout != previous->rpc_timeout ||
-        next->wait_timeout != previous->wait_timeout ||
-        next->metrics_file != previous->metrics_file) {
+    if (Fixed::of(*next) != fixed_) {  // the running values, not the last file's
       own_line(nullptr,
-               "max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file keep their "
+               "warning: max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file "
+               "keep their "
                "values until httpok is restarted",
                log::Level::warning, "reload");
     }
@@ -1297,6 +1295,7 @@ class App final : private EventListener::Handler {
     }
     config_ = next;
     const std::unordered_set<std::string_view> changed_names(changed.begin(), changed.end());
+    std::vector<TargetState*> replacements(pending_actions_.empty() ? 0 : next->targets.size());
     for (std::size_t i = 0; i < next->targets.size(); ++i) {
       if (kept[i])
         continue;
@@ -1307,8 +1306,33 @@ class App final : private EventListener::Handler {
       // replacement is not checked, as a target whose restart is under way is not. Checked
       // now, its failure, seen before that restart, would restart the program again: the
       // ledger takes a run of the same name for the target's own.
-      add_target(target, specs[i]).acting =
+      TargetState& state = add_target(target, specs[i]);
+      state.acting =
           actions_running_ > 0 && retired_action_ != nullptr && run_target_ == target.name;
+      if (!replacements.empty())
+        replacements[i] = &state;
+    }
+    // A restart waiting its turn behind another's is under way too: the replacement's, with
+    // its settings (and not checked until it ends); that of a target that is gone is dropped.
+    for (auto pending = pending_actions_.begin(); pending != pending_actions_.end();) {
+      if (lookup(pending->id) != nullptr) {
+        ++pending;
+        continue;
+      }
+      const auto found = by_name.find(pending->target);
+      if (found != by_name.end() && replacements[found->second] != nullptr) {
+        TargetState& replacement = *replacements[found->second];
+        replacement.acting = true;
+        pending->id = replacement.id;
+        ++pending;
+        continue;
+      }
+      own_line(nullptr,
+               "warning: the restart of " + pending->target +
+                   ", waiting for another to end, is dropped: the reload removed " +
+                   pending->target,
+               log::Level::warning, "reload");
+      pending = pending_actions_.erase(pending);
     }
     const auto names = [](const std::vector<std::string>& list) {
       std::string out;
@@ -1413,6 +1437,19 @@ class App final : private EventListener::Handler {
 
   uv_loop_t* loop_;
   std::shared_ptr<const Config> config_;  // replaced by a reload
+  // The settings a reload does not change, as httpok started with them.
+  struct Fixed {
+    std::size_t max_concurrent;
+    double jitter;
+    std::chrono::milliseconds rpc_timeout;
+    std::chrono::milliseconds wait_timeout;
+    std::optional<std::string> metrics_file;
+    static Fixed of(const Config& c) {
+      return {c.max_concurrent, c.jitter, c.rpc_timeout, c.wait_timeout, c.metrics_file};
+    }
+    bool operator==(const Fixed&) const = default;
+  };
+  const Fixed fixed_ = Fixed::of(*config_);
   Reload reload_;
   const ListenerEnvironment& env_;
   EventListener listener_;
@@ -1478,6 +1515,7 @@ class App final : private EventListener::Handler {
   std::vector<std::string> run_notes_;        // json: its notes, written after the block
   struct PendingAction {
     TargetId id;
+    std::string target;  // its name: a reload may replace it, by one of the same name
     std::string subject;
     std::string outcome;
     Scheduler::TimePoint check_began;

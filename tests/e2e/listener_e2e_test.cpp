@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -1125,6 +1126,37 @@ TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
   EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
 }
 
+// The warning compares the new file with what runs: a setting changed once warns at
+// every reload until the file is back to what httpok started with.
+TEST(Binary, AReloadWarnsOfEverySettingThatKeepsItsStartValue) {
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto with = [&](const std::string& globals) {
+    write_file(conf, "[httpok]\n" + globals + "\n[target:a]\nurl = http://127.0.0.1:1/\n");
+  };
+  with("");
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const std::string warning =
+      "httpok: warning: max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file keep "
+      "their values until httpok is restarted\n";
+  std::size_t reloads = 0;
+  for (const auto& [globals, warnings] :
+       {std::pair{"max_concurrent = 10\n", 1u}, std::pair{"max_concurrent = 10\n", 2u},
+        std::pair{"", 2u}, std::pair{"max_concurrent = 256\n", 2u}}) {
+    with(globals);
+    ::kill(child.pid(), SIGHUP);
+    ++reloads;
+    ASSERT_TRUE(child.wait_for(
+        [&] { return count_of(child.err(), "httpok: reloaded: 1 targets") == reloads; }, 10s))
+        << child.err();
+    EXPECT_EQ(count_of(child.err(), warning), warnings) << globals << child.err();
+  }
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 // httpok on a config file, with a scripted supervisord and a gated sendmail: the restart
 // of the first failure is surely under way (in its mail) until sendmail.open().
 struct HeldRestart {
@@ -1248,6 +1280,78 @@ TEST(Binary, ATargetReplacedWhileItsRestartRunsIsNotCheckedUntilTheRestartEnds) 
   // b: 1 and 2 of 3 before the first restart ended, 1 of 3 again after it.
   EXPECT_EQ(count_of(err, "httpok: b: status failure 1 of 3: "), 2u) << err;
   EXPECT_EQ(count_of(err, "httpok: b: status failure 2 of 3: "), 1u) << err;
+}
+
+// A failure whose restart waits for another target's to end is under way too: a reload
+// that replaces its target keeps it (for the replacement, which is not checked until it
+// ends); one that removes its target drops it, and says so. Before, both were dropped
+// without a word, and the replacement started counting its failures again.
+TEST(Binary, ARestartWaitingItsTurnIsKeptForTheReplacementOfItsTarget) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  // t and u fail once a's restart is under way, and count as closed once httpok has read
+  // their answers (it closes the connection, then judges the result, in one turn).
+  std::atomic<bool> go{false};
+  std::atomic<int> closed{0};
+  const auto after_go = [&](ScriptedServer::Connection& c) {
+    c.read_request();
+    while (!go && c.pause(5)) {
+    }
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+    char byte;
+    while (::recv(c.fd(), &byte, 1, 0) > 0) {
+    }
+    ++closed;
+  };
+  ScriptedServer t_app(after_go);
+  ScriptedServer u_app(after_go);
+  ScriptedServer sentinel([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto targets = [&](int t_timeout) {
+    return "[httpok]\nemail = ops@example.com\n\n[target:a]\nurl = " + app.url() +
+           "\nprograms = foo\n\n[target:t]\nurl = " + t_app.url() +
+           "\nprograms = baz:baz_01\ntimeout = " + std::to_string(t_timeout) + "\n\n";
+  };
+  write_file(conf, targets(5) + "[target:u]\nurl = " + u_app.url() + "\nprograms = bar\n");
+  HeldRestart held(conf);
+  Child& child = held.child;
+  ASSERT_TRUE(held.first_restart_held()) << child.err();
+  go = true;
+  ASSERT_TRUE(child.wait_for([&] { return closed == 2; }, 10s)) << child.err();
+  // t changes, u goes; the sentinel, on its own clock, checks once the reload is done.
+  write_file(conf, targets(6) + "[target:sentinel]\nurl = " + sentinel.url() +
+                       "\ninterval = 60\nprograms = foo\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for([&] { return sentinel.connections() == 1; }, 10s)) << child.err();
+  child.write_stdin(tick(2));  // t's replacement is not checked: its restart is to come
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(2); }, 10s)) << child.out();
+  held.sendmail.open();
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "\nMailed:\n") == 2; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  const std::string err = child.err();
+  const std::string t_under_way = "httpok: t: the restart for " + t_app.url() +
+                                  " is still under way; this tick starts no check\n";
+  EXPECT_NE(err.find(t_under_way), std::string::npos) << err;
+  EXPECT_EQ(t_app.connections(), 1);
+  EXPECT_NE(
+      err.find("httpok: warning: the restart of u, waiting for another to end, is dropped: the "
+               "reload removed u\n"),
+      std::string::npos)
+      << err;
+  // a's block and mail, then t's, with t's failure as its subject.
+  const std::size_t second = err.find("\nMailed:\n", err.find("\nMailed:\n") + 1);
+  EXPECT_NE(err.find("baz_01", err.find("\nMailed:\n")), std::string::npos) << err;
+  EXPECT_NE(err.find(t_app.url(), err.find("\nMailed:\n")), std::string::npos) << err;
+  EXPECT_LT(err.find("Restarting selected processes ['baz:baz_01']"), second) << err;
+  EXPECT_EQ(err.find("['bar']"), std::string::npos) << err;
 }
 
 // --max-restarts counts the restarts of a program by every target, one with no limit of
