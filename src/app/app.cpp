@@ -1262,8 +1262,7 @@ class App final : private EventListener::Handler {
     if (Fixed::of(*next) != fixed_) {  // the running values, not the last file's
       own_line(nullptr,
                "warning: max_concurrent, jitter, rpc_timeout, wait_timeout and metrics_file "
-               "keep their "
-               "values until httpok is restarted",
+               "keep their values until httpok is restarted",
                log::Level::warning, "reload");
     }
     std::vector<std::string> removed, changed, added;
