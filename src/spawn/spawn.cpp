@@ -131,7 +131,9 @@ class UvSpawner::Child {
   void cancel() noexcept {
     owner_ = nullptr;
     done_ = nullptr;
-    if (result_.started && !exited_) {
+    if (result_.started && exited_ && result_.timed_out && !outputs_done()) {
+      signal_group(SIGKILL);  // what is left of a group that timed out
+    } else if (result_.started && !exited_) {
       signal_group(SIGTERM);
       int status = 0;
       for (int i = 0; i < 20 && !exited_; ++i) {
@@ -232,13 +234,16 @@ class UvSpawner::Child {
     self->result_.term_signal = term_signal;
     self->result_.exit_status = term_signal != 0 ? -1 : static_cast<int>(exit_status);
     self->close_handle(process);
-    if (!self->outputs_done() && self->kill_stage_ != KillStage::killed) {
+    if (!self->outputs_done() && self->kill_stage_ == KillStage::none) {
       // A descendant that left the group (a daemonizing MTA, say) may hold an output open
       // for long: the command itself is done, so its output is only waited for briefly,
       // and no signal goes to a group that may be gone (its id could be reused).
       self->kill_stage_ = KillStage::killed;
       uv_timer_start(&self->timer_, &Child::on_timer, kDrainAfterExitMs, 0);
     }
+    // Past the deadline (SIGTERM sent), the shell may die of it while the rest of its group
+    // holds the outputs: SIGKILL follows as planned, to the group, which lives on (its
+    // members keep its id from being reused).
     self->close_if_done();
   }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -324,6 +325,58 @@ TEST_F(SpawnTest, TheDeadlineKillsTheWholeProcessGroup) {
   ASSERT_FALSE(r.stdout_data.empty());
   const pid_t background = std::stoi(r.stdout_data);
   EXPECT_TRUE(test::wait_until([&] { return process_is_dead(background); }, 5s));
+}
+
+TEST_F(SpawnTest, SigkillReachesTheGroupWhenOnlyTheShellDiesOfSigterm) {
+  // The shell dies of SIGTERM; a member of its group that ignores it holds stdout. Before,
+  // the shell's death was taken for a command that is done: its output was waited for
+  // briefly, and the rest of the group lived on, "killed".
+  UvSpawnerOptions options;
+  options.kill_grace = 200ms;
+  spawner(options);
+  const SpawnResult r =
+      run_one(request("sh -c 'trap \"\" TERM; echo $$; exec sleep 30' & wait", {}, {}, 1s));
+  ASSERT_FALSE(r.stdout_data.empty());
+  const pid_t member = std::stoi(r.stdout_data);
+  const bool dead = test::wait_until([&] { return process_is_dead(member); }, 5s);
+  if (!dead)
+    ::kill(member, SIGKILL);
+  EXPECT_TRUE(dead);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.error,
+            "'sh -c 'trap \"\" TERM; echo $$; exec sleep 30' & wait' timed out after 1 s "
+            "and was killed");
+}
+
+TEST_F(SpawnTest, DestroyingTheSpawnerKillsWhatIsLeftOfAGroupThatTimedOut) {
+  TempDir dir;
+  const std::string pids = (dir / "pids").string();
+  UvSpawnerOptions options;
+  options.kill_grace = 20s;  // SIGKILL would come long after the spawner is gone
+  spawner(options);
+  // (No positionals: the spawner appends them, and "wait $1" would not wait.)
+  spawner().run(request("echo $$ >> " + pids + "; sh -c \"trap '' TERM; echo \\$\\$ >> " + pids +
+                            "; exec sleep 30\" & wait",
+                        {}, {}, 1s),
+                [](SpawnResult) {});
+  // The deadline passes, the shell dies of SIGTERM and is reaped; the member lives on,
+  // holding stdout.
+  pid_t shell = 0;
+  pid_t member = 0;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        uv_run(&loop_, UV_RUN_NOWAIT);
+        std::istringstream in(read_file_or_empty(pids));
+        return static_cast<bool>(in >> shell >> member) && ::kill(shell, 0) != 0;
+      },
+      10s));
+  ASSERT_FALSE(process_is_dead(member));
+  spawner_.reset();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  const bool dead = test::wait_until([&] { return process_is_dead(member); }, 5s);
+  if (!dead)
+    ::kill(member, SIGKILL);
+  EXPECT_TRUE(dead);
 }
 
 TEST_F(SpawnTest, AChildThatNeverReadsALargeStdinDoesNotBlockTheLoop) {
