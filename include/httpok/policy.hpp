@@ -97,6 +97,9 @@ class RestartLimit {
   // and says, it again (a give-up is not kept unsaid, a resume not lost unsaid).
   void revert(const std::string& namespec, const std::string& target,
               const PolicySettings& settings, const Decision& decision);
+  // A reload removed or replaced `target`: its give-ups, made under its old limit, go (a
+  // replacement decides, and says, them again under its own).
+  void forget(const std::string& target);
   // Whether some target gave up on `namespec` and its limit still holds now (the restarts
   // within its window still reach it): by the clock, not only when it checks again.
   bool gave_up(const std::string& namespec) const;

@@ -1191,6 +1191,7 @@ class App final : private EventListener::Handler {
       state.engine = nullptr;
     }
     engines_->forget(state.spec.get());
+    restart_limit_.forget(state.target->name);
     if (actions_running_ > 0 && running_action_ == state.id) {
       // Its restart goes on to the end (a stopProcess answered must be followed by its
       // startProcess, or the program stays down): the run is kept, and its end, which

@@ -128,6 +128,11 @@ void RestartLimit::revert(const std::string& namespec, const std::string& target
     gave_up.push_back(GaveUp{target, settings});
 }
 
+void RestartLimit::forget(const std::string& target) {
+  for (auto& [namespec, program] : programs_)
+    std::erase_if(program.gave_up, [&](const GaveUp& g) { return g.target == target; });
+}
+
 bool RestartLimit::gave_up(const std::string& namespec) const {
   const auto it = programs_.find(namespec);
   if (it == programs_.end())

@@ -1393,6 +1393,46 @@ TEST(Binary, MaxRestartsCountsTheRestartsOfATargetWithNoLimit) {
   EXPECT_EQ(count_of(child.err(), "foo restarted\n"), 1u) << child.err();
 }
 
+// A reload that replaces a target that gave up drops its give-up, made under its old
+// limit (httpok_gave_up stayed 1 when the new one had no limit, while foo restarted):
+// the replacement decides, and says it, again.
+TEST(Binary, AReplacedTargetDecidesItsGiveUpAgain) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  ScriptedSupervisord sv;
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto with_timeout = [&](int timeout) {
+    write_file(conf, "[target:a]\nurl = " + app.url() +
+                         "\nprograms = foo\nmax_restarts = 1\nrestart_window = 600\ntimeout = " +
+                         std::to_string(timeout) + "\n");
+  };
+  with_timeout(5);
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  const std::string giving_up = "giving up on foo: 1 restart within 600 s\n";
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(
+      child.wait_for([&] { return child.err().find("foo restarted\n") != std::string::npos; }, 10s))
+      << child.err();
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), giving_up) == 1; }, 10s))
+      << child.err();
+  with_timeout(6);
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for(
+      [&] { return child.err().find("httpok: reloaded: 1 targets") != std::string::npos; }, 10s))
+      << child.err();
+  child.write_stdin(tick(3));
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), giving_up) == 2; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(count_of(child.err(), "foo restarted\n"), 1u) << child.err();
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();

@@ -184,6 +184,26 @@ TEST(RestartLimit, GivesUpOnceThenStaysQuietThenResumesWhenTheWindowSlides) {
   EXPECT_EQ(limit.check("web", "api", s).kind, Limit::give_up);  // two within the window again
 }
 
+TEST(RestartLimit, AForgottenTargetsGiveUpsGo) {
+  RestartLimit::Clock::time_point now{};
+  RestartLimit limit([&] { return now; });
+  PolicySettings s;
+  s.max_restarts = 1;
+  s.restart_window = 600s;
+  EXPECT_EQ(limit.check("app", "api", s).kind, Limit::restart);
+  limit.restarted("app");
+  EXPECT_EQ(limit.check("app", "api", s).kind, Limit::give_up);
+  EXPECT_EQ(limit.check("app", "web", s).kind, Limit::give_up);
+  limit.forget("api");  // a reload set its limit to 0, say: it restarts, and counts
+  limit.restarted("app");
+  EXPECT_TRUE(limit.gave_up("app"));  // web's limit holds still
+  limit.forget("web");
+  EXPECT_FALSE(limit.gave_up("app"));
+  // A replacement of the same name decides, and says it, again.
+  EXPECT_EQ(limit.check("app", "api", s).kind, Limit::give_up);
+  EXPECT_EQ(limit.check("app", "api", s).kind, Limit::given_up);
+}
+
 TEST(RestartLimit, NoLimitByDefault) {
   RestartLimit limit;
   const PolicySettings s;
