@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <queue>
+#include <span>
 #include <vector>
 
 namespace httpok {
@@ -46,8 +47,12 @@ class Scheduler {
   // cap and its finished() is ignored. False when `id` is stale.
   bool remove(TargetId id);
   bool valid(TargetId id) const noexcept;
+  // The order of the TICK targets from now on: that of `ids` (a reload's, the file's
+  // order; the others, if any, keep theirs after them). Until then, the order they were
+  // added in.
+  void order(std::span<const TargetId> ids);
 
-  // A TICK event: every TICK target is queued, in the order they were added, except one
+  // A TICK event: every TICK target is queued, in their order (see order()), except one
   // whose probe is queued or running still: those are returned (a view valid until the
   // next call), so that the caller can say why this tick starts none for them.
   const std::vector<TargetId>& on_tick();
@@ -79,6 +84,7 @@ class Scheduler {
     bool used = false;
     bool queued = false;
     bool running = false;
+    bool ordered = false;  // order()'s mark, only while it runs
   };
   struct Due {
     TimePoint at;
@@ -93,8 +99,9 @@ class Scheduler {
   SchedulerSettings settings_;
   Random random_;
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;  // unused slot indices
-  std::deque<TargetId> queue_;       // due, waiting for a free engine; may hold stale ids
+  std::vector<std::uint32_t> free_;   // unused slot indices
+  std::vector<TargetId> tick_order_;  // the TICK targets in order; may hold stale ids
+  std::deque<TargetId> queue_;        // due, waiting for a free engine; may hold stale ids
   // Due times of interval targets; stale entries (removed, or rescheduled) are skipped.
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
   std::vector<TargetId> busy_;  // on_tick()'s answer, reused

@@ -1268,6 +1268,7 @@ class App final : private EventListener::Handler {
     }
     std::vector<std::string> removed, changed, added;
     std::vector<bool> kept(next->targets.size(), false);
+    std::vector<TargetId> ids(next->targets.size());  // in the file's order
     // By name, so that a reload of many targets takes time in proportion to them.
     std::unordered_map<std::string_view, std::size_t> by_name;
     by_name.reserve(next->targets.size());
@@ -1288,6 +1289,7 @@ class App final : private EventListener::Handler {
         engines_->forget(state.spec.get());  // a kept connection is of the old spec
         state.spec = specs[index];
         kept[index] = true;
+        ids[index] = state.id;
         continue;
       }
       (same == nullptr ? removed : changed).push_back(state.target->name);
@@ -1295,7 +1297,6 @@ class App final : private EventListener::Handler {
     }
     config_ = next;
     const std::unordered_set<std::string_view> changed_names(changed.begin(), changed.end());
-    std::vector<TargetState*> replacements(pending_actions_.empty() ? 0 : next->targets.size());
     for (std::size_t i = 0; i < next->targets.size(); ++i) {
       if (kept[i])
         continue;
@@ -1309,9 +1310,9 @@ class App final : private EventListener::Handler {
       TargetState& state = add_target(target, specs[i]);
       state.acting =
           actions_running_ > 0 && retired_action_ != nullptr && run_target_ == target.name;
-      if (!replacements.empty())
-        replacements[i] = &state;
+      ids[i] = state.id;
     }
+    scheduler_.order(ids);  // the new ones took freed slots, in any order
     // A restart waiting its turn behind another's is under way too: the replacement's, with
     // its settings (and not checked until it ends); that of a target that is gone is dropped.
     for (auto pending = pending_actions_.begin(); pending != pending_actions_.end();) {
@@ -1319,11 +1320,13 @@ class App final : private EventListener::Handler {
         ++pending;
         continue;
       }
+      // Its target was not kept (that would have kept its id): a new one of its name
+      // replaces it, or none.
       const auto found = by_name.find(pending->target);
-      if (found != by_name.end() && replacements[found->second] != nullptr) {
-        TargetState& replacement = *replacements[found->second];
-        replacement.acting = true;
-        pending->id = replacement.id;
+      if (TargetState* replacement =
+              found != by_name.end() ? lookup(ids[found->second]) : nullptr) {
+        replacement->acting = true;
+        pending->id = replacement->id;
         ++pending;
         continue;
       }

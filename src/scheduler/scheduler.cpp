@@ -42,7 +42,29 @@ TargetId Scheduler::add(std::optional<std::chrono::milliseconds> interval, TimeP
   ++size_;
   if (s.interval_ms > 0)
     schedule(index, now);
+  else
+    tick_order_.push_back(TargetId{index, generation});
   return TargetId{index, generation};
+}
+
+void Scheduler::order(std::span<const TargetId> ids) {
+  std::vector<TargetId> order;
+  order.reserve(tick_order_.size());
+  for (const TargetId id : ids) {
+    Slot* s = slot(id);
+    if (s != nullptr && s->interval_ms == 0 && !s->ordered) {
+      s->ordered = true;
+      order.push_back(id);
+    }
+  }
+  for (const TargetId id : tick_order_) {  // those `ids` left out, and the stale ones go
+    Slot* s = slot(id);
+    if (s != nullptr && !s->ordered)
+      order.push_back(id);
+  }
+  for (const TargetId id : order)
+    slots_[id.index].ordered = false;
+  tick_order_ = std::move(order);
 }
 
 bool Scheduler::remove(TargetId id) {
@@ -58,6 +80,8 @@ bool Scheduler::remove(TargetId id) {
   s->running = false;
   free_.push_back(id.index);
   --size_;
+  if (tick_order_.size() > 2 * size_ + 64)
+    order({});  // the stale ids go, unless order() does it first
   return true;
 }
 
@@ -80,14 +104,14 @@ void Scheduler::schedule(std::uint32_t index, TimePoint nominal) {
 
 const std::vector<TargetId>& Scheduler::on_tick() {
   busy_.clear();
-  for (std::uint32_t index = 0; index < slots_.size(); ++index) {
-    const Slot& s = slots_[index];
-    if (!s.used || s.interval_ms > 0)
-      continue;
-    if (s.queued || s.running) {
-      busy_.push_back(TargetId{index, s.generation});
+  for (const TargetId id : tick_order_) {
+    const Slot* s = slot(id);
+    if (s == nullptr)
+      continue;  // removed
+    if (s->queued || s->running) {
+      busy_.push_back(id);
     } else {
-      enqueue(index);
+      enqueue(id.index);
     }
   }
   return busy_;

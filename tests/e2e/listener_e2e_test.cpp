@@ -1126,6 +1126,50 @@ TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
   EXPECT_EQ(child.err().find("failure"), std::string::npos) << child.err();
 }
 
+// One probe at a time, in the file's order, before a reload and after it, although the
+// targets it replaced took the freed places in the reverse order.
+TEST(Binary, AfterAReloadTargetsAreCheckedInTheFilesOrder) {
+  std::mutex mutex;
+  std::vector<std::string> paths;
+  ScriptedServer up([&](ScriptedServer::Connection& c) {
+    const std::string request = c.read_request();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      paths.push_back(request.substr(4, request.find(' ', 4) - 4));
+    }
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  const auto probed = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return paths;
+  };
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto targets = [&](const std::string& a, const std::string& c) {
+    std::string text = "[httpok]\nmax_concurrent = 1\n\n";
+    for (const auto& [name, path] :
+         {std::pair{"a", a}, std::pair{"b", std::string("b")}, std::pair{"c", c}})
+      text += "[target:" + std::string(name) + "]\nurl = " + up.url() + path + "\n\n";
+    return text;
+  };
+  write_file(conf, targets("a", "c"));
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return probed().size() == 3; }, 10s)) << child.err();
+  write_file(conf, targets("a2", "c2"));
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(
+      child.wait_for([&] { return child.err().find("changed: a, c)") != std::string::npos; }, 10s))
+      << child.err();
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return probed().size() == 6; }, 10s)) << child.err();
+  EXPECT_EQ(probed(), (std::vector<std::string>{"/a", "/b", "/c", "/a2", "/b", "/c2"}));
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 // The warning compares the new file with what runs: a setting changed once warns at
 // every reload until the file is back to what httpok started with.
 TEST(Binary, AReloadWarnsOfEverySettingThatKeepsItsStartValue) {

@@ -44,6 +44,39 @@ TEST(Scheduler, TickTargetsAreQueuedOnEveryTickInOrder) {
   EXPECT_EQ(drain(s), (std::vector<TargetId>{a, b}));
 }
 
+TEST(Scheduler, TickTargetsKeepTheOrderTheyAreGiven) {
+  Scheduler s = make(1);
+  const TargetId a = s.add(std::nullopt, t0);
+  const TargetId b = s.add(std::nullopt, t0);
+  const TargetId c = s.add(std::nullopt, t0);
+  // A reload replaces a and c: the new ones take the freed slots, c's first.
+  s.remove(a);
+  s.remove(c);
+  const TargetId a2 = s.add(std::nullopt, t0);
+  const TargetId every = s.add(1s, t0);  // an interval target has no place in the order
+  const TargetId c2 = s.add(std::nullopt, t0);
+  const std::vector<TargetId> in_the_file{a2, b, every, c2};
+  s.order(in_the_file);
+  s.advance(t0);
+  s.on_tick();
+  std::vector<TargetId> started;
+  for (int i = 0; i < 4; ++i) {
+    const auto id = s.next_start();
+    ASSERT_TRUE(id);
+    started.push_back(*id);
+    s.finished(*id, t0);
+  }
+  EXPECT_EQ(started, (std::vector<TargetId>{every, a2, b, c2}));  // every was due first
+  // Left out of order(), a target keeps its place after those given.
+  s.order(std::vector<TargetId>{c2});
+  s.on_tick();
+  EXPECT_EQ(drain(s), (std::vector<TargetId>{c2}));
+  s.finished(c2, t0);
+  EXPECT_EQ(drain(s), (std::vector<TargetId>{a2}));
+  s.finished(a2, t0);
+  EXPECT_EQ(drain(s), (std::vector<TargetId>{b}));
+}
+
 TEST(Scheduler, ATargetIsNeverStartedTwice) {
   Scheduler s = make(1);
   const TargetId a = s.add(std::nullopt, t0);
