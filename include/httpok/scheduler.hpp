@@ -71,6 +71,8 @@ class Scheduler {
   std::optional<TimePoint> next_due();
 
   std::size_t running() const noexcept { return running_; }
+  // Whether the probe of `id` runs (and is not only queued).
+  bool started(TargetId id) const noexcept { return valid(id) && slots_[id.index].running; }
   std::size_t queued() const noexcept { return queued_; }
   std::size_t size() const noexcept { return size_; }
 

@@ -435,7 +435,10 @@ class App final : private EventListener::Handler {
       if (const TargetState* state = lookup(id))
         own_line(state,
                  "the previous check of " + shown_url(state->target->probe) +
-                     " is still running; this tick starts no new one",
+                     (scheduler_.started(id) ? " is still running"
+                                             : " is still waiting for its turn (max_concurrent " +
+                                                   std::to_string(fixed_.max_concurrent) + ")") +
+                     "; this tick starts no new one",
                  log::Level::warning, "check_overrun");
     }
     pump();

@@ -1170,6 +1170,36 @@ TEST(Binary, AfterAReloadTargetsAreCheckedInTheFilesOrder) {
   EXPECT_EQ(child.wait_exit(5s), 0);
 }
 
+// With max_concurrent checks running, a tick says of a target whose check is only queued
+// that it waits for its turn, not that it is still running.
+TEST(Binary, ATickSaysWhichCheckRunsAndWhichWaitsItsTurn) {
+  ScriptedServer hung([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.hold();
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  write_file(conf, "[httpok]\nmax_concurrent = 1\n\n[target:a]\nurl = " + hung.url("/a") +
+                       "\n\n[target:b]\nurl = " + hung.url("/b") + "\n");
+  ScriptedSupervisord sv;
+  Child child({httpok_binary(), "--config", conf}, sv.env());
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return hung.connections() == 1; }, 10s)) << child.err();
+  child.write_stdin(tick(2));
+  const std::string waiting = "httpok: b: the previous check of " + hung.url("/b") +
+                              " is still waiting for its turn (max_concurrent 1); this tick "
+                              "starts no new one\n";
+  ASSERT_TRUE(child.wait_for([&] { return child.err().find(waiting) != std::string::npos; }, 10s))
+      << child.err();
+  EXPECT_NE(child.err().find("httpok: a: the previous check of " + hung.url("/a") +
+                             " is still running; this tick starts no new one\n"),
+            std::string::npos)
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+}
+
 // The warning compares the new file with what runs: a setting changed once warns at
 // every reload until the file is back to what httpok started with.
 TEST(Binary, AReloadWarnsOfEverySettingThatKeepsItsStartValue) {

@@ -86,6 +86,8 @@ TEST(Scheduler, ATargetIsNeverStartedTwice) {
   // The next tick finds a running and b still queued: neither is queued again.
   EXPECT_EQ(s.on_tick(), (std::vector<TargetId>{a, b}));
   EXPECT_EQ(s.queued(), 1u);
+  EXPECT_TRUE(s.started(a));
+  EXPECT_FALSE(s.started(b));  // only queued
   EXPECT_TRUE(s.finished(a, t0 + 1s));
   EXPECT_FALSE(s.finished(a, t0 + 1s));  // once only
   EXPECT_EQ(drain(s), (std::vector<TargetId>{b}));
