@@ -1003,9 +1003,8 @@ class App final : private EventListener::Handler {
     state.acting = true;
     pending_actions_.push_back(PendingAction{
         state.id, state.target->name,
-        (state.target->restart.dry_run ? "[dry run] " : "") +
-            format_subject(config_->name,
-                           failure_subject(shown_url(state.target->probe), result.failure)),
+        format_subject(config_->name,
+                       failure_subject(shown_url(state.target->probe), result.failure)),
         result.outcome, state.check_began});
     if (actions_running_ == 0)
       start_next_action();
@@ -1052,7 +1051,10 @@ class App final : private EventListener::Handler {
       ++actions_running_;
       running_action_ = next.id;
       query_.reset();  // the round's process list predates this restart
-      state->action->start(next.subject, next.outcome, [this, id = next.id] {
+      // What failed, and what the run does: a reload may have replaced the target that
+      // failed by one that is (or is no longer) a dry run.
+      const std::string subject = (target.restart.dry_run ? "[dry run] " : "") + next.subject;
+      state->action->start(subject, next.outcome, [this, id = next.id] {
         flush_run_lines();
         TargetState* found = lookup(id);
         // The run of a target a reload removed counts too.
@@ -1073,7 +1075,10 @@ class App final : private EventListener::Handler {
         } else if (run != nullptr) {
           // A reload replaced the target: the replacement, of the same name, was held back
           // (see reload_config) and may be checked from now on; the programs restarted
-          // start the count of every target that watches them again, its own too.
+          // start the count of every target that watches them again, its own too. A
+          // give-up the run made after the reload, under the old limit, goes as those
+          // made before it did (remove_target).
+          restart_limit_.forget(run_target_);
           if (TargetState* replacement = target_named(run_target_))
             replacement->acting = false;
           if (!run->restarted().empty())
@@ -1521,8 +1526,8 @@ class App final : private EventListener::Handler {
   std::vector<std::string> run_notes_;        // json: its notes, written after the block
   struct PendingAction {
     TargetId id;
-    std::string target;  // its name: a reload may replace it, by one of the same name
-    std::string subject;
+    std::string target;   // its name: a reload may replace it, by one of the same name
+    std::string subject;  // what failed; "[dry run] " comes when it starts
     std::string outcome;
     Scheduler::TimePoint check_began;
   };

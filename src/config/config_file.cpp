@@ -5,7 +5,6 @@
 #include <glob.h>
 #include <ini.h>
 #include <sys/stat.h>
-#include <sys/types.h>
 
 #include <algorithm>
 #include <array>
@@ -96,9 +95,6 @@ std::string directory_of(const std::string& path) {
 class Loader {
  public:
   explicit Loader(const EnvLookup& env) : env_(env) {}
-  ~Loader() { std::free(line_); }
-  Loader(const Loader&) = delete;
-  Loader& operator=(const Loader&) = delete;
 
   Result<Config> load(const std::string& path) {
     if (!read_file(path, 0))
@@ -125,24 +121,31 @@ class Loader {
     return false;
   }
 
-  // fgets for libinih. It reads whole lines (getline), counts them, and refuses what
-  // libinih would read otherwise than a reader of the file expects: a line too long for
-  // its buffer (which it would split), a NUL byte (where it would stop), an indented line
-  // (a key of its own to libinih, the value continued to supervisord). It also notes the
-  // section headers: libinih calls the handler only for keys, so an empty or misspelt
-  // section would otherwise go unseen.
+  // fgets for libinih. It reads whole lines (up to the limit: a file of no line ends is
+  // not read whole), counts them, and refuses what libinih would read otherwise than a
+  // reader of the file expects: a line too long for its buffer (which it would split), a
+  // NUL byte (where it would stop), an indented line (a key of its own to libinih, the
+  // value continued to supervisord). It also notes the section headers: libinih calls
+  // the handler only for keys, so an empty or misspelt section would otherwise go unseen.
   static char* reader(char* buffer, int size, void* stream) {
     auto* state = static_cast<FileState*>(stream);
     Loader& loader = *state->loader;
-    const ssize_t got = ::getline(&loader.line_, &loader.line_capacity_, state->file);
-    if (got < 0) {
-      if (std::ferror(state->file) != 0)
-        loader.fail(Place{state->place.file, state->place.line + 1},
-                    std::string("cannot read this line: ") + std::strerror(errno));
+    std::string& read = loader.line_;
+    read.clear();
+    for (int c; read.size() <= kMaxLine && (c = getc_unlocked(state->file)) != EOF;) {
+      read += static_cast<char>(c);
+      if (c == '\n')
+        break;
+    }
+    if (std::ferror(state->file) != 0) {
+      loader.fail(Place{state->place.file, state->place.line + 1},
+                  std::string("cannot read this line: ") + std::strerror(errno));
       return nullptr;
     }
+    if (read.empty())
+      return nullptr;  // the end of the file
     ++state->place.line;
-    const std::string_view whole(loader.line_, static_cast<std::size_t>(got));
+    const std::string_view whole(read);
     std::string_view line = whole.substr(0, whole.find_last_not_of("\r\n") + 1);
     if (line.size() > kMaxLine - 3 || whole.size() >= static_cast<std::size_t>(size)) {
       loader.fail(state->place, "line longer than " + std::to_string(kMaxLine - 3) + " bytes");
@@ -650,8 +653,7 @@ class Loader {
   // proportion to them.
   std::unordered_map<std::string, std::size_t> target_index_;
   std::string error_;
-  char* line_ = nullptr;  // getline's buffer, for every file read
-  std::size_t line_capacity_ = 0;
+  std::string line_;  // the reader's line, for every file read
 };
 
 }  // namespace
