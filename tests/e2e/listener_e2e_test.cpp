@@ -1510,6 +1510,69 @@ TEST(Binary, AReplacedTargetDecidesItsGiveUpAgain) {
   EXPECT_EQ(count_of(child.err(), "foo restarted\n"), 1u) << child.err();
 }
 
+// A restart under way when a reload replaces its target may decide to give up after the
+// reload, under the old limit: its end forgets that too, or the replacement, with a limit
+// of its own, would find the old give-up and "resume".
+TEST(Binary, AGiveUpDecidedByARetiredRunIsForgottenAtItsEnd) {
+  ScriptedServer app([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(500, "Internal Server Error", ""));
+  });
+  // A supervisord that can hold its answers: run 2's getAllProcessInfo waits across the
+  // reload.
+  std::atomic<bool> hold{false};
+  std::atomic<int> held{0};
+  ScriptedServer rpc([&](ScriptedServer::Connection& c) {
+    c.read_request();
+    if (hold) {
+      ++held;
+      while (hold && c.pause(5)) {
+      }
+    }
+    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+  });
+  ScriptedServer sentinel([](ScriptedServer::Connection& c) {
+    c.read_request();
+    c.send(ScriptedServer::response(200, "OK", "fine"));
+  });
+  TempDir dir;
+  const std::string conf = (dir / "httpok.conf").string();
+  const auto target = [&](int max_restarts) {
+    return "[target:a]\nurl = " + app.url() +
+           "\nprograms = foo\nmax_restarts = " + std::to_string(max_restarts) +
+           "\nrestart_window = 600\n\n";
+  };
+  write_file(conf, target(1));
+  Child child({httpok_binary(), "--config", conf},
+              {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
+               {"SUPERVISOR_GROUP_NAME", "httpok"},
+               {"SUPERVISOR_PROCESS_NAME", "httpok"}});
+  ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
+  child.write_stdin(tick(1));
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "foo restarted\n") == 1; }, 10s))
+      << child.err();
+  hold = true;
+  child.write_stdin(tick(2));
+  ASSERT_TRUE(child.wait_for([&] { return held == 1; }, 10s)) << child.err();
+  write_file(conf, target(2) + "[target:sentinel]\nurl = " + sentinel.url() +
+                       "\ninterval = 60\nprograms = bar\n");
+  ::kill(child.pid(), SIGHUP);
+  ASSERT_TRUE(child.wait_for([&] { return sentinel.connections() == 1; }, 10s)) << child.err();
+  hold = false;  // run 2 decides under a's old limit: one restart within 600 s is enough
+  ASSERT_TRUE(child.wait_for(
+      [&] {
+        return child.err().find("giving up on foo: 1 restart within 600 s\n") != std::string::npos;
+      },
+      10s))
+      << child.err();
+  child.write_stdin(tick(3));  // the new a may restart foo twice within 600 s
+  ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "foo restarted\n") == 2; }, 10s))
+      << child.err();
+  child.close_stdin();
+  EXPECT_EQ(child.wait_exit(5s), 0);
+  EXPECT_EQ(child.err().find("resuming restarts of foo"), std::string::npos) << child.err();
+}
+
 TEST(Binary, OnceProbesEveryTargetOncePrintsALineEachAndExits) {
   ScriptedServer up([](ScriptedServer::Connection& c) {
     c.read_request();
