@@ -10,12 +10,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "child.hpp"
 #include "samples.hpp"
@@ -276,11 +278,34 @@ TEST(Binary, EofWhileMailingLetsTheMailGoOut) {
 
 // A scripted supervisord that lists bar (FATAL), baz:baz_01 (STOPPED), foo (RUNNING, pid
 // 4242) and httpok (RUNNING), and answers every other call with the same document.
-struct ScriptedSupervisord {
-  ScriptedServer rpc{[](ScriptedServer::Connection& c) {
-    c.read_request();
-    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+// An app that answers 200 and notes the path of every request, in order.
+struct PathRecorder {
+  std::vector<std::string> paths() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return seen;
+  }
+  std::mutex mutex;
+  std::vector<std::string> seen;
+  ScriptedServer server{[this](ScriptedServer::Connection& c) {
+    const std::string request = c.read_request();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      seen.push_back(request.substr(4, request.find(' ', 4) - 4));
+    }
+    c.send(ScriptedServer::response(200, "OK", "fine"));
   }};
+};
+
+// A supervisord that answers every call with kAllProcessInfo (after `before`, if given).
+struct ScriptedSupervisord {
+  explicit ScriptedSupervisord(std::function<void(ScriptedServer::Connection&)> before = nullptr)
+      : rpc([before = std::move(before)](ScriptedServer::Connection& c) {
+          c.read_request();
+          if (before)
+            before(c);
+          c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
+        }) {}
+  ScriptedServer rpc;
   std::map<std::string, std::string> env() const {
     return {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
             {"SUPERVISOR_GROUP_NAME", "httpok"},
@@ -1064,20 +1089,9 @@ TEST(Binary, MetricsFileIsWrittenAfterTheRoundForPrometheus) {
 }
 
 TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
-  std::mutex mutex;
-  std::vector<std::string> paths;  // what was probed, in order
-  ScriptedServer up([&](ScriptedServer::Connection& c) {
-    const std::string request = c.read_request();
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      paths.push_back(request.substr(4, request.find(' ', 4) - 4));
-    }
-    c.send(ScriptedServer::response(200, "OK", "fine"));
-  });
-  const auto probed = [&] {
-    std::lock_guard<std::mutex> lock(mutex);
-    return paths;
-  };
+  PathRecorder recorder;
+  const ScriptedServer& up = recorder.server;
+  const auto probed = [&] { return recorder.paths(); };
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
   const auto target = [&](const std::string& name) {
@@ -1129,20 +1143,9 @@ TEST(Binary, SighupReloadsTheConfigFileWithoutLosingAnEvent) {
 // One probe at a time, in the file's order, before a reload and after it, although the
 // targets it replaced took the freed places in the reverse order.
 TEST(Binary, AfterAReloadTargetsAreCheckedInTheFilesOrder) {
-  std::mutex mutex;
-  std::vector<std::string> paths;
-  ScriptedServer up([&](ScriptedServer::Connection& c) {
-    const std::string request = c.read_request();
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      paths.push_back(request.substr(4, request.find(' ', 4) - 4));
-    }
-    c.send(ScriptedServer::response(200, "OK", "fine"));
-  });
-  const auto probed = [&] {
-    std::lock_guard<std::mutex> lock(mutex);
-    return paths;
-  };
+  PathRecorder recorder;
+  const ScriptedServer& up = recorder.server;
+  const auto probed = [&] { return recorder.paths(); };
   TempDir dir;
   const std::string conf = (dir / "httpok.conf").string();
   const auto targets = [&](const std::string& a, const std::string& c) {
@@ -1522,14 +1525,12 @@ TEST(Binary, AGiveUpDecidedByARetiredRunIsForgottenAtItsEnd) {
   // reload.
   std::atomic<bool> hold{false};
   std::atomic<int> held{0};
-  ScriptedServer rpc([&](ScriptedServer::Connection& c) {
-    c.read_request();
+  ScriptedSupervisord sv([&](ScriptedServer::Connection& c) {
     if (hold) {
       ++held;
       while (hold && c.pause(5)) {
       }
     }
-    c.send(ScriptedServer::response(200, "OK", xmlrpc::samples::kAllProcessInfo));
   });
   ScriptedServer sentinel([](ScriptedServer::Connection& c) {
     c.read_request();
@@ -1543,10 +1544,7 @@ TEST(Binary, AGiveUpDecidedByARetiredRunIsForgottenAtItsEnd) {
            "\nrestart_window = 600\n\n";
   };
   write_file(conf, target(1));
-  Child child({httpok_binary(), "--config", conf},
-              {{"SUPERVISOR_SERVER_URL", "http://127.0.0.1:" + std::to_string(rpc.port())},
-               {"SUPERVISOR_GROUP_NAME", "httpok"},
-               {"SUPERVISOR_PROCESS_NAME", "httpok"}});
+  Child child({httpok_binary(), "--config", conf}, sv.env());
   ASSERT_TRUE(child.wait_for([&] { return child.out() == protocol(0); }, 10s)) << child.err();
   child.write_stdin(tick(1));
   ASSERT_TRUE(child.wait_for([&] { return count_of(child.err(), "foo restarted\n") == 1; }, 10s))
